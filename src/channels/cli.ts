@@ -1,0 +1,32 @@
+import { CLI_CAPABILITIES } from "../model/capabilities.js";
+import type { OutboundMessage } from "../model/message.js";
+import type { SendJob, SendOutcome } from "../runtime/queue.js";
+import type { ChannelAdapter } from "./types.js";
+
+/** The terminal: quick replies become numbered choices (typing the number picks one). */
+export class CliChannel implements ChannelAdapter {
+  readonly id = "cli" as const;
+  readonly capabilities = CLI_CAPABILITIES;
+
+  constructor(private readonly print: (message: OutboundMessage, job: SendJob) => void) {}
+
+  async send(job: SendJob): Promise<SendOutcome> {
+    this.print(job.message, job);
+    return { ok: true };
+  }
+
+  health() {
+    return { ok: true };
+  }
+}
+
+export function formatForTerminal(m: OutboundMessage): string {
+  const lines: string[] = [];
+  const who = m.from?.kind === "operator" ? `${m.from.name}` : "bot";
+  if (m.text) lines.push(...m.text.split("\n").map((l, i) => (i === 0 ? `${who}> ${l}` : `     ${l}`)));
+  for (const b of m.buttons ?? [])
+    lines.push(`     [${b.label}] ${b.type === "url" ? b.url : b.type === "phone" ? b.phone : ""}`.trimEnd());
+  for (const [i, q] of (m.quickReplies ?? []).entries()) lines.push(`     ${i + 1}) ${q.label}`);
+  if (m.image) lines.push(`     (image) ${m.image.url}`);
+  return lines.join("\n");
+}

@@ -1,0 +1,34 @@
+import type { FastifyInstance } from "fastify";
+import type { ChannelCapabilities } from "../model/capabilities.js";
+import type { ChannelId, InboundEvent } from "../model/message.js";
+import type { SendJob, SendOutcome } from "../runtime/queue.js";
+
+/** What adapters hand their events to: resolves once the events are durably recorded. */
+export interface Intake {
+  accept(events: InboundEvent[]): Promise<void>;
+}
+
+export interface ChannelHealth {
+  ok: boolean;
+  /** Why not, in words an operator can act on ("the Page token must be renewed"). */
+  reason?: string;
+}
+
+/**
+ * One platform. Adapters are the only code that knows a platform's payloads, signatures,
+ * send API and limits (DESIGN.md); the rest of the bot sees this interface.
+ */
+export interface ChannelAdapter {
+  readonly id: ChannelId;
+  readonly capabilities: ChannelCapabilities;
+  /** Register the webhook routes (inside an encapsulated fastify plugin). */
+  routes?(app: FastifyInstance, intake: Intake): void | Promise<void>;
+  /** Deliver one rendered message. Never throws for platform errors: it classifies them. */
+  send(job: SendJob): Promise<SendOutcome>;
+  /** Show "typing…" while a reply is prepared, where the platform has it. */
+  typing?(userId: string, meta?: Record<string, string>): Promise<void>;
+  /** Start background work (polling) once the server is up. */
+  start?(intake: Intake): Promise<void>;
+  stop?(): Promise<void>;
+  health(): ChannelHealth;
+}

@@ -1,0 +1,60 @@
+import { EnvError, parseEnv } from "../config/env.js";
+import { ContentError } from "../content/load.js";
+import { buildServer } from "../server/server.js";
+
+/** `npm start`: the server on the embedded store (or Redis when REDIS_URL is set). */
+async function main(): Promise<void> {
+  let env: ReturnType<typeof parseEnv>;
+  try {
+    env = parseEnv();
+  } catch (err) {
+    if (err instanceof EnvError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  let hotro: Awaited<ReturnType<typeof buildServer>>;
+  try {
+    hotro = await buildServer(env);
+  } catch (err) {
+    if (err instanceof ContentError || err instanceof EnvError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const { app, log } = hotro;
+  await app.listen({ port: env.PORT, host: env.HOST });
+  log.info({ port: env.PORT, store: hotro.backend.kind }, `hotro listening on http://${env.HOST}:${env.PORT}`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "shutting down: finishing work in progress");
+    // Graceful within 10 s (SPEC); past that, exit anyway: anything acknowledged is in the store.
+    const force = setTimeout(() => {
+      log.warn("shutdown took longer than 10 s: exiting; unfinished work resumes at the next start");
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    hotro.close().then(
+      () => {
+        log.info("stopped");
+        process.exit(0);
+      },
+      (err) => {
+        log.error({ err }, "error while stopping");
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  process.once("SIGINT", () => stop("SIGINT"));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

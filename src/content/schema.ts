@@ -1,0 +1,276 @@
+import { z } from "zod";
+
+/**
+ * One zod schema for everything a deployment edits: `flows/*.yaml` (content) and
+ * `config/*.yaml` (deployment). Cross-references (an intent naming a form, a rule
+ * naming an intent) are checked in `validate.ts`, where the YAML line is known.
+ */
+
+export const LANGS = ["vi", "en"] as const;
+export type Lang = (typeof LANGS)[number];
+
+/** Text shown to users: always both languages, so a missing translation is a load error. */
+export const Localized = z.object({ vi: z.string().min(1), en: z.string().min(1) }).strict();
+export type Localized = z.infer<typeof Localized>;
+
+const IntentId = z.string().regex(/^[a-z]+(\.[a-z_]+)*$/, "intent ids look like `account.locked`");
+
+/** A quick reply: an intent id (label = that intent's title), `menu`, or an explicit label and payload. */
+export const QuickReplySpec = z.union([
+  z.string().min(1),
+  z.object({ label: Localized, payload: z.string().min(1).max(200) }).strict(),
+]);
+export type QuickReplySpec = z.infer<typeof QuickReplySpec>;
+
+export const ButtonSpec = z.union([
+  z.object({ type: z.literal("url"), label: Localized, url: z.string().min(1) }).strict(),
+  z.object({ type: z.literal("phone"), label: Localized, phone: z.string().min(1) }).strict(),
+  z.object({ type: z.literal("postback"), label: Localized, payload: z.string().min(1) }).strict(),
+]);
+export type ButtonSpec = z.infer<typeof ButtonSpec>;
+
+/** Behaviour an intent needs beyond a canned answer; the text each one says still comes from flows. */
+export const IntentAction = z.enum([
+  "verify_official", // check a number/handle/page/email against config
+  "ticket_status", // show the user's own requests
+  "handoff", // hand the conversation to a person now
+  "end_conversation", // goodbye: leave any open form politely
+  "complaint", // show open request, raise priority past the response time
+]);
+
+export const Intent = z
+  .object({
+    title: Localized,
+    examples: z.object({ vi: z.array(z.string().min(1)).min(1), en: z.array(z.string().min(1)).min(1) }).strict(),
+    reply: Localized.optional(),
+    quick_replies: z.array(QuickReplySpec).max(13).optional(),
+    buttons: z.array(ButtonSpec).max(6).optional(),
+    form: z.string().optional(),
+    action: IntentAction.optional(),
+    /** Offered as a "did you mean" choice and in menus; `none` and small talk set this false. */
+    suggest: z.boolean().default(true),
+  })
+  .strict();
+export type Intent = z.infer<typeof Intent>;
+
+export const FieldType = z.enum(["text", "account", "time", "amount", "image", "phone", "email"]);
+export type FieldType = z.infer<typeof FieldType>;
+
+export const FormField = z
+  .object({
+    id: z.string().regex(/^[a-z_]+$/),
+    type: FieldType,
+    prompt: Localized,
+    invalid: Localized.optional(),
+    optional: z.boolean().default(false),
+    min_length: z.number().int().min(1).optional(),
+    /** Short label used when the request is shown to operators. */
+    label: Localized,
+  })
+  .strict();
+export type FormField = z.infer<typeof FormField>;
+
+export const Form = z
+  .object({
+    intro: Localized.optional(),
+    fields: z.array(FormField).min(1),
+    /** Said once the request exists; `{request_id}` is filled in by the runtime. */
+    done: Localized,
+  })
+  .strict();
+export type Form = z.infer<typeof Form>;
+
+export const Lexicon = z
+  .object({
+    /** token → expansions, added next to the token (never replacing it). */
+    abbreviations: z.record(z.string(), z.array(z.string().min(1)).min(1)),
+    /** Words that never decide an intent on their own (particles, fillers). */
+    particles: z.array(z.string()).default([]),
+  })
+  .strict();
+export type Lexicon = z.infer<typeof Lexicon>;
+
+/** Keys every deployment's messages must define; the engine refers to them by name. */
+export const MESSAGE_KEYS = [
+  "fallback",
+  "fallback_again",
+  "did_you_mean",
+  "secret_warning",
+  "form_cancelled",
+  "form_skip_hint",
+  "form_not_optional",
+  "form_resumed",
+  "form_invalid_generic",
+  "request_existing",
+  "request_attached",
+  "handoff_started",
+  "handoff_out_of_hours",
+  "handoff_no_operators",
+  "human_returned_to_bot",
+  "ticket_status_none",
+  "ticket_status_line",
+  "ticket_status_not_yours",
+  "verify_ask",
+  "verify_official",
+  "verify_not_official",
+  "channel_line",
+  "hotline_line",
+  "open_now",
+  "closed_now",
+  "incident_active",
+  "incident_none",
+  "complaint_open_request",
+  "complaint_no_request",
+  "complaint_escalated",
+  "flood_notice",
+  "unsupported_attachment",
+  "message_too_long",
+  "menu",
+  "status_open",
+  "status_in_progress",
+  "status_resolved",
+  "priority_low",
+  "priority_normal",
+  "priority_high",
+  "priority_urgent",
+  "request_closed",
+  "weekday_names",
+  "closed_day",
+  "duration_now",
+  "duration_minutes",
+  "duration_hours",
+  "duration_days",
+  "menu_button",
+] as const;
+export type MessageKey = (typeof MESSAGE_KEYS)[number];
+
+/** Words that work anywhere, inside a form too ("hủy", "bỏ qua", "menu"); matched folded and whole. */
+export const Commands = z
+  .object({
+    cancel: z.array(z.string().min(1)).min(1),
+    skip: z.array(z.string().min(1)).min(1),
+    menu: z.array(z.string().min(1)).min(1),
+  })
+  .strict();
+export type Commands = z.infer<typeof Commands>;
+
+export const FlowsFile = z
+  .object({
+    intents: z.record(IntentId, Intent).optional(),
+    forms: z.record(z.string(), Form).optional(),
+    messages: z.record(z.string(), Localized).optional(),
+    lexicon: Lexicon.optional(),
+    commands: Commands.optional(),
+  })
+  .strict();
+export type FlowsFile = z.infer<typeof FlowsFile>;
+
+// ---------------------------------------------------------------- config
+
+const HHMM = z.string().regex(/^([01]\d|2[0-4]):[0-5]\d$/, "time of day as HH:MM");
+const Span = z.string().regex(/^([01]\d|2[0-4]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/, "opening span as HH:MM-HH:MM");
+const Weekly = z
+  .object({
+    mon: z.array(Span).default([]),
+    tue: z.array(Span).default([]),
+    wed: z.array(Span).default([]),
+    thu: z.array(Span).default([]),
+    fri: z.array(Span).default([]),
+    sat: z.array(Span).default([]),
+    sun: z.array(Span).default([]),
+  })
+  .strict();
+export type Weekly = z.infer<typeof Weekly>;
+
+export const ChannelKind = z.enum(["fanpage", "telegram", "zalo", "hotline", "livechat", "email"]);
+export type ChannelKind = z.infer<typeof ChannelKind>;
+
+export const OfficialChannel = z
+  .object({
+    kind: ChannelKind,
+    name: Localized,
+    purpose: Localized,
+    /** Link users can open (Fanpage, t.me, zalo.me, live chat page). */
+    url: z.string().optional(),
+    /** Phone numbers (hotline), any common format. */
+    numbers: z.array(z.string()).optional(),
+    /** @handles, page slugs or addresses that identify this channel. */
+    handles: z.array(z.string()).optional(),
+    email: z.string().email().optional(),
+    /** Opening hours of this channel, if not the support hours (`24/7` allowed). */
+    hours: z.union([z.literal("24/7"), Weekly]).optional(),
+    /** Usual response time in minutes for messages sent through this channel. */
+    response_minutes: z.number().int().min(0).optional(),
+  })
+  .strict();
+export type OfficialChannel = z.infer<typeof OfficialChannel>;
+
+export const Priority = z.enum(["low", "normal", "high", "urgent"]);
+export type Priority = z.infer<typeof Priority>;
+
+export const EscalationRule = z
+  .object({
+    id: z.string().min(1),
+    when: z
+      .object({
+        intents: z.array(z.string()).optional(),
+        fallback_streak: z.number().int().min(1).optional(),
+        form_failures: z.number().int().min(1).optional(),
+        words: z.string().optional(),
+        waited_past_response_time: z.boolean().optional(),
+      })
+      .strict()
+      .refine((w) => Object.keys(w).length > 0, "a rule needs at least one condition"),
+    priority: Priority,
+    collect_form: z.union([z.boolean(), z.string()]).default(false),
+  })
+  .strict();
+export type EscalationRule = z.infer<typeof EscalationRule>;
+
+export const ConfigFile = z
+  .object({
+    brand: z
+      .object({
+        name: z.string().min(1),
+        request_prefix: z
+          .string()
+          .regex(/^[A-Z]{1,6}$/)
+          .default("HT"),
+        website: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+    timezone: z.string().optional(),
+    channels: z.array(OfficialChannel).optional(),
+    support_hours: Weekly.optional(),
+    holidays: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/)).optional(),
+    notice: z.object({ active: z.boolean(), text: Localized }).strict().optional(),
+    limits: z
+      .object({
+        max_message_chars: z.number().int().min(100).default(4000),
+        flood_messages: z.number().int().min(1).default(10),
+        flood_seconds: z.number().int().min(1).default(10),
+        human_idle_minutes: z.number().int().min(1).default(60),
+        inbox_echo_minutes: z.number().int().min(1).default(30),
+        form_failures_before_escalation: z.number().int().min(1).default(2),
+      })
+      .strict()
+      .optional(),
+    matcher: z
+      .object({
+        answer_threshold: z.number().min(0).max(1),
+        clarify_threshold: z.number().min(0).max(1),
+        margin: z.number().min(0).max(1),
+      })
+      .strict()
+      .optional(),
+    escalation: z
+      .object({
+        rules: z.array(EscalationRule).min(1),
+        word_lists: z.record(z.string(), z.array(z.string().min(2)).min(1)).default({}),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type ConfigFile = z.infer<typeof ConfigFile>;

@@ -1,0 +1,41 @@
+import type { Priority } from "../content/schema.js";
+import type { Attachment, OutboundMessage } from "../model/message.js";
+import type { RequestStatus, TranscriptLine } from "./session.js";
+
+/**
+ * Stands for the id of the request created earlier in the same turn; the runtime swaps in
+ * the real id (it is allocated by the request store, which is I/O the engine does not do).
+ * Text keeps the `{request_id}` placeholder for the same reason.
+ */
+export const NEW_REQUEST = "$new";
+
+export interface RequestDraft {
+  intent: string;
+  title: string;
+  priority: Priority;
+  /** Field label → answer, in the order asked. */
+  fields: Record<string, string>;
+  transcript: TranscriptLine[];
+  /** The escalation rule that created it, if a rule did. */
+  rule?: string;
+}
+
+/** What the engine decided; the runtime carries it out, in order. */
+export type Action =
+  /** The bot says something to the user. */
+  | { type: "reply"; message: OutboundMessage }
+  /** A person's message goes to the user; a failure is reported back to operators. */
+  | { type: "deliver"; requestId: string; message: OutboundMessage }
+  /** Open a request; `handoff`: a person takes the conversation (the bot goes quiet). */
+  | { type: "request.create"; draft: RequestDraft; handoff: boolean }
+  | {
+      type: "request.update";
+      requestId: string;
+      status?: RequestStatus;
+      priority?: Priority;
+      handoff?: boolean;
+      assignee?: string;
+      fields?: Record<string, string>;
+    }
+  /** Add to a request's transcript; `mirror`: also show it to the operators handling it. */
+  | { type: "request.append"; requestId: string; line: TranscriptLine; attachments?: Attachment[]; mirror: boolean };

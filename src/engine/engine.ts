@@ -1,0 +1,432 @@
+import type { Content } from "../content/load.js";
+import type { Intent, Lang, Priority } from "../content/schema.js";
+import type { ChannelId, InboundEvent, OutboundMessage, QuickReply } from "../model/message.js";
+import type { Matcher, MatchResult, Zone } from "../nlu/matcher.js";
+import type { Clock } from "../text/entities.js";
+import { canon, fold } from "../text/normalize.js";
+import type { Action } from "./actions.js";
+import { type EscalationRules, maxPriority } from "./escalation.js";
+import { formTurn } from "./form-flow.js";
+import { answerIntent, escalate, openRequestFor } from "./intents.js";
+import { newSession, remember, type Session } from "./session.js";
+import { Texts } from "./template.js";
+
+export interface EngineDeps {
+  content: Content;
+  matcher: Matcher;
+  rules: EscalationRules;
+}
+
+export interface EngineContext extends EngineDeps {
+  now: Date;
+  /** Whether operators can be reached (an operators' group is configured). */
+  operators: boolean;
+}
+
+/** Events that come from operators, routed through the user's conversation so they stay in order with it. */
+export type ControlEvent =
+  | { kind: "operator_message"; requestId: string; operator: string; text?: string; image?: { url: string } }
+  | { kind: "request_taken"; requestId: string; operator: string }
+  | { kind: "request_closed"; requestId: string; operator?: string }
+  | { kind: "back_to_bot"; requestId?: string };
+
+export interface EngineResult {
+  session: Session;
+  actions: Action[];
+  /** For metrics: what the message was matched to. */
+  intent?: string;
+  zone?: Zone;
+}
+
+/** Which official channel's response time applies to users on each conversation channel. */
+const RESPONSE_CHANNEL: Record<ChannelId, string> = {
+  telegram: "telegram",
+  messenger: "fanpage",
+  zalo: "zalo",
+  webchat: "livechat",
+  cli: "livechat",
+};
+
+/**
+ * Everything one turn needs, passed to the helpers in `intents.ts` and `form-flow.ts`.
+ * The session is a copy: the caller's object is never touched, so a failed turn writes
+ * nothing back (grammY's session rule, EXAMPLES.md).
+ */
+export class Turn {
+  readonly actions: Action[] = [];
+  texts: Texts;
+  intent?: string;
+  zone?: Zone;
+
+  constructor(
+    readonly ctx: EngineContext,
+    readonly s: Session,
+    readonly event: InboundEvent | undefined,
+  ) {
+    this.texts = new Texts(ctx.content, s.lang, ctx.now);
+  }
+
+  get now(): number {
+    return this.ctx.now.getTime();
+  }
+
+  get clock(): Clock {
+    return { now: this.ctx.now, timeZone: this.ctx.content.config.timezone };
+  }
+
+  get channel(): ChannelId {
+    return this.event?.channel ?? "cli";
+  }
+
+  setLang(lang: Lang | undefined): void {
+    if (lang && lang !== this.s.lang) {
+      this.s.lang = lang;
+      this.texts = new Texts(this.ctx.content, lang, this.ctx.now);
+    }
+  }
+
+  intentDef(id: string): Intent | undefined {
+    return this.ctx.content.flows.intents[id];
+  }
+
+  /** A quick reply that opens an intent, labelled with its title; `menu` opens the menu. */
+  quickReply(spec: string | { label: { vi: string; en: string }; payload: string }): QuickReply | undefined {
+    if (typeof spec !== "string") return { label: this.texts.pick(spec.label), payload: spec.payload };
+    if (spec === "menu") return { label: this.texts.msg("menu_button"), payload: "menu" };
+    const def = this.intentDef(spec);
+    return def ? { label: this.texts.pick(def.title), payload: `intent:${spec}` } : undefined;
+  }
+
+  say(text: string, extras: Omit<OutboundMessage, "text"> = {}): void {
+    const message: OutboundMessage = { text, ...extras };
+    if (message.quickReplies?.length) this.s.choices = message.quickReplies;
+    this.actions.push({ type: "reply", message });
+    remember(this.s, { from: "bot", text, at: this.now });
+  }
+
+  menu(lead?: string): void {
+    const greeting = this.intentDef("greeting");
+    const qrs = (greeting?.quick_replies ?? []).map((q) => this.quickReply(q)).filter((q): q is QuickReply => !!q);
+    this.say([lead, this.texts.msg("menu")].filter(Boolean).join("\n\n"), { quickReplies: qrs });
+  }
+
+  /** Minutes users on this channel usually wait for a person. */
+  responseMinutes(): number {
+    const kind = RESPONSE_CHANNEL[this.channel];
+    return this.ctx.content.config.channels.find((c) => c.kind === kind)?.response_minutes ?? 60;
+  }
+
+  waitedPastResponseTime(): boolean {
+    const open = this.s.requests.filter((r) => r.status !== "resolved");
+    if (open.length === 0) return false;
+    const oldest = Math.min(...open.map((r) => r.createdAt));
+    return this.now - oldest > this.responseMinutes() * 60_000;
+  }
+}
+
+/**
+ * The conversation engine: one event and the conversation's session in, the new session
+ * and the actions to carry out back. No I/O: the runtime loads, stores and sends.
+ */
+export function handle(event: InboundEvent, session: Session | undefined, ctx: EngineContext): EngineResult {
+  const s: Session = structuredClone(session ?? newSession());
+  const t = new Turn(ctx, s, event);
+  if (event.displayName) s.displayName = event.displayName;
+  const limits = ctx.content.config.limits;
+
+  if (event.kind === "human_reply") {
+    // A person answered from the platform's own inbox: keep quiet while they talk, and a
+    // while after (each of their messages extends the pause).
+    s.mode = "human";
+    s.humanUntil = t.now + limits.inbox_echo_minutes * 60_000;
+    if (event.text) remember(s, { from: "operator", text: event.text, at: t.now });
+    return done(t);
+  }
+  if (event.kind === "unfollow") return done(t);
+
+  const text = (event.text ?? "").trim();
+  if (text) t.setLang(ctx.matcher.language(text));
+  if (event.masked?.length) t.say(t.texts.msg("secret_warning"));
+  if (text) remember(s, { from: "user", text, at: t.now });
+  s.lastUserAt = t.now;
+
+  if (s.mode === "human") {
+    if (s.humanUntil !== undefined && t.now > s.humanUntil) {
+      s.mode = "bot";
+      delete s.humanUntil;
+    } else {
+      if (s.openRequestId) {
+        const line = {
+          from: "user" as const,
+          text: text || `[${event.attachments?.map((a) => a.type).join(", ") ?? ""}]`,
+          at: t.now,
+        };
+        const append: Action = { type: "request.append", requestId: s.openRequestId, line, mirror: true };
+        if (event.attachments?.length) append.attachments = event.attachments;
+        t.actions.push(append);
+      }
+      return done(t);
+    }
+  }
+
+  if (floodLimited(t)) return done(t);
+  if (text.length > limits.max_message_chars) {
+    t.say(t.texts.msg("message_too_long", { max: limits.max_message_chars }));
+    return done(t);
+  }
+
+  if (event.kind === "start" || event.kind === "follow") {
+    if (!event.payload || !routePayload(t, event.payload)) answerIntent(t, "greeting");
+    return done(t);
+  }
+
+  const payload = event.payload ?? choiceFor(s, text);
+  if (payload && !s.form && routePayload(t, payload)) return done(t);
+
+  if (s.form) {
+    formTurn(t, text, event.attachments ?? [], payload);
+    return done(t);
+  }
+
+  if (!text) {
+    attachmentOnly(t);
+    return done(t);
+  }
+
+  const cmd = command(ctx.content, text);
+  if (cmd === "menu") {
+    t.menu();
+    return done(t);
+  }
+
+  const m = ctx.matcher.match(text);
+  t.zone = m.zone;
+  decide(t, text, m);
+  return done(t);
+}
+
+/** Answer, clarify or fall back by the matcher's zone, then let the escalation rules speak. */
+export function decide(t: Turn, text: string, m: MatchResult): void {
+  const { s, ctx } = t;
+  const best = m.top[0];
+  const bestDef = best ? t.intentDef(best.intent) : undefined;
+  // Small talk (greeting, thanks) is harmless to answer even when unsure.
+  const smallTalk =
+    m.zone === "clarify" && best && bestDef && !bestDef.suggest && best.score >= ctx.matcher.thresholds.clarify;
+  if (m.zone === "answer" || smallTalk) {
+    const intent = best?.intent ?? m.intent;
+    s.fallbackStreak = 0;
+    const rule = ctx.rules.evaluate({
+      intent,
+      fallbackStreak: 0,
+      formFailures: s.formFailures,
+      text,
+      waitedPastResponseTime: t.waitedPastResponseTime(),
+    });
+    answerIntent(t, intent, rule, text);
+    return;
+  }
+  if (m.zone === "clarify") {
+    const choices = m.top
+      .filter((c) => t.intentDef(c.intent)?.suggest !== false && c.score >= ctx.matcher.thresholds.clarify / 3)
+      .slice(0, 3)
+      .map((c) => t.quickReply(c.intent))
+      .filter((q): q is QuickReply => !!q);
+    if (choices.length > 0) {
+      const rule = wordingRule(t, text);
+      if (rule) {
+        escalate(t, rule, undefined, text);
+        return;
+      }
+      t.intent = "clarify";
+      t.say(t.texts.msg("did_you_mean"), {
+        quickReplies: [...choices, t.quickReply("handoff.human")].filter((q): q is QuickReply => !!q),
+      });
+      return;
+    }
+  }
+  fallback(t, text);
+}
+
+function fallback(t: Turn, text: string): void {
+  const { s, ctx } = t;
+  s.fallbackStreak++;
+  t.intent = "none";
+  const rule = ctx.rules.evaluate({
+    fallbackStreak: s.fallbackStreak,
+    formFailures: s.formFailures,
+    text,
+    waitedPastResponseTime: t.waitedPastResponseTime(),
+  });
+  if (s.fallbackStreak >= 2) {
+    const qr = t.quickReply("handoff.human");
+    t.say(t.texts.msg("fallback_again"), qr && !rule ? { quickReplies: [qr] } : {});
+  } else {
+    const greeting = t.intentDef("greeting");
+    const qrs = (greeting?.quick_replies ?? []).map((q) => t.quickReply(q)).filter((q): q is QuickReply => !!q);
+    t.say(t.texts.msg("fallback"), { quickReplies: qrs });
+  }
+  if (rule) {
+    s.fallbackStreak = 0;
+    escalate(t, rule, undefined, text);
+  }
+}
+
+/** Angry or fraud wording escalates even when the message itself was not understood. */
+function wordingRule(t: Turn, text: string) {
+  const rule = t.ctx.rules.evaluate({
+    fallbackStreak: 0,
+    formFailures: t.s.formFailures,
+    text,
+    waitedPastResponseTime: false,
+  });
+  return rule && t.ctx.content.config.escalation.rules.find((r) => r.id === rule.rule)?.when.words ? rule : undefined;
+}
+
+/** Payloads from quick replies and buttons: `intent:<id>`, `menu`, Get Started. */
+export function routePayload(t: Turn, payload: string): boolean {
+  if (payload.startsWith("intent:")) {
+    const id = payload.slice(7);
+    if (!t.intentDef(id)) return false;
+    t.zone = "answer";
+    t.s.fallbackStreak = 0;
+    const rule = t.ctx.rules.evaluate({
+      intent: id,
+      fallbackStreak: 0,
+      formFailures: t.s.formFailures,
+      waitedPastResponseTime: t.waitedPastResponseTime(),
+    });
+    answerIntent(t, id, rule);
+    return true;
+  }
+  if (payload === "menu" || /^get_?started$/i.test(payload)) {
+    if (payload === "menu") t.menu();
+    else answerIntent(t, "greeting");
+    return true;
+  }
+  return false;
+}
+
+/** "2", or a button's label typed back, means the choice we offered last. */
+function choiceFor(s: Session, text: string): string | undefined {
+  if (!s.choices?.length || !text) return undefined;
+  const n = /^\s*(\d{1,2})\s*[.)]?\s*$/.exec(text);
+  if (n) return s.choices[Number(n[1]) - 1]?.payload;
+  const f = fold(canon(text));
+  return s.choices.find((c) => fold(canon(c.label)) === f || c.payload === text.trim())?.payload;
+}
+
+export function command(content: Content, text: string): "cancel" | "skip" | "menu" | undefined {
+  const f = fold(canon(text))
+    .replace(/[^\p{L}\p{N}/ ]/gu, "")
+    .trim();
+  for (const kind of ["cancel", "skip", "menu"] as const) {
+    if (content.flows.commands[kind].some((w) => fold(canon(w)) === f)) return kind;
+  }
+  return undefined;
+}
+
+function attachmentOnly(t: Turn): void {
+  const { s, event } = t;
+  const open = s.openRequestId
+    ? s.requests.find((r) => r.id === s.openRequestId && r.status !== "resolved")
+    : undefined;
+  const attachments = event?.attachments ?? [];
+  if (open && attachments.length > 0) {
+    t.actions.push({
+      type: "request.append",
+      requestId: open.id,
+      line: { from: "user", text: `[${attachments.map((a) => a.type).join(", ")}]`, at: t.now },
+      attachments,
+      mirror: open.escalated,
+    });
+    t.say(t.texts.msg("request_attached", { request_id: open.id }));
+    return;
+  }
+  t.say(t.texts.msg("unsupported_attachment"));
+}
+
+/** More than N messages in the window: one polite notice, then quiet until the user slows down. */
+function floodLimited(t: Turn): boolean {
+  const { s } = t;
+  const { flood_messages, flood_seconds } = t.ctx.content.config.limits;
+  const f = s.flood;
+  if (!f || t.now - f.windowStart > flood_seconds * 1000) {
+    s.flood = { windowStart: t.now, count: 1, notified: false };
+    return false;
+  }
+  f.count++;
+  if (f.count <= flood_messages) return false;
+  if (!f.notified) {
+    f.notified = true;
+    t.say(t.texts.msg("flood_notice"));
+  }
+  return true;
+}
+
+/** Operators act on a request; the user's conversation learns of it in order with its own messages. */
+export function handleControl(event: ControlEvent, session: Session | undefined, ctx: EngineContext): EngineResult {
+  const s: Session = structuredClone(session ?? newSession());
+  const t = new Turn(ctx, s, undefined);
+  const idle = ctx.content.config.limits.human_idle_minutes * 60_000;
+  const ref = "requestId" in event && event.requestId ? s.requests.find((r) => r.id === event.requestId) : undefined;
+  switch (event.kind) {
+    case "operator_message": {
+      s.mode = "human";
+      s.humanUntil = t.now + idle;
+      s.openRequestId = event.requestId;
+      delete s.form;
+      if (ref && ref.status === "open") {
+        ref.status = "in_progress";
+        t.actions.push({ type: "request.update", requestId: ref.id, status: "in_progress" });
+      }
+      const message: OutboundMessage = { from: { kind: "operator", name: event.operator } };
+      if (event.text) message.text = event.text;
+      if (event.image) message.image = event.image;
+      t.actions.push({ type: "deliver", requestId: event.requestId, message });
+      remember(s, { from: "operator", text: event.text ?? "[image]", at: t.now });
+      break;
+    }
+    case "request_taken": {
+      s.mode = "human";
+      s.humanUntil = t.now + idle;
+      s.openRequestId = event.requestId;
+      if (ref && ref.status === "open") ref.status = "in_progress";
+      t.actions.push({
+        type: "request.update",
+        requestId: event.requestId,
+        status: "in_progress",
+        assignee: event.operator,
+      });
+      break;
+    }
+    case "request_closed": {
+      if (ref) ref.status = "resolved";
+      t.actions.push({ type: "request.update", requestId: event.requestId, status: "resolved" });
+      if (s.openRequestId === event.requestId || s.mode === "human") {
+        s.mode = "bot";
+        delete s.humanUntil;
+        delete s.openRequestId;
+      }
+      t.say(t.texts.msg("request_closed", { request_id: event.requestId }));
+      break;
+    }
+    case "back_to_bot": {
+      s.mode = "bot";
+      delete s.humanUntil;
+      t.say(t.texts.msg("human_returned_to_bot"));
+      break;
+    }
+  }
+  return { session: s, actions: t.actions };
+}
+
+function done(t: Turn): EngineResult {
+  const r: EngineResult = { session: t.s, actions: t.actions };
+  if (t.intent) r.intent = t.intent;
+  if (t.zone) r.zone = t.zone;
+  return r;
+}
+
+export type { Priority };
+export { maxPriority, openRequestFor };

@@ -1,0 +1,203 @@
+import type { Attachment, QuickReply } from "../model/message.js";
+import { NEW_REQUEST, type RequestDraft } from "./actions.js";
+import { command, decide, type Turn } from "./engine.js";
+import type { Escalation } from "./escalation.js";
+import { validateField } from "./forms.js";
+import { answerIntent, createRequest, escalate, handoffMessage } from "./intents.js";
+
+/** Attempts at one question before the form counts as failed. */
+const MAX_ATTEMPTS = 3;
+
+export function startForm(t: Turn, formId: string, intent: string, rule?: Escalation): void {
+  const form = t.ctx.content.flows.forms[formId];
+  if (!form) return;
+  t.s.form = { id: formId, intent, field: 0, answers: {}, attempts: 0 };
+  if (rule) t.s.form.escalation = { rule: rule.rule, priority: rule.priority };
+  if (form.intro) t.say(t.texts.pick(form.intro));
+  ask(t);
+}
+
+/** Ask the current question; optional ones carry a "skip" button, every one a "cancel". */
+function ask(t: Turn, lead?: string): void {
+  const state = t.s.form;
+  const field = state ? t.ctx.content.flows.forms[state.id]?.fields[state.field] : undefined;
+  if (!field) return;
+  const qrs: QuickReply[] = [];
+  if (field.optional)
+    qrs.push({ label: t.texts.msg("form_skip_hint").split("\n")[0]?.slice(0, 20) ?? "skip", payload: "form:skip" });
+  const prompt = t.texts.fill(t.texts.pick(field.prompt));
+  t.say([lead, prompt].filter(Boolean).join("\n"), qrs.length ? { quickReplies: qrs } : {});
+}
+
+function currentPrompt(t: Turn): string {
+  const state = t.s.form;
+  const field = state ? t.ctx.content.flows.forms[state.id]?.fields[state.field] : undefined;
+  return field ? t.texts.pick(field.prompt) : "";
+}
+
+/**
+ * One user message while a form is open. "hủy"/"cancel" leaves it, "bỏ qua"/"skip"
+ * passes an optional question, "menu" and "gặp nhân viên" work from inside, an invalid
+ * answer is asked again (and a question about something else is answered, then the form
+ * resumes).
+ */
+export function formTurn(t: Turn, text: string, attachments: readonly Attachment[], payload?: string): void {
+  const { s, ctx } = t;
+  const state = s.form;
+  const form = state ? ctx.content.flows.forms[state.id] : undefined;
+  const field = form?.fields[state?.field ?? 0];
+  if (!state || !form || !field) {
+    delete s.form;
+    return;
+  }
+  const cmd =
+    payload === "form:skip"
+      ? "skip"
+      : payload === "form:cancel"
+        ? "cancel"
+        : text
+          ? command(ctx.content, text)
+          : undefined;
+
+  if (cmd === "cancel") {
+    abandon(t, text);
+    return;
+  }
+  if (cmd === "menu" || payload === "menu") {
+    delete s.form;
+    t.menu();
+    return;
+  }
+  if (payload?.startsWith("intent:")) {
+    const id = payload.slice(7);
+    if (id === "handoff.human") {
+      escalate(
+        t,
+        { rule: "ask_for_person", priority: state.escalation?.priority ?? "normal", collectForm: false },
+        state.intent,
+        "",
+        labelled(t),
+      );
+      return;
+    }
+    delete s.form;
+    answerIntent(t, id);
+    return;
+  }
+  if (cmd === "skip" && field.type !== "image" && !field.optional) {
+    ask(t, t.texts.msg("form_not_optional"));
+    return;
+  }
+  if (cmd === "skip") {
+    next(t, "—");
+    return;
+  }
+
+  const value = validateField(field, text, attachments, t.clock);
+  const m = text ? ctx.matcher.match(text) : undefined;
+  if (m?.zone === "answer" && m.intent === "handoff.human") {
+    escalate(
+      t,
+      { rule: "ask_for_person", priority: state.escalation?.priority ?? "normal", collectForm: false },
+      state.intent,
+      text,
+      labelled(t),
+    );
+    return;
+  }
+  if (value !== undefined && !(m?.zone === "answer" && m.intent === state.intent && field.type !== "text")) {
+    next(t, value);
+    return;
+  }
+  if (
+    m?.zone === "answer" &&
+    m.intent !== state.intent &&
+    t.intentDef(m.intent)?.suggest !== false &&
+    field.type !== "text"
+  ) {
+    // A question about something else: answer it, then come back to ours.
+    const saved = s.form;
+    delete s.form;
+    decide(t, text, { ...m, top: m.top });
+    if (!s.form && s.mode === "bot" && saved) {
+      s.form = saved;
+      t.say(t.texts.msg("form_resumed", { prompt: t.texts.fill(currentPrompt(t)) }));
+    }
+    return;
+  }
+  state.attempts++;
+  if (state.attempts >= MAX_ATTEMPTS) {
+    abandon(t, text);
+    return;
+  }
+  const invalid = field.invalid ? t.texts.pick(field.invalid) : t.texts.msg("form_invalid_generic");
+  ask(t, invalid);
+}
+
+function next(t: Turn, value: string): void {
+  const state = t.s.form;
+  if (!state) return;
+  const form = t.ctx.content.flows.forms[state.id];
+  const field = form?.fields[state.field];
+  if (!form || !field) return;
+  state.answers[field.id] = value;
+  state.field++;
+  state.attempts = 0;
+  if (state.field < form.fields.length) {
+    ask(t);
+    return;
+  }
+  complete(t);
+}
+
+/** Answers keyed by their field labels, in the user's language, for operators. */
+function labelled(t: Turn): Record<string, string> {
+  const state = t.s.form;
+  const form = state ? t.ctx.content.flows.forms[state.id] : undefined;
+  const out: Record<string, string> = {};
+  for (const f of form?.fields ?? []) {
+    const v = state?.answers[f.id];
+    if (v !== undefined) out[t.texts.pick(f.label)] = v;
+  }
+  return out;
+}
+
+function complete(t: Turn): void {
+  const { s } = t;
+  const state = s.form;
+  const form = state ? t.ctx.content.flows.forms[state.id] : undefined;
+  if (!state || !form) return;
+  const intentDef = t.intentDef(state.intent);
+  const draft: RequestDraft = {
+    intent: state.intent,
+    title: intentDef ? t.texts.pick(intentDef.title) : state.intent,
+    priority: state.escalation?.priority ?? "normal",
+    fields: labelled(t),
+    transcript: [...s.recent],
+  };
+  if (state.escalation) draft.rule = state.escalation.rule;
+  const handoff = !!state.escalation;
+  delete s.form;
+  createRequest(t, draft, handoff);
+  t.say(t.texts.fill(t.texts.pick(form.done), { request_id: NEW_REQUEST }));
+  if (handoff) handoffMessage(t, NEW_REQUEST, draft.priority);
+}
+
+/** Leaving a form (cancel, or too many invalid answers) counts toward the "form failed twice" rule. */
+function abandon(t: Turn, text: string): void {
+  const { s, ctx } = t;
+  const state = s.form;
+  delete s.form;
+  s.formFailures++;
+  t.say(t.texts.msg("form_cancelled"));
+  const rule = ctx.rules.evaluate({
+    fallbackStreak: s.fallbackStreak,
+    formFailures: s.formFailures,
+    text,
+    waitedPastResponseTime: false,
+  });
+  if (rule && ctx.content.config.escalation.rules.find((r) => r.id === rule.rule)?.when.form_failures) {
+    s.formFailures = 0;
+    escalate(t, rule, state?.intent, text);
+  }
+}

@@ -1,0 +1,56 @@
+import type { FormField } from "../content/schema.js";
+import type { Attachment } from "../model/message.js";
+import { amounts, type Clock, emails, phones, times } from "../text/entities.js";
+import { MASK } from "../text/secrets.js";
+
+/**
+ * Validation of one form answer. Returns the value to store (normalised where it helps
+ * operators: "9h sáng nay" keeps the words and gains the resolved date) or `undefined`
+ * when the answer does not fit and the question is asked again.
+ */
+export function validateField(
+  field: FormField,
+  text: string,
+  attachments: readonly Attachment[],
+  clock: Clock,
+): string | undefined {
+  const t = text.trim();
+  switch (field.type) {
+    case "image": {
+      const img = attachments.find((a) => a.type === "image" || a.type === "file");
+      if (!img) return undefined;
+      return img.url ?? (img.fileId ? `file:${img.fileId}` : (img.name ?? img.type));
+    }
+    case "time": {
+      const found = times(t, clock)[0];
+      if (!found) return undefined;
+      const resolved = [found.date, found.time].filter(Boolean).join(" ");
+      return resolved ? `${t} (${resolved})` : t;
+    }
+    case "amount": {
+      const a =
+        amounts(t)[0] ?? (/^\d{4,12}$/.test(t.replace(/[.,\s]/g, "")) ? Number(t.replace(/\D/g, "")) : undefined);
+      return a ? `${t} (${a.toLocaleString("vi-VN")} VND)` : undefined;
+    }
+    case "phone":
+      return phones(t)[0];
+    case "email":
+      return emails(t)[0];
+    case "account": {
+      if (t.includes(MASK)) return undefined;
+      if (emails(t)[0]) return emails(t)[0];
+      if (phones(t)[0]) return t;
+      const words = t.split(/\s+/).filter(Boolean);
+      // Account names are user names, emails or phone numbers: short, no sentence.
+      if (t.length < 3 || t.length > 64 || words.length > 3) return undefined;
+      if (!/[\p{L}\p{N}]/u.test(t)) return undefined;
+      return t;
+    }
+    default: {
+      const min = field.min_length ?? 3;
+      const letters = t.replace(/[^\p{L}\p{N}]/gu, "");
+      if (letters.length < Math.min(min, 3) || t.length < min) return undefined;
+      return t;
+    }
+  }
+}

@@ -1,0 +1,36 @@
+import type { Button } from "./message.js";
+
+/**
+ * What a channel can show, as data (EXAMPLES.md: OpenClaw's `capabilities`). The renderer
+ * and the engine read these numbers; nothing tests a platform's name.
+ */
+export interface ChannelCapabilities {
+  /** Longest text in one message (characters, after NFC). */
+  maxTextLength: number;
+  /** Quick replies per message (0: none; they become numbered text). */
+  maxQuickReplies: number;
+  maxQuickReplyTitle: number;
+  /** Buttons attached to one message, and which kinds the channel renders as buttons. */
+  maxButtons: number;
+  maxButtonTitle: number;
+  buttonTypes: readonly Button["type"][];
+  /** Longest text that can carry buttons (Messenger's button template: 640). */
+  maxTextWithButtons: number;
+  /** Quick replies and buttons in the same message (Zalo and Messenger templates cannot). */
+  quickRepliesWithButtons: boolean;
+  images: boolean;
+  typing: boolean;
+}
+
+export const CLI_CAPABILITIES: ChannelCapabilities = {
+  maxTextLength: 100_000,
+  maxQuickReplies: 20,
+  maxQuickReplyTitle: 60,
+  maxButtons: 10,
+  maxButtonTitle: 60,
+  buttonTypes: [],
+  maxTextWithButtons: 100_000,
+  quickRepliesWithButtons: true,
+  images: false,
+  typing: false,
+};

@@ -1,0 +1,79 @@
+import type { SecretKind } from "../text/secrets.js";
+
+/** Channels a conversation can live on; a conversation key is `<channel>:<user id>`. */
+export const CHANNELS = ["telegram", "messenger", "zalo", "webchat", "cli"] as const;
+export type ChannelId = (typeof CHANNELS)[number];
+
+export type AttachmentType = "image" | "file" | "audio" | "video" | "sticker" | "location" | "contact" | "link";
+
+export interface Attachment {
+  type: AttachmentType;
+  /** Where the platform serves it (may expire: platforms' CDN links are short-lived). */
+  url?: string;
+  /** Platform file id when there is no URL (Telegram). */
+  fileId?: string;
+  name?: string;
+  latitude?: number;
+  longitude?: number;
+  /** A shared contact's phone number. */
+  phone?: string;
+}
+
+/**
+ * What a user did, in words every channel shares. Adapters produce these; the engine
+ * never sees a platform payload.
+ */
+export interface InboundEvent {
+  /** Unique per platform delivery, used for dedupe: `telegram:update:123`, `messenger:mid:m_…`. */
+  id: string;
+  channel: ChannelId;
+  userId: string;
+  displayName?: string;
+  platformMessageId?: string;
+  /** When the user acted, in ms since the epoch. */
+  timestamp: number;
+  /**
+   * `message`: text and/or attachments. `postback`: a tapped quick reply or button
+   * (`payload`, with its title in `text`). `start`: the first contact (Get Started,
+   * `/start`, Zalo follow), with a deep-link `payload` if any. `follow`/`unfollow`.
+   * `human_reply`: a person answered from the platform's own inbox (Page Inbox, Zalo OA
+   * chat tool), so the bot must keep quiet.
+   */
+  kind: "message" | "postback" | "start" | "follow" | "unfollow" | "human_reply";
+  text?: string;
+  payload?: string;
+  attachments?: Attachment[];
+  /** Secrets found in `text` and masked before anything stored or logged it. */
+  masked?: SecretKind[];
+  /** Values the channel needs to answer later (e.g. the Messenger page id). Never secrets. */
+  meta?: Record<string, string>;
+}
+
+export interface QuickReply {
+  label: string;
+  payload: string;
+}
+
+export type Button =
+  | { type: "url"; label: string; url: string }
+  | { type: "phone"; label: string; phone: string }
+  | { type: "postback"; label: string; payload: string };
+
+/** What the bot says. The renderer fits it to a channel; flows never know which. */
+export interface OutboundMessage {
+  text?: string;
+  quickReplies?: QuickReply[];
+  buttons?: Button[];
+  image?: { url: string; caption?: string };
+  /** Who wrote it, when a person did (shown by channels that can). */
+  from?: { kind: "bot" } | { kind: "operator"; name: string };
+}
+
+export function conversationKey(channel: ChannelId, userId: string): string {
+  return `${channel}:${userId}`;
+}
+
+export function parseConversationKey(key: string): { channel: ChannelId; userId: string } {
+  const i = key.indexOf(":");
+  return { channel: key.slice(0, i) as ChannelId, userId: key.slice(i + 1) };
+}

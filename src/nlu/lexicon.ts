@@ -1,0 +1,75 @@
+import type { Lexicon as LexiconData } from "../content/schema.js";
+import { canon, fold, tokens } from "../text/normalize.js";
+
+/**
+ * The domain abbreviation dictionary (`flows/lexicon.yaml`). Keys are looked up folded, so
+ * `đc` and `dc` are one entry; expansions are kept as token lists in both channels.
+ */
+export class Lexicon {
+  /** folded token → expansions, each a list of canonical tokens. */
+  private readonly expansions = new Map<string, string[][]>();
+  /** folded multi-token phrase ("tai khoan") → the short forms users write for it ("tk"). */
+  private readonly contractions = new Map<string, string[]>();
+  readonly particles: Set<string>;
+
+  constructor(data: LexiconData | undefined) {
+    this.particles = new Set((data?.particles ?? []).map((p) => fold(canon(p))));
+    for (const [key, values] of Object.entries(data?.abbreviations ?? {})) {
+      const k = fold(canon(key));
+      const list = this.expansions.get(k) ?? [];
+      for (const v of values) {
+        const toks = tokens(canon(v));
+        if (toks.length === 0) continue;
+        list.push(toks);
+        const phrase = toks.map(fold).join(" ");
+        if (phrase !== k && /^[a-z]{1,4}$/.test(k)) {
+          const shorts = this.contractions.get(phrase) ?? [];
+          if (!shorts.includes(k)) shorts.push(k);
+          this.contractions.set(phrase, shorts);
+        }
+      }
+      this.expansions.set(k, list);
+    }
+  }
+
+  expand(foldedToken: string): string[][] | undefined {
+    return this.expansions.get(foldedToken);
+  }
+
+  has(foldedToken: string): boolean {
+    return this.expansions.has(foldedToken);
+  }
+
+  keys(): IterableIterator<string> {
+    return this.expansions.keys();
+  }
+
+  /**
+   * The teencode version of a phrase: "tài khoản không đăng nhập được" → "tk ko dn dc".
+   * Used to add abbreviated variants of training examples.
+   */
+  contract(canonical: string): string {
+    const toks = tokens(canonical);
+    const folded = toks.map(fold);
+    const out: string[] = [];
+    for (let i = 0; i < toks.length; ) {
+      let done = false;
+      for (const len of [3, 2, 1]) {
+        if (i + len > toks.length) continue;
+        const phrase = folded.slice(i, i + len).join(" ");
+        const shorts = this.contractions.get(phrase);
+        if (shorts?.[0]) {
+          out.push(shorts[0]);
+          i += len;
+          done = true;
+          break;
+        }
+      }
+      if (!done) {
+        out.push(toks[i] ?? "");
+        i++;
+      }
+    }
+    return out.join(" ");
+  }
+}

@@ -1,0 +1,199 @@
+import type { Lang, Lexicon as LexiconData } from "../content/schema.js";
+import { canon, fold, hasVietnameseMarks, tokens } from "../text/normalize.js";
+import { analyse, type FeatureContext, featureCounts } from "./features.js";
+import { Lexicon } from "./lexicon.js";
+import { DEFAULT_TRAIN, type LogReg, type SparseVec, type TrainOptions, train } from "./logreg.js";
+import { SpellIndex } from "./spell.js";
+
+/** The out-of-scope class: an intent like any other, trained on what the desk does not do. */
+export const NONE = "none";
+
+export interface IntentExamples {
+  id: string;
+  examples: { vi: string[]; en: string[] };
+}
+
+export interface Thresholds {
+  /** At or above (with the margin): answer. */
+  answer: number;
+  /** At or above: offer "did you mean" choices. Below: fallback. */
+  clarify: number;
+  /** The best intent must lead the second by this much to be answered outright. */
+  margin: number;
+}
+
+export const DEFAULT_THRESHOLDS: Thresholds = { answer: 0.55, clarify: 0.3, margin: 0.15 };
+
+export type Zone = "answer" | "clarify" | "fallback";
+
+export interface Scored {
+  intent: string;
+  score: number;
+}
+
+export interface MatchResult {
+  /** The decided intent: `none` in the fallback zone. */
+  intent: string;
+  /** Probability of the best in-scope intent. */
+  score: number;
+  zone: Zone;
+  /** In-scope intents, best first (at most 5). */
+  top: Scored[];
+  /** Language the message is written in, when it says (undefined for "ok", "HT-000123"…). */
+  lang: Lang | undefined;
+}
+
+export interface MatcherOptions {
+  thresholds?: Thresholds;
+  train?: TrainOptions;
+  /** Softmax temperature: > 1 makes scores less confident. */
+  temperature?: number;
+}
+
+/**
+ * Intent matcher trained from the content pack at start-up (about a second for the
+ * shipped pack). Deterministic: the same pack and options give the same model.
+ */
+export class Matcher {
+  private constructor(
+    private readonly ctx: FeatureContext,
+    private readonly index: Map<string, number>,
+    private readonly idf: Float32Array,
+    private readonly model: LogReg,
+    readonly classes: string[],
+    private readonly viWords: Set<string>,
+    private readonly enWords: Set<string>,
+    readonly thresholds: Thresholds,
+    private readonly temperature: number,
+  ) {}
+
+  static train(intents: IntentExamples[], lexiconData: LexiconData | undefined, opts: MatcherOptions = {}): Matcher {
+    const lexicon = new Lexicon(lexiconData);
+    const ctx: FeatureContext = { lexicon };
+    const classes = intents.map((i) => i.id);
+    if (!classes.includes(NONE)) classes.push(NONE);
+    const docs: Map<string, number>[] = [];
+    const labels: number[] = [];
+    const vocab: string[] = [];
+    const viCount = new Map<string, number>();
+    const enCount = new Map<string, number>();
+    for (const intent of intents) {
+      const label = classes.indexOf(intent.id);
+      for (const lang of ["vi", "en"] as const) {
+        for (const example of intent.examples[lang]) {
+          for (const w of tokens(fold(canon(example)))) {
+            const m = lang === "vi" ? viCount : enCount;
+            m.set(w, (m.get(w) ?? 0) + 1);
+          }
+          for (const variant of variants(example, lexicon)) {
+            const a = analyse(variant, ctx);
+            vocab.push(...a.folded, ...a.expanded.map((t) => t.replace(/^~/, "")));
+            docs.push(featureCounts(a));
+            labels.push(label);
+          }
+        }
+      }
+    }
+    for (const k of lexicon.keys()) vocab.push(k);
+    const spell = new SpellIndex(vocab);
+
+    const df = new Map<string, number>();
+    for (const d of docs) for (const k of d.keys()) df.set(k, (df.get(k) ?? 0) + 1);
+    const index = new Map<string, number>();
+    for (const k of df.keys()) index.set(k, index.size);
+    const idf = new Float32Array(index.size);
+    for (const [k, i] of index) idf[i] = Math.log((docs.length + 1) / ((df.get(k) ?? 0) + 1)) + 1;
+
+    const X = docs.map((d) => vectorize(d, index, idf));
+    const model = train(X, labels, index.size, classes.length, opts.train ?? DEFAULT_TRAIN);
+    // A token is a language cue when one language uses it clearly more than the other.
+    const viWords = new Set<string>();
+    const enWords = new Set<string>();
+    for (const [w, n] of viCount) if (n > 2 * (enCount.get(w) ?? 0)) viWords.add(w);
+    for (const [w, n] of enCount) if (n > 2 * (viCount.get(w) ?? 0)) enWords.add(w);
+    for (const k of lexicon.keys()) if (!enWords.has(k)) viWords.add(k);
+    return new Matcher(
+      { lexicon, spell },
+      index,
+      idf,
+      model,
+      classes,
+      viWords,
+      enWords,
+      opts.thresholds ?? DEFAULT_THRESHOLDS,
+      opts.temperature ?? 1,
+    );
+  }
+
+  /** Probabilities of every class, best first. */
+  scores(text: string): Scored[] {
+    const a = analyse(text, this.ctx);
+    const x = vectorize(featureCounts(a), this.index, this.idf);
+    if (x.idx.length === 0) return [{ intent: NONE, score: 1 }];
+    const p = this.model.predict(x, this.temperature);
+    return this.classes.map((intent, i) => ({ intent, score: p[i] ?? 0 })).sort((a, b) => b.score - a.score);
+  }
+
+  match(text: string): MatchResult {
+    const all = this.scores(text);
+    const top = all.filter((s) => s.intent !== NONE).slice(0, 5);
+    const none = all.find((s) => s.intent === NONE)?.score ?? 0;
+    const best = top[0] ?? { intent: NONE, score: 0 };
+    const second = top[1]?.score ?? 0;
+    const t = this.thresholds;
+    let zone: Zone = "fallback";
+    if (best.score >= t.answer && best.score - second >= t.margin && best.score > none) zone = "answer";
+    else if (best.score >= t.clarify) zone = "clarify";
+    return {
+      intent: zone === "fallback" ? NONE : best.intent,
+      score: zone === "fallback" ? Math.max(none, 1 - best.score) : best.score,
+      zone,
+      top,
+      lang: this.language(text),
+    };
+  }
+
+  /** Vietnamese when a Vietnamese-only letter or tone appears, else by vocabulary cues. */
+  language(text: string): Lang | undefined {
+    if (hasVietnameseMarks(text)) return "vi";
+    let vi = 0;
+    let en = 0;
+    for (const w of tokens(fold(canon(text)))) {
+      if (this.viWords.has(w)) vi++;
+      else if (this.enWords.has(w)) en++;
+    }
+    if (vi === en) return undefined;
+    return vi > en ? "vi" : "en";
+  }
+}
+
+function vectorize(counts: Map<string, number>, index: Map<string, number>, idf: Float32Array): SparseVec {
+  const idx: number[] = [];
+  const val: number[] = [];
+  let norm = 0;
+  for (const [k, w] of counts) {
+    const i = index.get(k);
+    if (i === undefined) continue;
+    const v = w * (idf[i] ?? 1);
+    idx.push(i);
+    val.push(v);
+    norm += v * v;
+  }
+  const n = Math.sqrt(norm) || 1;
+  return { idx: Int32Array.from(idx), val: Float32Array.from(val.map((v) => v / n)) };
+}
+
+/**
+ * Training variants of one example (matching.md §9): as written, without diacritics, in
+ * teencode, and both, so users who type any of these meet an example that looks like them.
+ */
+function variants(example: string, lexicon: Lexicon): string[] {
+  const c = canon(example);
+  const out = new Set<string>([c]);
+  const folded = fold(c);
+  out.add(folded);
+  const short = lexicon.contract(c);
+  out.add(short);
+  out.add(fold(short));
+  return [...out];
+}

@@ -1,0 +1,263 @@
+import type { Keyv } from "keyv";
+import type { Logger } from "pino";
+import type { ChannelAdapter, Intake } from "../channels/types.js";
+import { type Action, NEW_REQUEST } from "../engine/actions.js";
+import { type ControlEvent, type EngineDeps, type EngineResult, handle, handleControl } from "../engine/engine.js";
+import type { Session } from "../engine/session.js";
+import { type ChannelId, conversationKey, type InboundEvent, parseConversationKey } from "../model/message.js";
+import { render } from "../render/render.js";
+import type { Metrics } from "../server/metrics.js";
+import type { RequestStore } from "../store/requests.js";
+import { maskSecrets } from "../text/secrets.js";
+import type { Inbox, InboxItem, OpsJob, Outbox, OutboxJob, SendJob, SendOutcome } from "./queue.js";
+
+/** The session plus the outcome of the last event, so replaying that event after a crash repeats nothing. */
+export interface StoredSession extends Session {
+  processed?: { key: string; jobs: OutboxJob[] };
+}
+
+/** Carries out operator-side jobs (posting to the Telegram group); absent when no group is configured. */
+export interface OperatorsPort {
+  run(job: OpsJob): Promise<SendOutcome>;
+}
+
+export interface RuntimeDeps extends EngineDeps {
+  sessions: Keyv<StoredSession>;
+  requests: RequestStore;
+  inbox: Inbox;
+  outbox: Outbox;
+  channels: Map<ChannelId, ChannelAdapter>;
+  operators?: OperatorsPort;
+  log: Logger;
+  metrics: Metrics;
+  now?: () => Date;
+  /** Called after each item is processed, with the jobs it queued (the terminal chat waits on it). */
+  onTurn?: (item: InboxItem, jobs: OutboxJob[]) => void;
+}
+
+/**
+ * One path for every message (DESIGN.md): adapters → `accept` (mask, dedupe, record) →
+ * one worker per conversation → engine → actions → outbox → adapters. The runtime holds no
+ * state of its own beyond what the store keeps, so a restarted process resumes where the
+ * last one stopped.
+ */
+export class Runtime implements Intake {
+  constructor(private readonly d: RuntimeDeps) {}
+
+  private now(): Date {
+    return this.d.now?.() ?? new Date();
+  }
+
+  /** Mask secrets, then record durably; a redelivered event is acknowledged and dropped. */
+  async accept(events: InboundEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const items: InboxItem[] = events.map((e) => {
+      const event = sanitize(e);
+      return { key: event.id, conv: conversationKey(event.channel, event.userId), body: { type: "event", event } };
+    });
+    const fresh = await this.d.inbox.record(items);
+    items.forEach((it, i) => {
+      const channel = it.body.type === "event" ? it.body.event.channel : "cli";
+      if (fresh[i]) this.d.metrics.messagesIn.inc({ channel });
+      else {
+        this.d.metrics.duplicates.inc({ channel });
+        this.d.log.info({ conv: it.conv, key: it.key }, "duplicate delivery dropped");
+      }
+    });
+  }
+
+  /** Operator actions go through the user's conversation lane, so they stay in order with it. */
+  async control(conv: string, event: ControlEvent, key: string): Promise<boolean> {
+    const [fresh] = await this.d.inbox.record([{ key, conv, body: { type: "control", event, at: Date.now() } }]);
+    return fresh ?? false;
+  }
+
+  start(opts: { recover?: boolean } = {}): void {
+    this.d.inbox.start((item) => this.process(item), opts);
+    this.d.outbox.start((job) => this.deliver(job), {
+      ...opts,
+      onFailure: (job, error) => void this.reportFailure(job, error),
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.d.inbox.stop();
+    await this.d.outbox.stop();
+  }
+
+  private engineContext() {
+    return {
+      content: this.d.content,
+      matcher: this.d.matcher,
+      rules: this.d.rules,
+      now: this.now(),
+      operators: !!this.d.operators,
+    };
+  }
+
+  /** Handle one recorded item. Safe to call again for the same item after a crash. */
+  async process(item: InboxItem): Promise<void> {
+    const started = performance.now();
+    const stored = await this.d.sessions.get(item.conv);
+    if (stored?.processed?.key === item.key) {
+      await this.d.outbox.enqueue(stored.processed.jobs);
+      this.d.onTurn?.(item, stored.processed.jobs);
+      return;
+    }
+    const result =
+      item.body.type === "event"
+        ? handle(item.body.event, stored, this.engineContext())
+        : handleControl(item.body.event, stored, this.engineContext());
+    const jobs = await this.execute(item, result);
+    const session: StoredSession = { ...result.session, processed: { key: item.key, jobs } };
+    await this.d.sessions.set(item.conv, session);
+    await this.d.outbox.enqueue(jobs);
+    if (result.intent) this.d.metrics.intents.inc({ intent: result.intent });
+    if (result.intent === "none" && item.body.type === "event")
+      this.d.metrics.fallbacks.inc({ channel: item.body.event.channel });
+    this.d.metrics.turnSeconds.observe((performance.now() - started) / 1000);
+    this.d.onTurn?.(item, jobs);
+  }
+
+  /** Carry out request actions (I/O the engine does not do) and turn messages into outbox jobs. */
+  private async execute(item: InboxItem, result: EngineResult): Promise<OutboxJob[]> {
+    const { channel, userId } = parseConversationKey(item.conv);
+    const s = result.session;
+    const jobs: OutboxJob[] = [];
+    let newId: string | undefined;
+    const now = this.now().getTime();
+    const resolve = (id: string) => (id === NEW_REQUEST && newId ? newId : id);
+    const event = item.body.type === "event" ? item.body.event : undefined;
+    const ops = (requestId: string, op: OpsJob["op"], extra: Partial<OpsJob> = {}) => {
+      if (!this.d.operators) return;
+      jobs.push({
+        key: `${item.key}:ops:${jobs.length}`,
+        lane: `ops:${requestId}`,
+        body: { kind: "ops", requestId, op, ...extra },
+      });
+    };
+
+    for (const [i, a] of result.actions.entries()) {
+      const action: Action = newId ? (JSON.parse(JSON.stringify(a).replaceAll(NEW_REQUEST, newId)) as Action) : a;
+      switch (action.type) {
+        case "request.create": {
+          const nr = {
+            conv: item.conv,
+            channel,
+            userId,
+            draft: action.draft,
+            handoff: action.handoff,
+            idempotencyKey: `${item.key}:${i}`,
+          };
+          const rec = await this.d.requests.create(s.displayName ? { ...nr, displayName: s.displayName } : nr, now);
+          newId = rec.id;
+          for (const r of s.requests) if (r.id === NEW_REQUEST) r.id = rec.id;
+          if (s.openRequestId === NEW_REQUEST) s.openRequestId = rec.id;
+          ops(rec.id, "post");
+          break;
+        }
+        case "request.update": {
+          const patch: Parameters<RequestStore["update"]>[1] = {};
+          if (action.status) patch.status = action.status;
+          if (action.priority) patch.priority = action.priority;
+          if (action.handoff !== undefined) patch.handoff = action.handoff;
+          if (action.assignee) patch.assignee = action.assignee;
+          if (action.fields) patch.fields = action.fields;
+          const id = resolve(action.requestId);
+          await this.d.requests.update(id, patch, now);
+          if (action.priority || action.handoff) ops(id, "update");
+          break;
+        }
+        case "request.append": {
+          const id = resolve(action.requestId);
+          const entry = action.attachments ? { ...action.line, attachments: action.attachments } : action.line;
+          await this.d.requests.append(id, `${item.key}:${i}`, entry);
+          if (action.mirror) {
+            const extra: Partial<OpsJob> = { text: action.line.text };
+            if (action.attachments) extra.attachments = action.attachments;
+            ops(id, "mirror", extra);
+          }
+          break;
+        }
+        case "reply":
+        case "deliver": {
+          const adapter = this.d.channels.get(channel);
+          if (!adapter) {
+            this.d.log.warn({ conv: item.conv }, "no adapter for this conversation's channel: reply dropped");
+            break;
+          }
+          const parts = render(action.message, adapter.capabilities);
+          for (const part of parts) {
+            const body: SendJob = { kind: "send", channel, userId, conv: item.conv, message: part };
+            if (action.type === "deliver") {
+              body.requestId = resolve(action.requestId);
+              body.byPerson = true;
+            }
+            if (s.lastUserAt) body.userLastAt = s.lastUserAt;
+            if (event?.meta) body.meta = event.meta;
+            jobs.push({ key: `${item.key}:send:${jobs.length}`, lane: item.conv, body });
+          }
+          if (action.type === "deliver" && this.d.operators) {
+            // Keep the person's words in the request's record too.
+            await this.d.requests.append(resolve(action.requestId), `${item.key}:${i}`, {
+              from: "operator",
+              text: action.message.text ?? "[image]",
+              at: now,
+            });
+          }
+          break;
+        }
+      }
+    }
+    if (newId) {
+      for (const j of jobs) {
+        if (j.body.kind === "send" && j.body.message.text?.includes(NEW_REQUEST)) {
+          j.body.message.text = j.body.message.text.replaceAll(NEW_REQUEST, newId);
+        }
+      }
+    }
+    return jobs;
+  }
+
+  private async deliver(job: OutboxJob): Promise<SendOutcome> {
+    const b = job.body;
+    if (b.kind === "ops") {
+      if (!this.d.operators) return { ok: true };
+      return this.d.operators.run(b);
+    }
+    const adapter = this.d.channels.get(b.channel);
+    if (!adapter) return { ok: false, permanent: true, error: `channel ${b.channel} is not enabled` };
+    const end = this.d.metrics.deliverySeconds.startTimer({ channel: b.channel });
+    const outcome = await adapter.send(b);
+    end();
+    this.d.metrics.messagesOut.inc({
+      channel: b.channel,
+      outcome: outcome.ok ? "ok" : outcome.permanent ? "failed" : "retry",
+    });
+    return outcome;
+  }
+
+  /** A person's message that could not be delivered is reported where they wrote it. */
+  private async reportFailure(job: OutboxJob, error: string): Promise<void> {
+    const b = job.body;
+    if (b.kind !== "send" || !b.requestId) return;
+    await this.d.requests.update(b.requestId, { lastError: error }, Date.now());
+    if (b.byPerson && this.d.operators) {
+      await this.d.outbox.enqueue([
+        {
+          key: `${job.key}:failure`,
+          lane: `ops:${b.requestId}`,
+          body: { kind: "ops", requestId: b.requestId, op: "failure", text: error },
+        },
+      ]);
+    }
+  }
+}
+
+/** Secrets are masked here, before the event is recorded, logged or forwarded anywhere. */
+export function sanitize(e: InboundEvent): InboundEvent {
+  if (!e.text) return e;
+  const { text, kinds } = maskSecrets(e.text);
+  if (kinds.length === 0) return e;
+  return { ...e, text, masked: kinds };
+}

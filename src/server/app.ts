@@ -1,0 +1,144 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import type { Logger } from "pino";
+import type { ChannelAdapter } from "../channels/types.js";
+import { type Env, enabledChannels } from "../config/env.js";
+import { type Content, loadContentOrThrow } from "../content/load.js";
+import { EscalationRules } from "../engine/escalation.js";
+import type { ChannelId } from "../model/message.js";
+import type { Matcher } from "../nlu/matcher.js";
+import { matcherFor } from "../nlu/train.js";
+import { type OperatorsPort, Runtime, type RuntimeDeps } from "../runtime/runtime.js";
+import { type Backend, embeddedBackend } from "../store/backend.js";
+import { createLogger } from "./log.js";
+import { Metrics } from "./metrics.js";
+
+export interface AppOptions {
+  env: Env;
+  logger?: Logger;
+  content?: Content;
+  backend?: Backend;
+  /** Channel adapters to mount (the server builds them from the environment). */
+  channels?: ChannelAdapter[];
+  /** Builds the channels once the runtime exists (adapters need its stores). */
+  makeChannels?: (deps: AppDeps) => Promise<ChannelAdapter[]> | ChannelAdapter[];
+  makeOperators?: (deps: AppDeps) => OperatorsPort | undefined;
+  now?: () => Date;
+  /** Also process what a previous run left in the store (default true). */
+  recover?: boolean;
+  /** Extra routes (the operator API, the live chat) registered with the same dependencies. */
+  plugins?: ((app: FastifyInstance, deps: AppDeps) => Promise<void> | void)[];
+  onTurn?: RuntimeDeps["onTurn"];
+}
+
+export interface AppDeps {
+  env: Env;
+  log: Logger;
+  content: Content;
+  matcher: Matcher;
+  backend: Backend;
+  metrics: Metrics;
+  runtime: Runtime;
+  channels: Map<ChannelId, ChannelAdapter>;
+}
+
+export interface Hotro extends AppDeps {
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+/**
+ * The fastify app factory (fastify/demo's `app.ts` shape): tests build it and use
+ * `inject`; `npm start` builds it and listens.
+ */
+export async function buildApp(opts: AppOptions): Promise<Hotro> {
+  const { env } = opts;
+  const log = opts.logger ?? createLogger(env.LOG_LEVEL);
+  const content = opts.content ?? loadContentOrThrow({ configDir: env.CONFIG_DIR, flowsDir: env.FLOWS_DIR });
+  const matcher = matcherFor(content);
+  const rules = new EscalationRules(content.config.escalation.rules, content.config.escalation.word_lists);
+  const backend = opts.backend ?? embeddedBackend(env.DATA_DIR, log, content.config.brand.request_prefix);
+  const metrics = new Metrics(!opts.backend);
+  const channels = new Map<ChannelId, ChannelAdapter>();
+  const runtimeDeps = {
+    content,
+    matcher,
+    rules,
+    sessions: backend.sessions,
+    requests: backend.requests,
+    inbox: backend.inbox,
+    outbox: backend.outbox,
+    channels,
+    log,
+    metrics,
+    ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.onTurn ? { onTurn: opts.onTurn } : {}),
+  };
+  const runtime = new Runtime(runtimeDeps);
+  const deps: AppDeps = { env, log, content, matcher, backend, metrics, runtime, channels };
+  for (const c of [...(opts.channels ?? []), ...((await opts.makeChannels?.(deps)) ?? [])]) channels.set(c.id, c);
+  const operators = opts.makeOperators?.(deps);
+  if (operators) (runtimeDeps as { operators?: OperatorsPort }).operators = operators;
+
+  const app: FastifyInstance = Fastify({
+    loggerInstance: log as unknown as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024,
+    // fastify's own request lines carry the query string, where Messenger's verification
+    // puts its token: they are off, and the hook below logs the path only.
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+  app.addHook("onResponse", async (req, reply) => {
+    if (req.url.startsWith("/healthz") || req.url.startsWith("/readyz") || req.url.startsWith("/metrics")) return;
+    req.log.info(
+      { method: req.method, path: req.url.split("?")[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      "request",
+    );
+  });
+  app.setErrorHandler((err, req, reply) => {
+    const status = (err as { statusCode?: number }).statusCode ?? 500;
+    if (status >= 500) req.log.error({ err }, "request failed");
+    const message = err instanceof Error ? err.message : String(err);
+    reply
+      .status(status)
+      .send({ error: status === 413 ? "body too large (limit 1 MiB)" : status >= 500 ? "internal error" : message });
+  });
+
+  let ready = false;
+  app.get("/healthz", async () => ({ status: "ok" }));
+  app.get("/readyz", async (_req, reply) => {
+    const checks: Record<string, { ok: boolean; reason?: string }> = { content: { ok: true }, store: { ok: ready } };
+    for (const [id, c] of channels) checks[id] = c.health();
+    const ok = Object.values(checks).every((c) => c.ok);
+    return reply.status(ok ? 200 : 503).send({ status: ok ? "ready" : "not ready", checks });
+  });
+  app.get("/metrics", async (_req, reply) => {
+    reply.header("content-type", metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  for (const c of channels.values()) {
+    if (c.routes) await app.register(async (scope) => c.routes?.(scope, runtime));
+  }
+  for (const p of opts.plugins ?? []) await app.register(async (scope) => p(scope, deps));
+
+  for (const ch of enabledChannels(env)) {
+    if (!ch.enabled && !channels.has(ch.id as ChannelId))
+      log.info({ channel: ch.id }, `${ch.id} disabled: ${ch.reason}`);
+  }
+
+  runtime.start({ recover: opts.recover ?? true });
+  for (const c of channels.values()) await c.start?.(runtime);
+  ready = true;
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      ready = false;
+      await app.close(); // stop accepting; in-flight requests finish first
+      for (const c of channels.values()) await c.stop?.();
+      await runtime.stop(); // finish events and sends in progress
+      await backend.close();
+    })();
+    return closing;
+  };
+  return { ...deps, app, close };
+}

@@ -1,0 +1,63 @@
+import { Keyv } from "keyv";
+import type { Logger } from "pino";
+import type { Inbox, Outbox } from "../runtime/queue.js";
+import type { StoredSession } from "../runtime/runtime.js";
+import { SqliteInbox, SqliteOutbox } from "../runtime/sqlite-queue.js";
+import { type RequestStore, SqliteRequestStore } from "./requests.js";
+import { type Db, openDb } from "./sqlite.js";
+import { SqliteKeyvStore } from "./sqlite-keyv.js";
+
+/**
+ * Everything that differs between the embedded deployment (SQLite in DATA_DIR) and the
+ * scaled-out one (Redis): state through keyv, requests, the inbox and the outbox.
+ */
+export interface Backend {
+  kind: "embedded" | "memory" | "redis";
+  sessions: Keyv<StoredSession>;
+  /** Small shared values: channel tokens, callback payloads, user profiles. */
+  kv: Keyv;
+  requests: RequestStore;
+  inbox: Inbox;
+  outbox: Outbox;
+  /** A lock held across processes (Redis) or this process (embedded). */
+  withLock<T>(name: string, ttlMs: number, fn: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** keyv's default serializer costs ~50 µs a round trip; sessions are plain JSON (performance.md). */
+export const JSON_SERDE = { serialize: JSON.stringify, deserialize: JSON.parse } as const;
+
+export function embeddedBackend(
+  dataDir: string | ":memory:",
+  log: Logger,
+  requestPrefix: string,
+): Backend & { db: Db } {
+  const db = openDb(dataDir);
+  const store = (namespace: string) => {
+    const s = new SqliteKeyvStore(db);
+    return new Keyv({ store: s, namespace, ...JSON_SERDE });
+  };
+  const locks = new Map<string, Promise<unknown>>();
+  return {
+    kind: dataDir === ":memory:" ? "memory" : "embedded",
+    db,
+    sessions: store("session") as Keyv<StoredSession>,
+    kv: store("kv"),
+    requests: new SqliteRequestStore(db, requestPrefix),
+    inbox: new SqliteInbox(db, log),
+    outbox: new SqliteOutbox(db, log),
+    // One process owns the embedded file, so an in-process chain is a lock.
+    async withLock<T>(name: string, _ttl: number, fn: () => Promise<T>): Promise<T> {
+      const prev = locks.get(name) ?? Promise.resolve();
+      const run = prev.then(fn, fn);
+      locks.set(
+        name,
+        run.catch(() => undefined),
+      );
+      return run;
+    },
+    async close() {
+      db.close();
+    },
+  };
+}

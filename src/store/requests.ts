@@ -1,0 +1,188 @@
+import type { Priority } from "../content/schema.js";
+import type { RequestDraft } from "../engine/actions.js";
+import type { RequestStatus, TranscriptLine } from "../engine/session.js";
+import type { Attachment, ChannelId } from "../model/message.js";
+import type { Db } from "./sqlite.js";
+
+/** A support request as operators and the API see it. */
+export interface RequestRecord {
+  id: string;
+  conv: string;
+  channel: ChannelId;
+  userId: string;
+  displayName?: string;
+  intent: string;
+  title: string;
+  priority: Priority;
+  status: RequestStatus;
+  fields: Record<string, string>;
+  rule?: string;
+  /** A person was asked to take the conversation (not only a filed request). */
+  handoff: boolean;
+  assignee?: string;
+  createdAt: number;
+  updatedAt: number;
+  /** Where the request lives in the operators' group. */
+  ops?: { chatId: string; threadId?: number; rootMessageId?: number };
+  /** Last delivery failure shown to operators (closed window, blocked bot…). */
+  lastError?: string;
+}
+
+export interface TranscriptEntry extends TranscriptLine {
+  attachments?: Attachment[];
+}
+
+export interface RequestFilter {
+  status?: RequestStatus;
+  priority?: Priority;
+  channel?: ChannelId;
+  conv?: string;
+  limit?: number;
+}
+
+export interface NewRequest {
+  conv: string;
+  channel: ChannelId;
+  userId: string;
+  displayName?: string;
+  draft: RequestDraft;
+  handoff: boolean;
+  /** Identifies the turn that asked for it: creating twice from one turn returns the same request. */
+  idempotencyKey: string;
+}
+
+export type RequestPatch = Partial<
+  Pick<RequestRecord, "status" | "priority" | "handoff" | "assignee" | "ops" | "lastError" | "fields">
+>;
+
+export interface RequestStore {
+  create(r: NewRequest, now: number): Promise<RequestRecord>;
+  get(id: string): Promise<RequestRecord | undefined>;
+  update(id: string, patch: RequestPatch, now: number): Promise<RequestRecord | undefined>;
+  /** Idempotent per `lineKey`. */
+  append(id: string, lineKey: string, entry: TranscriptEntry): Promise<void>;
+  transcript(id: string): Promise<TranscriptEntry[]>;
+  list(filter: RequestFilter): Promise<RequestRecord[]>;
+}
+
+export function formatRequestId(prefix: string, n: number): string {
+  return `${prefix}-${String(n).padStart(6, "0")}`;
+}
+
+/** Requests in the embedded SQLite file; ids from a counter row incremented in the same transaction. */
+export class SqliteRequestStore implements RequestStore {
+  constructor(
+    private readonly db: Db,
+    private readonly prefix: string,
+  ) {}
+
+  async create(r: NewRequest, now: number): Promise<RequestRecord> {
+    const keyRow = `request-by-turn:${r.idempotencyKey}`;
+    return this.db.transaction(() => {
+      const prior = this.db.prepare<[string], { value: string }>("SELECT value FROM kv WHERE key = ?").get(keyRow);
+      if (prior) {
+        const existing = this.getSync(prior.value);
+        if (existing) return existing;
+      }
+      this.db
+        .prepare(
+          "INSERT INTO counters (name, value) VALUES ('request', 1) ON CONFLICT(name) DO UPDATE SET value = value + 1",
+        )
+        .run();
+      const n = (this.db.prepare("SELECT value FROM counters WHERE name = 'request'").get() as { value: number }).value;
+      const rec: RequestRecord = {
+        id: formatRequestId(this.prefix, n),
+        conv: r.conv,
+        channel: r.channel,
+        userId: r.userId,
+        intent: r.draft.intent,
+        title: r.draft.title,
+        priority: r.draft.priority,
+        status: "open",
+        fields: r.draft.fields,
+        handoff: r.handoff,
+        createdAt: now,
+        updatedAt: now,
+      };
+      if (r.displayName) rec.displayName = r.displayName;
+      if (r.draft.rule) rec.rule = r.draft.rule;
+      this.write(rec);
+      this.db.prepare("INSERT INTO kv (key, value, expires) VALUES (?, ?, NULL)").run(keyRow, rec.id);
+      r.draft.transcript.forEach((line, i) => {
+        this.db
+          .prepare("INSERT OR IGNORE INTO transcript (request_id, line_key, at, body) VALUES (?, ?, ?, ?)")
+          .run(rec.id, `init:${i}`, line.at, JSON.stringify(line));
+      });
+      return rec;
+    })();
+  }
+
+  private write(rec: RequestRecord): void {
+    this.db
+      .prepare(
+        `INSERT INTO requests (id, conv, channel, user_id, status, priority, created, updated, body)
+         VALUES (@id, @conv, @channel, @userId, @status, @priority, @createdAt, @updatedAt, @body)
+         ON CONFLICT(id) DO UPDATE SET status = excluded.status, priority = excluded.priority, updated = excluded.updated, body = excluded.body`,
+      )
+      .run({ ...rec, body: JSON.stringify(rec) });
+  }
+
+  private getSync(id: string): RequestRecord | undefined {
+    const row = this.db.prepare<[string], { body: string }>("SELECT body FROM requests WHERE id = ?").get(id);
+    return row ? (JSON.parse(row.body) as RequestRecord) : undefined;
+  }
+
+  async get(id: string): Promise<RequestRecord | undefined> {
+    return this.getSync(id);
+  }
+
+  async update(id: string, patch: RequestPatch, now: number): Promise<RequestRecord | undefined> {
+    return this.db.transaction(() => {
+      const rec = this.getSync(id);
+      if (!rec) return undefined;
+      const next: RequestRecord = { ...rec, ...patch, updatedAt: now };
+      if (patch.fields) next.fields = { ...rec.fields, ...patch.fields };
+      this.write(next);
+      return next;
+    })();
+  }
+
+  async append(id: string, lineKey: string, entry: TranscriptEntry): Promise<void> {
+    this.db
+      .prepare("INSERT OR IGNORE INTO transcript (request_id, line_key, at, body) VALUES (?, ?, ?, ?)")
+      .run(id, lineKey, entry.at, JSON.stringify(entry));
+  }
+
+  async transcript(id: string): Promise<TranscriptEntry[]> {
+    return this.db
+      .prepare<[string], { body: string }>("SELECT body FROM transcript WHERE request_id = ? ORDER BY at, rowid")
+      .all(id)
+      .map((r) => JSON.parse(r.body) as TranscriptEntry);
+  }
+
+  async list(f: RequestFilter): Promise<RequestRecord[]> {
+    const where: string[] = [];
+    const args: Record<string, unknown> = { limit: f.limit ?? 100 };
+    if (f.status) {
+      where.push("status = @status");
+      args.status = f.status;
+    }
+    if (f.priority) {
+      where.push("priority = @priority");
+      args.priority = f.priority;
+    }
+    if (f.channel) {
+      where.push("channel = @channel");
+      args.channel = f.channel;
+    }
+    if (f.conv) {
+      where.push("conv = @conv");
+      args.conv = f.conv;
+    }
+    const sql = `SELECT body FROM requests ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created DESC LIMIT @limit`;
+    return this.db
+      .prepare<Record<string, unknown>, { body: string }>(sql)
+      .all(args)
+      .map((r) => JSON.parse(r.body) as RequestRecord);
+  }
+}
