@@ -90,7 +90,8 @@ function yamlFiles(dir: string): string[] {
 }
 
 function parseFile<S extends z.ZodType>(path: string, schema: S, problems: Problem[]): Parsed<z.infer<S>> | undefined {
-  const file = relative(process.cwd(), path) || path;
+  const rel = relative(process.cwd(), path);
+  const file = rel && !rel.startsWith("..") ? rel : path;
   const lines = new LineCounter();
   const text = readFileSync(path, "utf8");
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });

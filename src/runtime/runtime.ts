@@ -32,7 +32,7 @@ export interface RuntimeDeps extends EngineDeps {
   metrics: Metrics;
   now?: () => Date;
   /** Called after each item is processed, with the jobs it queued (the terminal chat waits on it). */
-  onTurn?: (item: InboxItem, jobs: OutboxJob[]) => void;
+  onTurn?: (item: InboxItem, jobs: OutboxJob[], result?: { intent?: string; zone?: string }) => void;
 }
 
 /**
@@ -116,7 +116,10 @@ export class Runtime implements Intake {
     if (result.intent === "none" && item.body.type === "event")
       this.d.metrics.fallbacks.inc({ channel: item.body.event.channel });
     this.d.metrics.turnSeconds.observe((performance.now() - started) / 1000);
-    this.d.onTurn?.(item, jobs);
+    this.d.onTurn?.(item, jobs, {
+      ...(result.intent ? { intent: result.intent } : {}),
+      ...(result.zone ? { zone: result.zone } : {}),
+    });
   }
 
   /** Carry out request actions (I/O the engine does not do) and turn messages into outbox jobs. */

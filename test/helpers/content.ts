@@ -1,0 +1,9 @@
+import { type Content, loadContentOrThrow } from "../../src/content/load.js";
+
+let cached: Content | undefined;
+
+/** The shipped content pack (flows/ and config/), loaded once per test file. */
+export function shippedContent(): Content {
+  cached ??= loadContentOrThrow({ configDir: "config", flowsDir: "flows" });
+  return cached;
+}
