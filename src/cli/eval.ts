@@ -73,12 +73,13 @@ function main(): number {
     let oos = 0;
     let oosOk = 0;
     for (const r of rows) {
-      const m = matcher.match(view(r.text));
+      const shown = view(r.text);
+      const m = matcher.match(shown);
       const said = m.zone === "fallback" ? NONE : (m.top[0]?.intent ?? NONE);
       if (r.intent === NONE) {
         oos++;
         if (said === NONE) oosOk++;
-        else if (verbose) console.log(`  [${name}] none → ${said} (${m.zone} ${m.score.toFixed(2)}): ${r.text}`);
+        else if (verbose) console.log(`  [${name}] none → ${said} (${m.zone} ${m.score.toFixed(2)}): ${shown}`);
         continue;
       }
       inScope++;

@@ -2,7 +2,7 @@ import type { Content } from "../content/load.js";
 import type { Intent, Lang, Priority } from "../content/schema.js";
 import type { ChannelId, InboundEvent, OutboundMessage, QuickReply } from "../model/message.js";
 import type { Matcher, MatchResult, Zone } from "../nlu/matcher.js";
-import type { Clock } from "../text/entities.js";
+import { type Clock, requestIds } from "../text/entities.js";
 import { canon, fold } from "../text/normalize.js";
 import type { Action } from "./actions.js";
 import { type EscalationRules, maxPriority } from "./escalation.js";
@@ -201,6 +201,11 @@ export function handle(event: InboundEvent, session: Session | undefined, ctx: E
 
   const m = ctx.matcher.match(text);
   t.zone = m.zone;
+  if (m.zone !== "answer" && requestIds(text, ctx.content.config.brand.request_prefix).length > 0) {
+    // A request id on its own ("HT-000123?") asks for that request's status.
+    answerIntent(t, "ticket.status", undefined, text);
+    return done(t);
+  }
   decide(t, text, m);
   return done(t);
 }

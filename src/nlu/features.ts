@@ -50,8 +50,11 @@ export function analyse(text: string, ctx: FeatureContext): Analysed {
       const squeezed = squeezeDoubles(f);
       if (squeezed !== f && (ctx.spell.known(squeezed) || ctx.lexicon.has(squeezed))) f = squeezed;
     }
+    const fix =
+      ctx.spell && !ctx.spell.known(f) && !ctx.lexicon.has(f) && !/^\d+$/.test(f) ? ctx.spell.correct(f) : undefined;
+    if (fix) f = fix; // a typo counts as the word it was meant to be, char n-grams included
     folded.push(f);
-    if (hasVietnameseMarks(t)) accented.push(toneKey(t));
+    if (hasVietnameseMarks(t) && !fix) accented.push(toneKey(t));
     const exp = ctx.lexicon.expand(f);
     if (exp?.[0]) {
       // The first reading goes into the sequence (bigrams); every reading adds unigrams.
@@ -59,14 +62,7 @@ export function analyse(text: string, ctx: FeatureContext): Analysed {
       for (const alt of exp.slice(1)) for (const a of alt) expanded.push(`~${fold(a)}`);
       continue;
     }
-    if (ctx.spell && !ctx.spell.known(f) && !/^\d+$/.test(f)) {
-      const fix = ctx.spell.correct(f);
-      if (fix) {
-        expanded.push(fix);
-        continue;
-      }
-      unknown++;
-    }
+    if (ctx.spell && !ctx.spell.known(f) && !/^\d+$/.test(f)) unknown++;
     expanded.push(f);
   }
   return { folded, expanded, accented, unknown };

@@ -1,5 +1,5 @@
 import type { Lexicon as LexiconData } from "../content/schema.js";
-import { canon, fold, tokens } from "../text/normalize.js";
+import { canon, fold, hasVietnameseMarks, tokens, toneKey } from "../text/normalize.js";
 
 /**
  * The domain abbreviation dictionary (`flows/lexicon.yaml`). Keys are looked up folded, so
@@ -8,8 +8,13 @@ import { canon, fold, tokens } from "../text/normalize.js";
 export class Lexicon {
   /** folded token → expansions, each a list of canonical tokens. */
   private readonly expansions = new Map<string, string[][]>();
-  /** folded multi-token phrase ("tai khoan") → the short forms users write for it ("tk"). */
+  /**
+   * Accented phrase ("tài khoản", as tone keys) → the short forms users write for it ("tk").
+   * Keyed accented, not folded: folded, "ảnh" would become "a" and "bán" "bn".
+   */
   private readonly contractions = new Map<string, string[]>();
+  /** Keys that stand for Vietnamese words (teencode), a cue for the reply language. */
+  readonly vietnameseKeys = new Set<string>();
   readonly particles: Set<string>;
 
   constructor(data: LexiconData | undefined) {
@@ -21,8 +26,9 @@ export class Lexicon {
         const toks = tokens(canon(v));
         if (toks.length === 0) continue;
         list.push(toks);
-        const phrase = toks.map(fold).join(" ");
-        if (phrase !== k && /^[a-z]{1,4}$/.test(k)) {
+        const phrase = toks.map(toneKey).join(" ");
+        if (hasVietnameseMarks(v) && /^[a-z]{1,4}$/.test(k)) this.vietnameseKeys.add(k);
+        if (fold(phrase) !== k && hasVietnameseMarks(v) && /^[a-z]{1,4}$/.test(k)) {
           const shorts = this.contractions.get(phrase) ?? [];
           if (!shorts.includes(k)) shorts.push(k);
           this.contractions.set(phrase, shorts);
@@ -50,13 +56,13 @@ export class Lexicon {
    */
   contract(canonical: string): string {
     const toks = tokens(canonical);
-    const folded = toks.map(fold);
+    const keys = toks.map(toneKey);
     const out: string[] = [];
     for (let i = 0; i < toks.length; ) {
       let done = false;
       for (const len of [3, 2, 1]) {
         if (i + len > toks.length) continue;
-        const phrase = folded.slice(i, i + len).join(" ");
+        const phrase = keys.slice(i, i + len).join(" ");
         const shorts = this.contractions.get(phrase);
         if (shorts?.[0]) {
           out.push(shorts[0]);

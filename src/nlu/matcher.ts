@@ -65,6 +65,8 @@ export class Matcher {
     private readonly enWords: Set<string>,
     readonly thresholds: Thresholds,
     private readonly temperature: number,
+    /** Folded example text → its intent, for messages that are exactly an example. */
+    private readonly exact: Map<string, string>,
   ) {}
 
   static train(intents: IntentExamples[], lexiconData: LexiconData | undefined, opts: MatcherOptions = {}): Matcher {
@@ -75,12 +77,17 @@ export class Matcher {
     const docs: Map<string, number>[] = [];
     const labels: number[] = [];
     const vocab: string[] = [];
+    const exact = new Map<string, string>();
     const viCount = new Map<string, number>();
     const enCount = new Map<string, number>();
     for (const intent of intents) {
       const label = classes.indexOf(intent.id);
       for (const lang of ["vi", "en"] as const) {
         for (const example of intent.examples[lang]) {
+          const k = exactKey(example);
+          // An example shared by two intents decides nothing.
+          if (exact.has(k) && exact.get(k) !== intent.id) exact.set(k, NONE);
+          else exact.set(k, intent.id);
           for (const w of tokens(fold(canon(example)))) {
             const m = lang === "vi" ? viCount : enCount;
             m.set(w, (m.get(w) ?? 0) + 1);
@@ -111,7 +118,7 @@ export class Matcher {
     const enWords = new Set<string>();
     for (const [w, n] of viCount) if (n > 2 * (enCount.get(w) ?? 0)) viWords.add(w);
     for (const [w, n] of enCount) if (n > 2 * (viCount.get(w) ?? 0)) enWords.add(w);
-    for (const k of lexicon.keys()) if (!enWords.has(k)) viWords.add(k);
+    for (const k of lexicon.vietnameseKeys) if (!enWords.has(k)) viWords.add(k);
     return new Matcher(
       { lexicon, spell },
       index,
@@ -122,6 +129,7 @@ export class Matcher {
       enWords,
       opts.thresholds ?? DEFAULT_THRESHOLDS,
       opts.temperature ?? 1,
+      exact,
     );
   }
 
@@ -141,9 +149,14 @@ export class Matcher {
     const best = top[0] ?? { intent: NONE, score: 0 };
     const second = top[1]?.score ?? 0;
     const t = this.thresholds;
+    const exactly = this.exact.get(exactKey(text));
     let zone: Zone = "fallback";
-    if (best.score >= t.answer && best.score - second >= t.margin && best.score > none) zone = "answer";
+    if (exactly === best.intent && best.score > none) zone = "answer";
+    else if (best.score >= t.answer && best.score - second >= t.margin && best.score > none) zone = "answer";
     else if (best.score >= t.clarify) zone = "clarify";
+    // One word ("tk", "help") says too little to answer outright: offer choices instead
+    // (matching.md §8.4), unless that word is itself an example ("hotline", "bye").
+    if (zone === "answer" && exactly !== best.intent && this.contentTokens(text) <= 1) zone = "clarify";
     return {
       intent: zone === "fallback" ? NONE : best.intent,
       score: zone === "fallback" ? Math.max(none, 1 - best.score) : best.score,
@@ -151,6 +164,10 @@ export class Matcher {
       top,
       lang: this.language(text),
     };
+  }
+
+  private contentTokens(text: string): number {
+    return tokens(fold(canon(text))).filter((w) => !this.ctx.lexicon.particles.has(w)).length;
   }
 
   /** Vietnamese when a Vietnamese-only letter or tone appears, else by vocabulary cues. */
@@ -165,6 +182,10 @@ export class Matcher {
     if (vi === en) return undefined;
     return vi > en ? "vi" : "en";
   }
+}
+
+function exactKey(text: string): string {
+  return tokens(fold(canon(text))).join(" ");
 }
 
 function vectorize(counts: Map<string, number>, index: Map<string, number>, idf: Float32Array): SparseVec {
