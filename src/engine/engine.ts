@@ -145,7 +145,8 @@ export function handle(event: InboundEvent, session: Session | undefined, ctx: E
   if (event.kind === "unfollow") return done(t);
 
   const text = (event.text ?? "").trim();
-  if (text) t.setLang(ctx.matcher.language(text));
+  // A form answer ("acc_vip", "20/11") says little about the language; a sentence does.
+  if (text && (!s.form || text.split(/\s+/).length >= 3)) t.setLang(ctx.matcher.language(text));
   if (event.masked?.length) t.say(t.texts.msg("secret_warning"));
   if (text) remember(s, { from: "user", text, at: t.now });
   s.lastUserAt = t.now;

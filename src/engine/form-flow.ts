@@ -27,6 +27,8 @@ function ask(t: Turn, lead?: string): void {
     qrs.push({ label: t.texts.msg("form_skip_hint").split("\n")[0]?.slice(0, 20) ?? "skip", payload: "form:skip" });
   const prompt = t.texts.fill(t.texts.pick(field.prompt));
   t.say([lead, prompt].filter(Boolean).join("\n"), qrs.length ? { quickReplies: qrs } : {});
+  // Earlier buttons no longer apply: "1" now answers this question, not an old choice.
+  if (qrs.length === 0) delete t.s.choices;
 }
 
 function currentPrompt(t: Turn): string {
@@ -105,21 +107,23 @@ export function formTurn(t: Turn, text: string, attachments: readonly Attachment
     );
     return;
   }
-  if (value !== undefined && !(m?.zone === "answer" && m.intent === state.intent && field.type !== "text")) {
+  // Another intent wins over the answer when the answer does not fit, or when it is word
+  // for word that intent ("bye" is not an account name); "acc_vip" is.
+  const other =
+    m?.zone === "answer" && field.type !== "text" && m.intent !== state.intent && (value === undefined || m.exact)
+      ? m
+      : undefined;
+  if (value !== undefined && !other) {
     next(t, value);
     return;
   }
-  if (
-    m?.zone === "answer" &&
-    m.intent !== state.intent &&
-    t.intentDef(m.intent)?.suggest !== false &&
-    field.type !== "text"
-  ) {
+  if (other) {
     // A question about something else: answer it, then come back to ours.
     const saved = s.form;
     delete s.form;
-    decide(t, text, { ...m, top: m.top });
-    if (!s.form && s.mode === "bot" && saved) {
+    decide(t, text, other);
+    const ended = t.intentDef(other.intent)?.action === "end_conversation";
+    if (!ended && !s.form && s.mode === "bot" && saved) {
       s.form = saved;
       t.say(t.texts.msg("form_resumed", { prompt: t.texts.fill(currentPrompt(t)) }));
     }

@@ -34,9 +34,15 @@ export interface FeatureContext {
   spell?: SpellIndex;
 }
 
-export function analyse(text: string, ctx: FeatureContext): Analysed {
+/** Canonical text with emails, links, handles, ids and phone numbers replaced by class tokens. */
+export function withPlaceholders(text: string): string {
   let c = canon(text);
   for (const [re, token] of PLACEHOLDERS) c = c.replace(re, token);
+  return c;
+}
+
+export function analyse(text: string, ctx: FeatureContext): Analysed {
+  const c = withPlaceholders(text);
   const raw = tokens(c);
   const kept = raw.filter((t) => !ctx.lexicon.particles.has(fold(t)));
   const toks = kept.length > 0 ? kept : raw;

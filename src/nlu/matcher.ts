@@ -1,6 +1,6 @@
 import type { Lang, Lexicon as LexiconData } from "../content/schema.js";
 import { canon, fold, hasVietnameseMarks, tokens } from "../text/normalize.js";
-import { analyse, type FeatureContext, featureCounts } from "./features.js";
+import { analyse, type FeatureContext, featureCounts, withPlaceholders } from "./features.js";
 import { Lexicon } from "./lexicon.js";
 import { DEFAULT_TRAIN, type LogReg, type SparseVec, type TrainOptions, train } from "./logreg.js";
 import { SpellIndex } from "./spell.js";
@@ -41,6 +41,8 @@ export interface MatchResult {
   top: Scored[];
   /** Language the message is written in, when it says (undefined for "ok", "HT-000123"…). */
   lang: Lang | undefined;
+  /** The message is, word for word, one of the decided intent's examples. */
+  exact: boolean;
 }
 
 export interface MatcherOptions {
@@ -113,12 +115,13 @@ export class Matcher {
 
     const X = docs.map((d) => vectorize(d, index, idf));
     const model = train(X, labels, index.size, classes.length, opts.train ?? DEFAULT_TRAIN);
-    // A token is a language cue when one language uses it clearly more than the other.
+    // A token is a language cue only when one language's examples never use it: words
+    // both languages share ("ok", "app", "otp", "hotline") say nothing about the reply language.
     const viWords = new Set<string>();
     const enWords = new Set<string>();
-    for (const [w, n] of viCount) if (n > 2 * (enCount.get(w) ?? 0)) viWords.add(w);
-    for (const [w, n] of enCount) if (n > 2 * (viCount.get(w) ?? 0)) enWords.add(w);
-    for (const k of lexicon.vietnameseKeys) if (!enWords.has(k)) viWords.add(k);
+    for (const w of viCount.keys()) if (!enCount.has(w)) viWords.add(w);
+    for (const w of enCount.keys()) if (!viCount.has(w)) enWords.add(w);
+    for (const k of lexicon.vietnameseKeys) if (!enCount.has(k)) viWords.add(k);
     return new Matcher(
       { lexicon, spell },
       index,
@@ -163,11 +166,16 @@ export class Matcher {
       zone,
       top,
       lang: this.language(text),
+      exact: zone !== "fallback" && exactly === best.intent,
     };
   }
 
+  /** Words that carry meaning the model knows: particles and unknown words ("vip", names) do not count. */
   private contentTokens(text: string): number {
-    return tokens(fold(canon(text))).filter((w) => !this.ctx.lexicon.particles.has(w)).length;
+    const a = analyse(text, this.ctx);
+    return a.folded.filter(
+      (w) => !this.ctx.lexicon.particles.has(w) && (this.ctx.spell?.known(w) || this.ctx.lexicon.has(w)),
+    ).length;
   }
 
   /** Vietnamese when a Vietnamese-only letter or tone appears, else by vocabulary cues. */
@@ -175,7 +183,8 @@ export class Matcher {
     if (hasVietnameseMarks(text)) return "vi";
     let vi = 0;
     let en = 0;
-    for (const w of tokens(fold(canon(text)))) {
+    for (const w of tokens(fold(withPlaceholders(text)))) {
+      if (w.startsWith("qq")) continue;
       if (this.viWords.has(w)) vi++;
       else if (this.enWords.has(w)) en++;
     }

@@ -50,6 +50,8 @@ export interface Harness {
   ops: CaptureOperators;
   /** Everything pino wrote, for secret-leak assertions. */
   logs: string[];
+  /** What the last turn was matched to (intent id, `none`, `clarify`). */
+  last: { intent?: string; zone?: string };
   /** Send one user message; resolves with the messages the bot delivered for that turn. */
   say(
     text: string,
@@ -73,6 +75,7 @@ export async function harness(opts: HarnessOptions = {}): Promise<Harness> {
   const cli = new CaptureChannel("cli");
   const ops = new CaptureOperators();
   const turns = new Map<string, (n: number) => void>();
+  const last: { intent?: string; zone?: string } = {};
   const backend = embeddedBackend(":memory:", log, content.config.brand.request_prefix);
   const env = parseEnv({ DATA_DIR: ":memory:" });
   const all = [cli, ...(opts.channels ?? [])];
@@ -84,7 +87,13 @@ export async function harness(opts: HarnessOptions = {}): Promise<Harness> {
     channels: all,
     ...(opts.operators ? { makeOperators: () => ops } : {}),
     ...(opts.now ? { now: opts.now } : {}),
-    onTurn: (item, jobs) => turns.get(item.key)?.(jobs.filter((j) => j.body.kind === "send").length),
+    onTurn: (item, jobs, result) => {
+      if (!turns.has(item.key)) return;
+      delete last.intent;
+      delete last.zone;
+      Object.assign(last, result);
+      turns.get(item.key)?.(jobs.filter((j) => j.body.kind === "send").length);
+    },
   });
   const sentFor = (channel: ChannelId) => (all.find((c) => c.id === channel) as CaptureChannel | undefined)?.sent ?? [];
 
@@ -118,6 +127,7 @@ export async function harness(opts: HarnessOptions = {}): Promise<Harness> {
     cli,
     ops,
     logs,
+    last,
     event,
     say: (text, o = {}) => {
       const e: Partial<InboundEvent> & { userId: string } = {
