@@ -9,6 +9,7 @@ import type { Matcher } from "../nlu/matcher.js";
 import { matcherFor } from "../nlu/train.js";
 import { type OperatorsPort, Runtime, type RuntimeDeps } from "../runtime/runtime.js";
 import { type Backend, embeddedBackend } from "../store/backend.js";
+import { redisBackend } from "../store/redis/backend.js";
 import { createLogger } from "./log.js";
 import { Metrics } from "./metrics.js";
 
@@ -56,7 +57,11 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
   const content = opts.content ?? loadContentOrThrow({ configDir: env.CONFIG_DIR, flowsDir: env.FLOWS_DIR });
   const matcher = matcherFor(content);
   const rules = new EscalationRules(content.config.escalation.rules, content.config.escalation.word_lists);
-  const backend = opts.backend ?? embeddedBackend(env.DATA_DIR, log, content.config.brand.request_prefix);
+  const backend =
+    opts.backend ??
+    (env.REDIS_URL
+      ? redisBackend({ url: env.REDIS_URL, requestPrefix: content.config.brand.request_prefix, log })
+      : embeddedBackend(env.DATA_DIR, log, content.config.brand.request_prefix));
   const metrics = new Metrics(!opts.backend);
   const channels = new Map<ChannelId, ChannelAdapter>();
   const runtimeDeps = {

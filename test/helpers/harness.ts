@@ -10,7 +10,9 @@ import type { OperatorsPort } from "../../src/runtime/runtime.js";
 import { buildApp, type Hotro } from "../../src/server/app.js";
 import { createLogger } from "../../src/server/log.js";
 import { embeddedBackend } from "../../src/store/backend.js";
+import { redisBackend } from "../../src/store/redis/backend.js";
 import { shippedContent } from "./content.js";
+import { redisUrl } from "./redis.js";
 
 /** A channel that records what it is asked to send. */
 export class CaptureChannel implements ChannelAdapter {
@@ -39,6 +41,10 @@ export class CaptureOperators implements OperatorsPort {
 
 export interface HarnessOptions {
   content?: Content;
+  /** Run on Redis (REDIS_URL or 127.0.0.1:6379) under this key prefix instead of in-memory SQLite. */
+  redisPrefix?: string;
+  /** Share a recording channel between several apps (scale-out tests). */
+  cli?: CaptureChannel;
   operators?: boolean;
   now?: () => Date;
   channels?: ChannelAdapter[];
@@ -72,11 +78,18 @@ export async function harness(opts: HarnessOptions = {}): Promise<Harness> {
     },
   });
   const log = createLogger("debug", sink);
-  const cli = new CaptureChannel("cli");
+  const cli = opts.cli ?? new CaptureChannel("cli");
   const ops = new CaptureOperators();
   const turns = new Map<string, (n: number) => void>();
   const last: { intent?: string; zone?: string } = {};
-  const backend = embeddedBackend(":memory:", log, content.config.brand.request_prefix);
+  const backend = opts.redisPrefix
+    ? redisBackend({
+        url: redisUrl(),
+        prefix: opts.redisPrefix,
+        requestPrefix: content.config.brand.request_prefix,
+        log,
+      })
+    : embeddedBackend(":memory:", log, content.config.brand.request_prefix);
   const env = parseEnv({ DATA_DIR: ":memory:" });
   const all = [cli, ...(opts.channels ?? [])];
   const hotro = await buildApp({

@@ -1,0 +1,55 @@
+import KeyvRedis from "@keyv/redis";
+import { Redis } from "ioredis";
+import { Keyv } from "keyv";
+import type { Logger } from "pino";
+import type { StoredSession } from "../../runtime/runtime.js";
+import { type Backend, JSON_SERDE } from "../backend.js";
+import { RedisLock } from "./lock.js";
+import { RedisInbox, RedisOutbox } from "./queue.js";
+import { RedisRequestStore } from "./requests.js";
+
+export interface RedisBackendOptions {
+  url: string;
+  /** Key prefix, so several deployments (or test runs) can share one Redis. */
+  prefix?: string;
+  requestPrefix: string;
+  log: Logger;
+}
+
+/**
+ * State, requests and queues on Redis, for several server processes behind one load
+ * balancer. Sessions go through keyv (`@keyv/redis`); queues through BullMQ (ioredis).
+ */
+export function redisBackend(o: RedisBackendOptions): Backend & { redis: Redis } {
+  const prefix = o.prefix ?? "hotro:";
+  const redis = new Redis(o.url, { maxRetriesPerRequest: 3, enableOfflineQueue: true, lazyConnect: false });
+  redis.on("error", (err) => o.log.warn({ err: err.message }, "redis connection error"));
+  const store = (namespace: string) => {
+    // throwOnErrors: a failed write must fail the turn (and be retried), not vanish.
+    const adapter = new KeyvRedis(o.url, {
+      namespace: `${prefix}${namespace}`,
+      throwOnErrors: true,
+      throwOnConnectError: true,
+    });
+    return new Keyv({ store: adapter, namespace: `${prefix}${namespace}`, useKeyPrefix: false, ...JSON_SERDE });
+  };
+  const sessions = store("session") as Keyv<StoredSession>;
+  const kv = store("kv");
+  const lock = new RedisLock(redis);
+  const inbox = new RedisInbox(redis, prefix, o.log);
+  const outbox = new RedisOutbox(redis, prefix, o.log);
+  return {
+    kind: "redis",
+    redis,
+    sessions,
+    kv,
+    requests: new RedisRequestStore(redis, prefix, o.requestPrefix),
+    inbox,
+    outbox,
+    withLock: (name, ttlMs, fn) => lock.with(`${prefix}lock:${name}`, ttlMs, fn),
+    async close() {
+      await Promise.allSettled([sessions.disconnect(), kv.disconnect()]);
+      await redis.quit().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,324 @@
+import { Queue, Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import {
+  backoffMs,
+  type Inbox,
+  type InboxHandler,
+  type InboxItem,
+  type Outbox,
+  type OutboxJob,
+  type Sender,
+  type SendOutcome,
+} from "../../runtime/queue.js";
+import { RedisLock } from "./lock.js";
+
+/**
+ * Inbox and outbox shared by several processes on one Redis.
+ *
+ * Order across processes: BullMQ (open source) has no per-group ordering, so events do not
+ * travel inside BullMQ jobs. Each conversation (each outbox lane) has its own Redis list;
+ * recording an item claims its dedupe key and appends it to that list in one Lua step.
+ * A BullMQ job then only says "drain this list": whichever worker takes it holds the
+ * list's lock while it processes items head first, one at a time, so a conversation is
+ * never processed in two places at once, whichever process received its messages.
+ * After releasing the lock the drainer looks at the list again, which closes the race with
+ * an item recorded while it was finishing. A set of non-empty lists lets a restarted or
+ * surviving process pick up what a crashed one left.
+ */
+
+const RECORD = `
+if redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[2]) then
+  redis.call('RPUSH', KEYS[2], ARGV[1])
+  redis.call('SADD', KEYS[3], ARGV[3])
+  return 1
+end
+return 0`;
+
+// Remove the head only if it is still the item we processed, and forget the list when empty.
+const POP = `
+if redis.call('LINDEX', KEYS[1], 0) == ARGV[1] then redis.call('LPOP', KEYS[1]) end
+if redis.call('LLEN', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[2]) end
+return redis.call('LLEN', KEYS[1])`;
+
+const LOCK_TTL = 30_000;
+const WEEK = 7 * 24 * 3600_000;
+
+interface DrainJob {
+  key: string;
+}
+
+abstract class RedisLists {
+  protected queue: Queue<DrainJob>;
+  protected worker?: Worker<DrainJob>;
+  protected readonly lock: RedisLock;
+  private sweeper?: NodeJS.Timeout;
+  private stopped = false;
+  private readonly inflight = new Set<Promise<unknown>>();
+
+  constructor(
+    protected readonly redis: Redis,
+    protected readonly prefix: string,
+    private readonly name: string,
+    protected readonly log: Logger,
+    private readonly concurrency: number,
+  ) {
+    this.queue = new Queue<DrainJob>(name, { connection: redis, prefix: `${prefix}bull` });
+    this.lock = new RedisLock(redis);
+  }
+
+  protected listKey(key: string): string {
+    return `${this.prefix}${this.name}:list:${key}`;
+  }
+
+  protected get pendingSet(): string {
+    return `${this.prefix}${this.name}:pending`;
+  }
+
+  protected async notify(keys: Iterable<string>, delay = 0): Promise<void> {
+    const jobs = [...new Set(keys)].map((key) => ({
+      name: "drain",
+      data: { key },
+      opts: {
+        delay,
+        removeOnComplete: true,
+        removeOnFail: 1000,
+        attempts: 5,
+        backoff: { type: "exponential", delay: 500 },
+      },
+    }));
+    if (jobs.length) await this.queue.addBulk(jobs);
+  }
+
+  protected startWorker(recover: boolean): void {
+    this.worker = new Worker<DrainJob>(this.name, (job) => this.track(this.drain(job.data.key)), {
+      connection: this.redis.duplicate({ maxRetriesPerRequest: null }),
+      prefix: `${this.prefix}bull`,
+      concurrency: this.concurrency,
+    });
+    this.worker.on("error", (err) => this.log.error({ err }, `${this.name} worker error`));
+    const sweep = async () => {
+      const keys = await this.redis.smembers(this.pendingSet);
+      await this.notify(keys);
+    };
+    if (recover) void sweep().catch((err) => this.log.error({ err }, `${this.name}: recovery sweep failed`));
+    // A process that died between recording and notifying leaves a list nobody drains: sweep.
+    this.sweeper = setInterval(() => void sweep().catch(() => undefined), 15_000);
+    this.sweeper.unref();
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p)).catch(() => undefined);
+    return p;
+  }
+
+  /** Drain one list while holding its lock; look again after releasing it. */
+  private async drain(key: string): Promise<void> {
+    for (let round = 0; round < 100 && !this.stopped; round++) {
+      const lockKey = `${this.prefix}${this.name}:lock:${key}`;
+      const token = await this.lock.tryAcquire(lockKey, LOCK_TTL);
+      if (!token) return; // the holder will see what we were told about
+      let again = false;
+      try {
+        again = await this.drainHeld(key, async () => {
+          if (!(await this.lock.extend(lockKey, token, LOCK_TTL))) throw new Error(`lost the lock on ${key}`);
+        });
+      } finally {
+        await this.lock.release(lockKey, token);
+      }
+      if (!again && (await this.redis.llen(this.listKey(key))) === 0) return;
+      if (!again) continue;
+      return;
+    }
+  }
+
+  /** Process the list's items in order. Returns true when it stopped early on purpose (a delayed retry). */
+  protected abstract drainHeld(key: string, keepLock: () => Promise<void>): Promise<boolean>;
+
+  protected async pop(key: string, raw: string): Promise<number> {
+    return (await this.redis.eval(POP, 2, this.listKey(key), this.pendingSet, raw, key)) as number;
+  }
+
+  protected get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.sweeper) clearInterval(this.sweeper);
+    await this.worker?.close();
+    await Promise.allSettled([...this.inflight]);
+    await this.queue.close();
+  }
+
+  async pending(): Promise<number> {
+    const keys = await this.redis.smembers(this.pendingSet);
+    let n = 0;
+    for (const k of keys) n += await this.redis.llen(this.listKey(k));
+    return n;
+  }
+}
+
+export class RedisInbox extends RedisLists implements Inbox {
+  private handler?: InboxHandler;
+
+  constructor(redis: Redis, prefix: string, log: Logger, concurrency = 32) {
+    super(redis, prefix, "inbox", log, concurrency);
+  }
+
+  async record(items: InboxItem[]): Promise<boolean[]> {
+    const fresh: boolean[] = [];
+    const pipeline = this.redis.pipeline();
+    for (const it of items) {
+      pipeline.eval(
+        RECORD,
+        3,
+        `${this.prefix}dedupe:${it.key}`,
+        this.listKey(it.conv),
+        this.pendingSet,
+        JSON.stringify(it),
+        String(WEEK),
+        it.conv,
+      );
+    }
+    const results = (await pipeline.exec()) ?? [];
+    const convs: string[] = [];
+    results.forEach(([err, res], i) => {
+      if (err) throw err;
+      fresh.push(res === 1);
+      if (res === 1) convs.push(items[i]?.conv ?? "");
+    });
+    await this.notify(convs);
+    return fresh;
+  }
+
+  start(handler: InboxHandler, opts: { recover?: boolean } = {}): void {
+    this.handler = handler;
+    this.startWorker(opts.recover !== false);
+  }
+
+  protected async drainHeld(conv: string, keepLock: () => Promise<void>): Promise<boolean> {
+    const list = this.listKey(conv);
+    let failures = 0;
+    while (!this.isStopped) {
+      const raw = await this.redis.lindex(list, 0);
+      if (!raw || !this.handler) return false;
+      try {
+        await this.handler(JSON.parse(raw) as InboxItem);
+      } catch (err) {
+        failures++;
+        this.log.error({ err, conv, attempt: failures }, "processing an event failed");
+        if (failures < 5) {
+          await new Promise((r) => setTimeout(r, backoffMs(failures, 0, 200, 5000)));
+          await keepLock();
+          continue;
+        }
+        // Park it so one poisoned event cannot block its conversation forever.
+        await this.redis.rpush(`${this.prefix}inbox:dead`, raw);
+      }
+      failures = 0;
+      await this.pop(conv, raw);
+      await keepLock();
+    }
+    return false;
+  }
+}
+
+interface Attempt {
+  attempts: number;
+  nextAt: number;
+}
+
+export class RedisOutbox extends RedisLists implements Outbox {
+  private sender?: Sender;
+  private onFailure: ((job: OutboxJob, error: string) => void) | undefined;
+
+  constructor(
+    redis: Redis,
+    prefix: string,
+    log: Logger,
+    private readonly maxAttempts = 8,
+    concurrency = 64,
+  ) {
+    super(redis, prefix, "outbox", log, concurrency);
+  }
+
+  async enqueue(jobs: OutboxJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const j of jobs) {
+      pipeline.eval(
+        RECORD,
+        3,
+        `${this.prefix}outbox:key:${j.key}`,
+        this.listKey(j.lane),
+        this.pendingSet,
+        JSON.stringify(j),
+        String(WEEK),
+        j.lane,
+      );
+    }
+    const results = (await pipeline.exec()) ?? [];
+    for (const [err] of results) if (err) throw err;
+    await this.notify(jobs.map((j) => j.lane));
+  }
+
+  start(sender: Sender, opts: { recover?: boolean; onFailure?: (job: OutboxJob, error: string) => void } = {}): void {
+    this.sender = sender;
+    this.onFailure = opts.onFailure;
+    this.startWorker(opts.recover !== false);
+  }
+
+  private attemptsKey(job: OutboxJob): string {
+    return `${this.prefix}outbox:attempt:${job.key}`;
+  }
+
+  protected async drainHeld(lane: string, keepLock: () => Promise<void>): Promise<boolean> {
+    const list = this.listKey(lane);
+    while (!this.isStopped) {
+      const raw = await this.redis.lindex(list, 0);
+      if (!raw || !this.sender) return false;
+      const job = JSON.parse(raw) as OutboxJob;
+      const stateRaw = await this.redis.get(this.attemptsKey(job));
+      const state: Attempt = stateRaw ? (JSON.parse(stateRaw) as Attempt) : { attempts: 0, nextAt: 0 };
+      const wait = state.nextAt - Date.now();
+      if (wait > 0) {
+        await this.notify([lane], wait);
+        return true;
+      }
+      const attempt = state.attempts + 1;
+      let outcome: SendOutcome;
+      try {
+        outcome = await this.sender(job, attempt);
+      } catch (err) {
+        outcome = { ok: false, permanent: false, error: err instanceof Error ? err.message : String(err) };
+      }
+      if (outcome.ok || outcome.permanent || attempt >= this.maxAttempts) {
+        if (!outcome.ok) {
+          this.log.warn({ lane, job: job.key, attempt, error: outcome.error }, "delivery failed for good");
+          await this.redis.rpush(
+            `${this.prefix}outbox:failed`,
+            JSON.stringify({ job, error: outcome.error, at: Date.now() }),
+          );
+          this.onFailure?.(job, outcome.error);
+        }
+        await this.redis.del(this.attemptsKey(job));
+        await this.pop(lane, raw);
+        await keepLock();
+        continue;
+      }
+      const delay = backoffMs(attempt, outcome.retryAfterMs ?? 0);
+      await this.redis.set(
+        this.attemptsKey(job),
+        JSON.stringify({ attempts: attempt, nextAt: Date.now() + delay }),
+        "PX",
+        WEEK,
+      );
+      this.log.info({ lane, job: job.key, attempt, delay, error: outcome.error }, "delivery will be retried");
+      await this.notify([lane], delay);
+      return true;
+    }
+    return false;
+  }
+}
