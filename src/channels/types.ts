@@ -32,3 +32,12 @@ export interface ChannelAdapter {
   stop?(): Promise<void>;
   health(): ChannelHealth;
 }
+
+/** What an adapter may use from the rest of the app. */
+export interface ChannelDeps {
+  log: import("pino").Logger;
+  /** Shared small values (tokens, cached profiles, long callback payloads): Redis when scaled out. */
+  kv: import("keyv").Keyv;
+  /** A lock across every process of the deployment (Redis) or this one (embedded). */
+  withLock<T>(name: string, ttlMs: number, fn: () => Promise<T>): Promise<T>;
+}

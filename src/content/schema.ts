@@ -167,7 +167,6 @@ export type FlowsFile = z.infer<typeof FlowsFile>;
 
 // ---------------------------------------------------------------- config
 
-const HHMM = z.string().regex(/^([01]\d|2[0-4]):[0-5]\d$/, "time of day as HH:MM");
 const Span = z.string().regex(/^([01]\d|2[0-4]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/, "opening span as HH:MM-HH:MM");
 const Weekly = z
   .object({

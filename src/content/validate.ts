@@ -113,7 +113,7 @@ export function validateContent(content: Content, rawConfig: Record<string, unkn
     add(["config", "timezone"], `unknown time zone \`${cfg.timezone}\``);
   }
   const hotline = cfg.channels.find((c) => c.kind === "hotline");
-  if (!hotline || !hotline.numbers?.length)
+  if (!hotline?.numbers?.length)
     add(["config", "channels"], "missing hotline: a channel of kind `hotline` with `numbers`");
   const email = cfg.channels.find((c) => c.kind === "email");
   if (!email?.email) add(["config", "channels"], "missing support email: a channel of kind `email` with `email`");

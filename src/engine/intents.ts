@@ -112,7 +112,7 @@ export function escalate(
   text: string,
   fields: Record<string, string> = {},
 ): void {
-  const { s, ctx } = t;
+  const { s } = t;
   delete s.form;
   const urgentIntent = s.lastIntent && isUrgent(t, s.lastIntent);
   const priority = urgentIntent ? maxPriority(rule.priority, "high") : rule.priority;

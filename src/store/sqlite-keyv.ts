@@ -14,7 +14,7 @@ export class SqliteKeyvStore extends EventEmitter implements KeyvStoreAdapter {
   private readonly delStmt;
   private readonly clearStmt;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     super();
     this.getStmt = db.prepare<[string], { value: string; expires: number | null }>(
       "SELECT value, expires FROM kv WHERE key = ?",
