@@ -1,0 +1,121 @@
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** One request the fake platform received. */
+export interface Recorded {
+  method: string;
+  /** Path and query, as received. */
+  url: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingMessage["headers"];
+  /** Raw body text. */
+  raw: string;
+  /** Parsed JSON body, or form fields for urlencoded bodies, when they parse. */
+  body: unknown;
+  at: number;
+}
+
+export interface Reply {
+  status?: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  /** Wait before answering (timeouts). */
+  delayMs?: number;
+}
+
+export type Route = (req: Recorded) => Reply | undefined | Promise<Reply | undefined>;
+
+/**
+ * A local HTTP server that stands in for a platform's API (Telegram Bot API, Graph API,
+ * Zalo OpenAPI): it records every request and answers from the routes a test gives it,
+ * first match wins, so the code under test uses its real HTTP client against real HTTP.
+ */
+export class FakePlatform {
+  readonly requests: Recorded[] = [];
+  private routes: Route[] = [];
+  private server?: Server;
+  url = "";
+
+  /** Answer requests with this route before the ones given earlier. */
+  on(route: Route): this {
+    this.routes.unshift(route);
+    return this;
+  }
+
+  /** Answer the next `n` matching requests with `reply`, then fall through. */
+  times(n: number, match: (r: Recorded) => boolean, reply: Reply): this {
+    let left = n;
+    return this.on((r) => {
+      if (left > 0 && match(r)) {
+        left--;
+        return reply;
+      }
+      return undefined;
+    });
+  }
+
+  async start(fallback: Route = () => ({ status: 200, body: {} })): Promise<this> {
+    this.routes.push(fallback);
+    this.server = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const raw = Buffer.concat(chunks).toString("utf8");
+      const u = new URL(req.url ?? "/", "http://local");
+      let body: unknown = raw;
+      const type = String(req.headers["content-type"] ?? "");
+      try {
+        if (type.includes("json")) body = JSON.parse(raw);
+        else if (type.includes("urlencoded")) body = Object.fromEntries(new URLSearchParams(raw));
+      } catch {
+        // keep the raw text
+      }
+      const rec: Recorded = {
+        method: req.method ?? "GET",
+        url: req.url ?? "/",
+        path: u.pathname,
+        query: u.searchParams,
+        headers: req.headers,
+        raw,
+        body,
+        at: Date.now(),
+      };
+      this.requests.push(rec);
+      let reply: Reply | undefined;
+      for (const route of this.routes) {
+        reply = await route(rec);
+        if (reply) break;
+      }
+      const r = reply ?? { status: 404, body: { error: "no route" } };
+      if (r.delayMs) await new Promise((done) => setTimeout(done, r.delayMs));
+      res.writeHead(r.status ?? 200, { "content-type": "application/json", ...(r.headers ?? {}) });
+      res.end(typeof r.body === "string" ? r.body : JSON.stringify(r.body ?? {}));
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", () => resolve()));
+    this.url = `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  /** Requests to a path (exact, or matching a RegExp). */
+  to(path: string | RegExp): Recorded[] {
+    return this.requests.filter((r) => (typeof path === "string" ? r.path === path : path.test(r.path)));
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server?.closeAllConnections?.();
+      this.server?.close(() => resolve());
+    });
+  }
+}
+
+/** Poll until `check` returns a truthy value (or throw after `timeoutMs`). */
+export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 5000, what = "condition"): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
