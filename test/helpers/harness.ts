@@ -7,7 +7,7 @@ import { type ChannelCapabilities, CLI_CAPABILITIES } from "../../src/model/capa
 import type { Attachment, ChannelId, InboundEvent, OutboundMessage } from "../../src/model/message.js";
 import type { OpsJob, SendJob, SendOutcome } from "../../src/runtime/queue.js";
 import type { OperatorsPort } from "../../src/runtime/runtime.js";
-import { buildApp, type Hotro } from "../../src/server/app.js";
+import { type AppOptions, buildApp, type Hotro } from "../../src/server/app.js";
 import { createLogger } from "../../src/server/log.js";
 import { embeddedBackend } from "../../src/store/backend.js";
 import { redisBackend } from "../../src/store/redis/backend.js";
@@ -48,6 +48,8 @@ export interface HarnessOptions {
   operators?: boolean;
   now?: () => Date;
   channels?: ChannelAdapter[];
+  /** Build channels that need the app's store (kv, locks): see `channelDeps`. */
+  makeChannels?: AppOptions["makeChannels"];
 }
 
 export interface Harness {
@@ -98,6 +100,7 @@ export async function harness(opts: HarnessOptions = {}): Promise<Harness> {
     content,
     backend,
     channels: all,
+    ...(opts.makeChannels ? { makeChannels: opts.makeChannels } : {}),
     ...(opts.operators ? { makeOperators: () => ops } : {}),
     ...(opts.now ? { now: opts.now } : {}),
     onTurn: (item, jobs, result) => {

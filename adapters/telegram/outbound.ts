@@ -1,0 +1,82 @@
+import { createHash } from "node:crypto";
+import { GrammyError, HttpError } from "grammy";
+import type { InlineKeyboardButton } from "grammy/types";
+import type { ChannelCapabilities } from "../../src/model/capabilities.js";
+import type { OutboundMessage } from "../../src/model/message.js";
+import type { SendOutcome } from "../../src/runtime/queue.js";
+
+/** Telegram's limits (Bot API): 4096 characters of text, 64 bytes of callback_data. */
+export const TELEGRAM_CAPABILITIES: ChannelCapabilities = {
+  maxTextLength: 4096,
+  maxQuickReplies: 12,
+  maxQuickReplyTitle: 40,
+  maxButtons: 8,
+  maxButtonTitle: 40,
+  // A URL button needs http(s) or tg://, so a phone number is shown as text.
+  buttonTypes: ["url", "postback"],
+  maxTextWithButtons: 4096,
+  quickRepliesWithButtons: true,
+  images: true,
+  typing: true,
+};
+
+export const CALLBACK_LIMIT = 64;
+/** callback_data prefix for payloads kept server-side because they exceed 64 bytes. */
+export const LONG_PAYLOAD = "k:";
+
+export function longPayloadKey(payload: string): string {
+  return `${LONG_PAYLOAD}${createHash("sha256").update(payload).digest("base64url").slice(0, 22)}`;
+}
+
+/**
+ * The inline keyboard for a message: buttons first, then quick replies, one per row so long
+ * Vietnamese labels stay readable. `store` keeps payloads over 64 bytes server-side.
+ */
+export async function keyboardOf(
+  m: OutboundMessage,
+  store: (key: string, payload: string) => Promise<void>,
+): Promise<InlineKeyboardButton[][] | undefined> {
+  const rows: InlineKeyboardButton[][] = [];
+  const data = async (payload: string) => {
+    if (Buffer.byteLength(payload, "utf8") <= CALLBACK_LIMIT) return payload;
+    const key = longPayloadKey(payload);
+    await store(key, payload);
+    return key;
+  };
+  for (const b of m.buttons ?? []) {
+    if (b.type === "url") rows.push([{ text: b.label, url: b.url }]);
+    else if (b.type === "postback") rows.push([{ text: b.label, callback_data: await data(b.payload) }]);
+  }
+  for (const q of m.quickReplies ?? []) rows.push([{ text: q.label, callback_data: await data(q.payload) }]);
+  return rows.length ? rows : undefined;
+}
+
+/** Operators are named in the text: Telegram shows every message as the bot's. */
+export function textOf(m: OutboundMessage): string {
+  const text = m.text ?? "";
+  return m.from?.kind === "operator" ? `${m.from.name}:\n${text}` : text;
+}
+
+/**
+ * Sort a failure into retry or not. 429 carries `retry_after`; 5xx and network errors are
+ * worth retrying; 403 means the user blocked the bot (or left): retrying will not help.
+ */
+export function classify(err: unknown): SendOutcome & { ok: false } {
+  if (err instanceof GrammyError) {
+    const code = err.error_code;
+    if (code === 429) {
+      const after = err.parameters.retry_after ?? 1;
+      return {
+        ok: false,
+        permanent: false,
+        error: `rate limited (retry after ${after} s)`,
+        retryAfterMs: after * 1000,
+      };
+    }
+    if (code >= 500) return { ok: false, permanent: false, error: `Telegram ${code}: ${err.description}` };
+    if (code === 403) return { ok: false, permanent: true, error: `blocked: ${err.description}` };
+    return { ok: false, permanent: true, error: `Telegram ${code}: ${err.description}` };
+  }
+  if (err instanceof HttpError) return { ok: false, permanent: false, error: `network: ${err.message}` };
+  return { ok: false, permanent: false, error: err instanceof Error ? err.message : String(err) };
+}

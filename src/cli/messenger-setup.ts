@@ -1,0 +1,154 @@
+import { pathToFileURL } from "node:url";
+import { classify, GraphClient } from "../../adapters/messenger/client.js";
+import { type Env, EnvError, parseEnv } from "../config/env.js";
+import { type Content, ContentError, loadContentOrThrow } from "../content/load.js";
+import type { Lang } from "../content/schema.js";
+import { Texts } from "../engine/template.js";
+import { shorten } from "../render/render.js";
+
+/**
+ * `npm run messenger:setup`: the Page's Messenger profile (Get Started button, greeting,
+ * persistent menu) through the Messenger Profile API, from flows/ and config/. Run it again
+ * after changing the greeting or the menu's intent titles (Meta allows 10 calls in 10 minutes).
+ */
+
+export const GET_STARTED_PAYLOAD = "GET_STARTED";
+/** The persistent menu: contact channels, report a problem, check my request, talk to a person. */
+export const MENU_INTENTS = ["contact.channels", "ticket.create", "ticket.status", "handoff.human"] as const;
+const GREETING_MAX = 160;
+const MENU_TITLE_MAX = 30;
+const LOCALES: { lang: Lang; locale: string }[] = [
+  { lang: "vi", locale: "default" },
+  { lang: "en", locale: "en_US" },
+];
+
+export interface MessengerProfile {
+  get_started: { payload: string };
+  greeting: { locale: string; text: string }[];
+  persistent_menu: {
+    locale: string;
+    composer_input_disabled: false;
+    call_to_actions: { type: "postback"; title: string; payload: string }[];
+  }[];
+}
+
+/** The profile body, from the greeting intent's reply and the menu intents' titles. */
+export function buildMessengerProfile(content: Content, now = new Date()): MessengerProfile {
+  const greetingIntent = content.flows.intents.greeting;
+  const missing = MENU_INTENTS.filter((id) => !content.flows.intents[id]);
+  if (missing.length > 0) throw new Error(`flows/ lacks the menu's intents: ${missing.join(", ")}`);
+  return {
+    get_started: { payload: GET_STARTED_PAYLOAD },
+    greeting: LOCALES.map(({ lang, locale }) => {
+      const texts = new Texts(content, lang, now);
+      const source = greetingIntent?.reply?.[lang] ?? content.flows.messages.menu[lang];
+      return { locale, text: greetingText(texts.fill(source)) };
+    }),
+    persistent_menu: LOCALES.map(({ lang, locale }) => ({
+      locale,
+      composer_input_disabled: false as const,
+      call_to_actions: MENU_INTENTS.map((id) => ({
+        type: "postback" as const,
+        title: shorten(content.flows.intents[id]?.title[lang] ?? id, MENU_TITLE_MAX),
+        payload: `intent:${id}`,
+      })),
+    })),
+  };
+}
+
+/**
+ * Meta's greeting takes 160 characters: keep whole sentences, in order, that fit (a long
+ * middle sentence is left out), and shorten with … only if not even the first one fits.
+ */
+export function greetingText(text: string, max = GREETING_MAX): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  if (flat.length <= max) return flat;
+  const sentences = flat.match(/[^.!?]+[.!?]*\s*/g)?.map((s) => s.trim()) ?? [flat];
+  let out = "";
+  for (const s of sentences) {
+    const next = out ? `${out} ${s}` : s;
+    if (next.length <= max) out = next;
+  }
+  return out || shorten(flat, max);
+}
+
+export interface SetupResult {
+  ok: boolean;
+  lines: string[];
+}
+
+/** POST the profile; returns what to print. Never prints the token. */
+export async function runMessengerSetup(env: Env, content: Content): Promise<SetupResult> {
+  if (!env.MESSENGER_PAGE_ACCESS_TOKEN) {
+    return {
+      ok: false,
+      lines: ["MESSENGER_PAGE_ACCESS_TOKEN is not set: put the Page access token in the environment"],
+    };
+  }
+  const profile = buildMessengerProfile(content);
+  const client = new GraphClient({
+    baseUrl: env.MESSENGER_GRAPH_URL,
+    accessToken: env.MESSENGER_PAGE_ACCESS_TOKEN,
+    appSecret: env.MESSENGER_APP_SECRET,
+    timeoutMs: 15_000,
+  });
+  try {
+    const r = await client.post("/me/messenger_profile", profile);
+    if (!r.ok) {
+      const c = classify(r);
+      const why = c.outcome.ok ? "unknown error" : c.outcome.error;
+      const hint = c.tokenInvalid
+        ? "renew MESSENGER_PAGE_ACCESS_TOKEN (a Page token with pages_messaging)"
+        : r.network !== undefined
+          ? `check MESSENGER_GRAPH_URL (${env.MESSENGER_GRAPH_URL}) and the network`
+          : "check the Page token's permissions (pages_messaging) and the values printed above";
+      return { ok: false, lines: [`Messenger profile NOT updated: ${why}`, `What to do: ${hint}`] };
+    }
+    const lines = [
+      "Messenger profile updated:",
+      `  Get Started button → postback ${GET_STARTED_PAYLOAD}`,
+      ...profile.greeting.map((g) => `  greeting [${g.locale}] ${g.text}`),
+      ...profile.persistent_menu.map(
+        (m) => `  menu [${m.locale}] ${m.call_to_actions.map((a) => `${a.title} (${a.payload})`).join(" | ")}`,
+      ),
+    ];
+    return { ok: true, lines };
+  } finally {
+    await client.close();
+  }
+}
+
+async function main(): Promise<number> {
+  let env: Env;
+  let content: Content;
+  try {
+    env = parseEnv();
+    content = loadContentOrThrow({ configDir: env.CONFIG_DIR, flowsDir: env.FLOWS_DIR });
+  } catch (err) {
+    if (err instanceof EnvError || err instanceof ContentError) {
+      console.error(err.message);
+      return 1;
+    }
+    throw err;
+  }
+  try {
+    const r = await runMessengerSetup(env, content);
+    for (const line of r.lines) (r.ok ? console.log : console.error)(line);
+    return r.ok ? 0 : 1;
+  } catch (err) {
+    console.error(`Messenger profile NOT updated: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
+}
