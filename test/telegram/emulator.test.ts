@@ -1,12 +1,13 @@
 import type { Transformer } from "grammy";
 import TelegramServerModule from "telegram-test-api";
+import type { TelegramServer as TelegramServerType } from "telegram-test-api/lib/telegramServer.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, harness } from "../helpers/harness.js";
 import { TOKEN, telegramFor } from "./helpers.js";
 
 // The package is CommonJS with a default export (notes/telegram.md §4b).
 const TelegramServer = ((TelegramServerModule as unknown as { default?: unknown }).default ??
-  TelegramServerModule) as typeof TelegramServerModule;
+  TelegramServerModule) as unknown as typeof TelegramServerType;
 
 interface BotMessage {
   message: {
@@ -22,7 +23,7 @@ interface BotMessage {
  * emulator never sends the webhook secret header). The bot runs the real grammY client.
  */
 describe("Telegram end to end (telegram-test-api)", () => {
-  let server: InstanceType<typeof TelegramServer>;
+  let server: TelegramServerType;
   let h: Harness;
 
   beforeAll(async () => {
