@@ -7,6 +7,7 @@ import type { Env } from "../../src/config/env.js";
 import type { SendJob, SendOutcome } from "../../src/runtime/queue.js";
 import { route } from "./inbound.js";
 import { classify, keyboardOf, LONG_PAYLOAD, TELEGRAM_CAPABILITIES, textOf } from "./outbound.js";
+import { Pacer } from "./pacing.js";
 import { secretMatches } from "./verify.js";
 
 /** The update types the bot handles; registered with setWebhook and used for polling. */
@@ -43,7 +44,7 @@ export class TelegramChannel implements ChannelAdapter {
   private status: ChannelHealth = { ok: false, reason: "not started" };
   private intake?: Intake;
   private polling = false;
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly pacer: Pacer;
   private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 64, connect: { timeout: 10_000 } });
 
   constructor(private readonly o: TelegramOptions) {
@@ -62,6 +63,8 @@ export class TelegramChannel implements ChannelAdapter {
     // the message and retries it later without holding a worker.
     this.bot.api.config.use(autoRetry({ maxRetryAttempts: 2, maxDelaySeconds: 5 }));
     if (o.botInfo) this.status = { ok: true };
+    const p = o.pacing ?? { burst: 3, intervalMs: 1000 };
+    this.pacer = new Pacer(p.burst, p.intervalMs);
   }
 
   /** Check the token with getMe once at start, so no request waits on it later. */
@@ -150,39 +153,22 @@ export class TelegramChannel implements ChannelAdapter {
     await this.bot.api.sendChatAction(userId, "typing").catch(() => undefined);
   }
 
-  /** Roughly one message per second per chat after a short burst (Telegram's flood rules). */
-  private async pace(chatId: string): Promise<void> {
-    const { burst, intervalMs } = this.o.pacing ?? { burst: 3, intervalMs: 1000 };
-    const now = Date.now();
-    const b = this.buckets.get(chatId) ?? { tokens: burst, at: now };
-    b.tokens = Math.min(burst, b.tokens + (now - b.at) / intervalMs);
-    b.at = now;
-    if (b.tokens < 1) {
-      const wait = Math.ceil((1 - b.tokens) * intervalMs);
-      // The reply takes a moment: show that the bot is writing.
-      if (wait > 300) void this.typing(chatId);
-      await new Promise((r) => setTimeout(r, wait));
-      b.tokens = 1;
-      b.at = Date.now();
-    }
-    b.tokens -= 1;
-    this.buckets.set(chatId, b);
-    if (this.buckets.size > 10_000) {
-      for (const [k, v] of this.buckets) if (now - v.at > 60_000) this.buckets.delete(k);
-    }
-  }
-
   async send(job: SendJob): Promise<SendOutcome> {
     const chatId = job.userId;
     const m = job.message;
-    await this.pace(chatId);
+    // The reply takes a moment when the chat is paced: show that the bot is writing.
+    await this.pacer.take(chatId, (ms) => {
+      if (ms > 300) void this.typing(chatId);
+    });
     try {
       const store = (key: string, payload: string) =>
         this.o.deps.kv.set(`tgcb:${key}`, payload, 30 * 24 * 3600_000).then(() => undefined);
       const keyboard = await keyboardOf(m, store);
       const markup = keyboard ? { reply_markup: { inline_keyboard: keyboard } } : {};
       if (m.image) {
-        await this.bot.api.sendPhoto(chatId, m.image.url, {
+        // A photo an operator posted in the group travels by Telegram file id.
+        const photo = m.image.url.startsWith("tg-file:") ? m.image.url.slice(8) : m.image.url;
+        await this.bot.api.sendPhoto(chatId, photo, {
           ...(m.image.caption ? { caption: m.image.caption } : {}),
           ...markup,
         });

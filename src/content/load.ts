@@ -51,6 +51,7 @@ export interface Config {
   };
   matcher: { answer_threshold: number; clarify_threshold: number; margin: number };
   escalation: { rules: EscalationRule[]; word_lists: Record<string, string[]> };
+  operators: { language: "vi" | "en"; help_every_minutes: number };
 }
 
 export interface Flows {
@@ -223,6 +224,7 @@ function withDefaults(c: Record<string, unknown>): Config {
     },
     matcher: (c.matcher as Config["matcher"]) ?? { answer_threshold: 0.55, clarify_threshold: 0.3, margin: 0.15 },
     escalation: (c.escalation as Config["escalation"]) ?? { rules: [], word_lists: {} },
+    operators: (c.operators as Config["operators"]) ?? { language: "vi", help_every_minutes: 10 },
   };
 }
 

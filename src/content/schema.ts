@@ -141,6 +141,23 @@ export const MESSAGE_KEYS = [
   "duration_hours",
   "duration_days",
   "menu_button",
+  // Operators' side (the Telegram group), in config's `operators.language`.
+  "ops_card",
+  "ops_fields",
+  "ops_transcript",
+  "ops_button_take",
+  "ops_button_close",
+  "ops_button_bot",
+  "ops_taken",
+  "ops_closed",
+  "ops_back_to_bot",
+  "ops_help",
+  "ops_delivery_failed",
+  "ops_priority_changed",
+  "ops_user_says",
+  "ops_reopened",
+  "ops_no_request",
+  "ops_note_saved",
 ] as const;
 export type MessageKey = (typeof MESSAGE_KEYS)[number];
 
@@ -260,6 +277,15 @@ export const ConfigFile = z
         answer_threshold: z.number().min(0).max(1),
         clarify_threshold: z.number().min(0).max(1),
         margin: z.number().min(0).max(1),
+      })
+      .strict()
+      .optional(),
+    operators: z
+      .object({
+        /** Language of what the bot writes in the operators' group. */
+        language: z.enum(LANGS).default("vi"),
+        /** Minutes between two help answers to the same person in the group. */
+        help_every_minutes: z.number().int().min(0).default(10),
       })
       .strict()
       .optional(),

@@ -66,6 +66,12 @@ export const KNOWN_PLACEHOLDERS = new Set([
   "requests",
   "priority",
   "n",
+  "operator",
+  "error",
+  "channel_name",
+  "text",
+  "fields",
+  "transcript",
 ]);
 
 /** Checks that need the whole pack: references between files, required entries, templates. */

@@ -36,6 +36,8 @@ export type Action =
       handoff?: boolean;
       assignee?: string;
       fields?: Record<string, string>;
+      /** The operator who caused the change (shown in the operators' group). */
+      by?: string;
     }
   /** Add to a request's transcript; `mirror`: also show it to the operators handling it. */
   | { type: "request.append"; requestId: string; line: TranscriptLine; attachments?: Attachment[]; mirror: boolean };

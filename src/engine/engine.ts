@@ -28,7 +28,7 @@ export type ControlEvent =
   | { kind: "operator_message"; requestId: string; operator: string; text?: string; image?: { url: string } }
   | { kind: "request_taken"; requestId: string; operator: string }
   | { kind: "request_closed"; requestId: string; operator?: string }
-  | { kind: "back_to_bot"; requestId?: string };
+  | { kind: "back_to_bot"; requestId?: string; operator?: string };
 
 export interface EngineResult {
   session: Session;
@@ -408,7 +408,12 @@ export function handleControl(event: ControlEvent, session: Session | undefined,
     }
     case "request_closed": {
       if (ref) ref.status = "resolved";
-      t.actions.push({ type: "request.update", requestId: event.requestId, status: "resolved" });
+      t.actions.push({
+        type: "request.update",
+        requestId: event.requestId,
+        status: "resolved",
+        ...(event.operator ? { by: event.operator } : {}),
+      });
       if (s.openRequestId === event.requestId || s.mode === "human") {
         s.mode = "bot";
         delete s.humanUntil;
@@ -421,6 +426,13 @@ export function handleControl(event: ControlEvent, session: Session | undefined,
       s.mode = "bot";
       delete s.humanUntil;
       t.say(t.texts.msg("human_returned_to_bot"));
+      if (event.requestId)
+        t.actions.push({
+          type: "request.update",
+          requestId: event.requestId,
+          handoff: false,
+          ...(event.operator ? { by: event.operator } : {}),
+        });
       break;
     }
   }

@@ -6,7 +6,11 @@ import type { ChannelId, InboundEvent, OutboundMessage } from "../model/message.
  * SQLite, the scaled-out deployment on Redis; the runtime only sees these interfaces.
  */
 
-export type InboxBody = { type: "event"; event: InboundEvent } | { type: "control"; event: ControlEvent; at: number };
+export type InboxBody =
+  | { type: "event"; event: InboundEvent }
+  | { type: "control"; event: ControlEvent; at: number }
+  /** An update from the operators' group, in the platform's own shape. */
+  | { type: "ops"; update: unknown };
 
 export interface InboxItem {
   /** Dedupe key: a redelivery with the same key is acknowledged and dropped. */
@@ -51,7 +55,9 @@ export interface SendJob {
 export interface OpsJob {
   kind: "ops";
   requestId: string;
-  op: "post" | "mirror" | "update" | "failure" | "closed";
+  op: "post" | "mirror" | "update" | "failure" | "closed" | "taken" | "back_to_bot";
+  /** The operator who acted, for "closed", "taken" and "back_to_bot". */
+  operator?: string;
   text?: string;
   attachments?: { type: string; url?: string; fileId?: string }[];
 }

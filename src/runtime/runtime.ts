@@ -16,9 +16,18 @@ export interface StoredSession extends Session {
   processed?: { key: string; jobs: OutboxJob[] };
 }
 
+/** A control event for a user's conversation, decided from an operator's action. */
+export interface RoutedControl {
+  conv: string;
+  event: ControlEvent;
+  key: string;
+}
+
 /** Carries out operator-side jobs (posting to the Telegram group); absent when no group is configured. */
 export interface OperatorsPort {
   run(job: OpsJob): Promise<SendOutcome>;
+  /** Read an update from the operators' group: what it means for users' conversations. */
+  handleUpdate(update: unknown, key: string): Promise<RoutedControl[]>;
 }
 
 export interface RuntimeDeps extends EngineDeps {
@@ -72,6 +81,11 @@ export class Runtime implements Intake {
     return fresh ?? false;
   }
 
+  /** An update from the operators' group: recorded like any event, processed in one lane, in order. */
+  async acceptOps(update: unknown, key: string): Promise<void> {
+    await this.d.inbox.record([{ key, conv: "ops", body: { type: "ops", update } }]);
+  }
+
   start(opts: { recover?: boolean } = {}): void {
     this.d.inbox.start((item) => this.process(item), opts);
     this.d.outbox.start((job) => this.deliver(job), {
@@ -98,6 +112,18 @@ export class Runtime implements Intake {
   /** Handle one recorded item. Safe to call again for the same item after a crash. */
   async process(item: InboxItem): Promise<void> {
     const started = performance.now();
+    if (item.body.type === "ops") {
+      // Which request an operator's message belongs to, turned into control events recorded in
+      // the users' own lanes (their keys make a replay after a crash record nothing twice).
+      const routed = (await this.d.operators?.handleUpdate(item.body.update, item.key)) ?? [];
+      if (routed.length) {
+        await this.d.inbox.record(
+          routed.map((r) => ({ key: r.key, conv: r.conv, body: { type: "control", event: r.event, at: Date.now() } })),
+        );
+      }
+      this.d.onTurn?.(item, []);
+      return;
+    }
     const stored = await this.d.sessions.get(item.conv);
     if (stored?.processed?.key === item.key) {
       await this.d.outbox.enqueue(stored.processed.jobs);
@@ -168,7 +194,11 @@ export class Runtime implements Intake {
           if (action.fields) patch.fields = action.fields;
           const id = resolve(action.requestId);
           await this.d.requests.update(id, patch, now);
-          if (action.priority || action.handoff) ops(id, "update");
+          const by = action.by ? { operator: action.by } : {};
+          if (action.status === "resolved") ops(id, "closed", by);
+          else if (action.assignee) ops(id, "taken", by);
+          else if (action.handoff === false) ops(id, "back_to_bot", by);
+          else if (action.priority || action.handoff) ops(id, "update");
           break;
         }
         case "request.append": {

@@ -6,7 +6,7 @@ import type { Content } from "../../src/content/load.js";
 import { type ChannelCapabilities, CLI_CAPABILITIES } from "../../src/model/capabilities.js";
 import type { Attachment, ChannelId, InboundEvent, OutboundMessage } from "../../src/model/message.js";
 import type { OpsJob, SendJob, SendOutcome } from "../../src/runtime/queue.js";
-import type { OperatorsPort } from "../../src/runtime/runtime.js";
+import type { OperatorsPort, RoutedControl } from "../../src/runtime/runtime.js";
 import { type AppOptions, buildApp, type Hotro } from "../../src/server/app.js";
 import { createLogger } from "../../src/server/log.js";
 import { embeddedBackend } from "../../src/store/backend.js";
@@ -37,6 +37,9 @@ export class CaptureOperators implements OperatorsPort {
     this.jobs.push(job);
     return { ok: true };
   }
+  async handleUpdate(): Promise<RoutedControl[]> {
+    return [];
+  }
 }
 
 export interface HarnessOptions {
@@ -50,6 +53,13 @@ export interface HarnessOptions {
   channels?: ChannelAdapter[];
   /** Build channels that need the app's store (kv, locks): see `channelDeps`. */
   makeChannels?: AppOptions["makeChannels"];
+  /** A real operators' side instead of the recording one. */
+  makeOperators?: AppOptions["makeOperators"];
+  /** Extra route plugins (the operator API). */
+  plugins?: AppOptions["plugins"];
+  /** An embedded store in this directory (restart tests) instead of in-memory SQLite. */
+  dataDir?: string;
+  env?: Record<string, string>;
 }
 
 export interface Harness {
@@ -91,8 +101,8 @@ export async function harness(opts: HarnessOptions = {}): Promise<Harness> {
         requestPrefix: content.config.brand.request_prefix,
         log,
       })
-    : embeddedBackend(":memory:", log, content.config.brand.request_prefix);
-  const env = parseEnv({ DATA_DIR: ":memory:" });
+    : embeddedBackend(opts.dataDir ?? ":memory:", log, content.config.brand.request_prefix);
+  const env = parseEnv({ DATA_DIR: opts.dataDir ?? ":memory:", ...(opts.env ?? {}) });
   const all = [cli, ...(opts.channels ?? [])];
   const hotro = await buildApp({
     env,
@@ -101,7 +111,12 @@ export async function harness(opts: HarnessOptions = {}): Promise<Harness> {
     backend,
     channels: all,
     ...(opts.makeChannels ? { makeChannels: opts.makeChannels } : {}),
-    ...(opts.operators ? { makeOperators: () => ops } : {}),
+    ...(opts.makeOperators
+      ? { makeOperators: opts.makeOperators }
+      : opts.operators
+        ? { makeOperators: () => ops }
+        : {}),
+    ...(opts.plugins ? { plugins: opts.plugins } : {}),
     ...(opts.now ? { now: opts.now } : {}),
     onTurn: (item, jobs, result) => {
       if (!turns.has(item.key)) return;

@@ -24,24 +24,82 @@ export interface Call {
 }
 
 /** A grammY API transformer that records every call and answers like the Bot API would. */
-export function recorder(calls: Call[]): Transformer {
+export function recorder(calls: Call[], opts: { forum?: boolean } = {}): Transformer {
   let id = 1000;
+  let thread = 70;
   return (async (_prev, method, payload) => {
     calls.push({ method, payload: payload as Record<string, unknown> });
-    const p = payload as { chat_id?: number | string; text?: string };
-    if (method === "sendMessage" || method === "sendPhoto") {
+    const p = payload as { chat_id?: number | string; text?: string; name?: string };
+    if (method === "sendMessage" || method === "sendPhoto" || method === "sendDocument") {
+      const result = {
+        message_id: ++id,
+        date: Math.floor(Date.now() / 1000),
+        chat: { id: Number(p.chat_id), type: "private" },
+        text: p.text,
+      };
+      calls[calls.length - 1] = {
+        method,
+        payload: { ...(payload as Record<string, unknown>), _message_id: result.message_id },
+      };
+      return { ok: true, result };
+    }
+    if (method === "getChat") {
       return {
         ok: true,
-        result: {
-          message_id: ++id,
-          date: Math.floor(Date.now() / 1000),
-          chat: { id: Number(p.chat_id), type: "private" },
-          text: p.text,
-        },
+        result: { id: Number(p.chat_id), type: "supergroup", title: "Ops", is_forum: opts.forum ?? true },
       };
     }
+    if (method === "createForumTopic")
+      return { ok: true, result: { message_thread_id: ++thread, name: p.name, icon_color: 0x6fb9f0 } };
     return { ok: true, result: true };
   }) as Transformer;
+}
+
+export const OPS_CHAT = -1001234;
+let opsMessageId = 500;
+
+/** A message an operator writes in the group: in a topic, or as a reply to a bot message. */
+export function operatorUpdate(
+  text: string,
+  where: { threadId?: number; replyTo?: number },
+  from = { id: 555, first_name: "Lan" },
+): Update {
+  const id = nextUpdateId();
+  const message: Record<string, unknown> = {
+    message_id: ++opsMessageId,
+    date: Math.floor(Date.now() / 1000),
+    chat: { id: OPS_CHAT, type: "supergroup", title: "Ops", is_forum: where.threadId !== undefined },
+    from: { ...from, is_bot: false },
+    text,
+  };
+  if (where.threadId !== undefined) {
+    message.message_thread_id = where.threadId;
+    message.is_topic_message = true;
+    // Telegram marks every topic message as a reply to the topic's creation message.
+    message.reply_to_message = {
+      message_id: where.threadId,
+      date: 0,
+      chat: message.chat,
+      forum_topic_created: { name: "x", icon_color: 0 },
+    };
+  }
+  if (where.replyTo !== undefined)
+    message.reply_to_message = { message_id: where.replyTo, date: 0, chat: message.chat, text: "…" };
+  return { update_id: id, message } as unknown as Update;
+}
+
+export function operatorButton(data: string, from = { id: 555, first_name: "Lan" }): Update {
+  const id = nextUpdateId();
+  return {
+    update_id: id,
+    callback_query: {
+      id: `ops${id}`,
+      chat_instance: "ops",
+      data,
+      from: { ...from, is_bot: false },
+      message: { message_id: 1, date: 0, chat: { id: OPS_CHAT, type: "supergroup", title: "Ops" }, text: "card" },
+    },
+  } as unknown as Update;
 }
 
 /** A Telegram channel for the harness: built once the app's store exists. */

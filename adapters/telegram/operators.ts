@@ -1,0 +1,317 @@
+import type { Api } from "grammy";
+import type { InlineKeyboardButton, Message, Update } from "grammy/types";
+import type { Keyv } from "keyv";
+import type { Logger } from "pino";
+import type { Content } from "../../src/content/load.js";
+import type { ControlEvent } from "../../src/engine/engine.js";
+import { Texts } from "../../src/engine/template.js";
+import type { ChannelId } from "../../src/model/message.js";
+import type { OpsJob, SendOutcome } from "../../src/runtime/queue.js";
+import type { OperatorsPort, RoutedControl } from "../../src/runtime/runtime.js";
+import type { RequestRecord, RequestStore, TranscriptEntry } from "../../src/store/requests.js";
+import { displayName } from "./inbound.js";
+import { classify } from "./outbound.js";
+import { Pacer } from "./pacing.js";
+
+/** How channels are named to operators (platform names, the same in every language). */
+const CHANNEL_NAMES: Record<ChannelId, string> = {
+  telegram: "Telegram",
+  messenger: "Messenger",
+  zalo: "Zalo",
+  webchat: "Web",
+  cli: "CLI",
+};
+
+const PRIORITY_ICON: Record<string, string> = { low: "⚪", normal: "🔵", high: "🟠", urgent: "🔴" };
+const TOPIC_COLOR: Record<string, number> = { low: 0x6fb9f0, normal: 0x6fb9f0, high: 0xffd67e, urgent: 0xfb6f5f };
+
+export interface TelegramOperatorsOptions {
+  api: Api;
+  chatId: string;
+  botId: () => number | undefined;
+  requests: RequestStore;
+  kv: Keyv;
+  content: Content;
+  log: Logger;
+  now?: () => Date;
+  /** Group pacing (Telegram allows about 20 messages a minute in a group). */
+  pacing?: { burst: number; intervalMs: number };
+}
+
+/**
+ * The operators' side in a Telegram supergroup (SPEC "Operators"): each request gets a
+ * forum topic (or, without topics, a thread of replies to its first message); what users
+ * say is mirrored there; what operators write there goes back to the user's own channel.
+ * Every message the bot posts for a request is mapped to it in the shared store, so a
+ * reply to any of them, also after a restart, finds its request.
+ */
+export class TelegramOperators implements OperatorsPort {
+  private forum: boolean | undefined;
+  private readonly pacer: Pacer;
+
+  constructor(private readonly o: TelegramOperatorsOptions) {
+    const p = o.pacing ?? { burst: 5, intervalMs: 3000 };
+    this.pacer = new Pacer(p.burst, p.intervalMs);
+  }
+
+  private texts(): Texts {
+    return new Texts(this.o.content, this.o.content.config.operators.language, this.o.now?.() ?? new Date());
+  }
+
+  private threadKey(threadId: number): string {
+    return `ops:thread:${this.o.chatId}:${threadId}`;
+  }
+
+  private messageKey(messageId: number): string {
+    return `ops:msg:${this.o.chatId}:${messageId}`;
+  }
+
+  /** Whether the group has topics turned on (asked once, then remembered). */
+  private async isForum(): Promise<boolean> {
+    if (this.forum === undefined) {
+      const chat = await this.o.api.getChat(this.o.chatId);
+      this.forum = "is_forum" in chat && chat.is_forum === true;
+    }
+    return this.forum;
+  }
+
+  private topicName(r: RequestRecord): string {
+    const name = r.displayName ?? r.userId;
+    return `${r.id} · ${CHANNEL_NAMES[r.channel]} · ${name} · ${r.priority}`.slice(0, 128);
+  }
+
+  private buttons(r: RequestRecord): { inline_keyboard: InlineKeyboardButton[][] } {
+    const t = this.texts();
+    return {
+      inline_keyboard: [
+        [
+          { text: t.msg("ops_button_take"), callback_data: `ops:take:${r.id}` },
+          { text: t.msg("ops_button_close"), callback_data: `ops:close:${r.id}` },
+          { text: t.msg("ops_button_bot"), callback_data: `ops:bot:${r.id}` },
+        ],
+      ],
+    };
+  }
+
+  private card(r: RequestRecord, transcript: TranscriptEntry[]): string {
+    const t = this.texts();
+    const lines = [
+      `${PRIORITY_ICON[r.priority] ?? ""} ${t.msg("ops_card", {
+        request_id: r.id,
+        priority: t.msg(`priority_${r.priority}`),
+        channel_name: CHANNEL_NAMES[r.channel],
+        name: `${r.displayName ?? "?"} (${r.channel}:${r.userId})`,
+        title: r.title,
+      })}`,
+    ];
+    const fields = Object.entries(r.fields);
+    if (fields.length) lines.push("", t.msg("ops_fields"), ...fields.map(([k, v]) => `• ${k}: ${v}`));
+    const recent = transcript.slice(-10);
+    if (recent.length) {
+      lines.push("", t.msg("ops_transcript"));
+      for (const l of recent)
+        lines.push(`${l.from === "user" ? "👤" : l.from === "operator" ? "🧑‍💼" : "🤖"} ${l.text.slice(0, 300)}`);
+    }
+    return lines.join("\n").slice(0, 4000);
+  }
+
+  /** Send into the request's topic (or as a reply to its first message) and map the new message to it. */
+  private async say(r: RequestRecord, text: string, extra: { buttons?: boolean } = {}): Promise<Message> {
+    await this.pacer.take(this.o.chatId);
+    const where = r.ops?.threadId
+      ? { message_thread_id: r.ops.threadId }
+      : r.ops?.rootMessageId
+        ? { reply_parameters: { message_id: r.ops.rootMessageId, allow_sending_without_reply: true } }
+        : {};
+    const msg = await this.o.api.sendMessage(this.o.chatId, text, {
+      ...where,
+      ...(extra.buttons ? { reply_markup: this.buttons(r) } : {}),
+    });
+    await this.o.kv.set(this.messageKey(msg.message_id), r.id);
+    return msg;
+  }
+
+  async run(job: OpsJob): Promise<SendOutcome> {
+    const r = await this.o.requests.get(job.requestId);
+    if (!r) return { ok: false, permanent: true, error: `request ${job.requestId} not found` };
+    try {
+      if (job.op === "post" || !r.ops?.rootMessageId) {
+        await this.post(r);
+        if (job.op === "post") return { ok: true };
+      }
+      const rec = (await this.o.requests.get(job.requestId)) ?? r;
+      const t = this.texts();
+      switch (job.op) {
+        case "mirror":
+          await this.mirror(rec, job);
+          break;
+        case "update":
+          if (rec.ops?.threadId) {
+            await this.o.api
+              .editForumTopic(this.o.chatId, rec.ops.threadId, { name: this.topicName(rec) })
+              .catch(() => undefined);
+          }
+          await this.say(
+            rec,
+            t.msg("ops_priority_changed", { request_id: rec.id, priority: t.msg(`priority_${rec.priority}`) }),
+          );
+          break;
+        case "failure":
+          await this.say(rec, `⚠️ ${t.msg("ops_delivery_failed", { error: job.text ?? "?" })}`);
+          break;
+        case "taken":
+          await this.say(
+            rec,
+            t.msg("ops_taken", { request_id: rec.id, operator: job.operator ?? rec.assignee ?? "?" }),
+          );
+          break;
+        case "back_to_bot":
+          await this.say(rec, t.msg("ops_back_to_bot", { request_id: rec.id, operator: job.operator ?? "?" }));
+          break;
+        case "closed":
+          await this.say(rec, `✅ ${t.msg("ops_closed", { request_id: rec.id, operator: job.operator ?? "?" })}`);
+          if (rec.ops?.threadId)
+            await this.o.api.closeForumTopic(this.o.chatId, rec.ops.threadId).catch(() => undefined);
+          break;
+      }
+      return { ok: true };
+    } catch (err) {
+      const outcome = classify(err);
+      // A topic deleted or closed by hand: open a new one and try again.
+      if (/message thread not found|TOPIC_CLOSED|TOPIC_DELETED/i.test(outcome.error) && r.ops?.threadId) {
+        if (/TOPIC_CLOSED/i.test(outcome.error)) {
+          await this.o.api.reopenForumTopic(this.o.chatId, r.ops.threadId).catch(() => undefined);
+        } else {
+          await this.o.requests.update(r.id, { ops: { chatId: this.o.chatId } }, Date.now());
+        }
+        return { ok: false, permanent: false, error: outcome.error, retryAfterMs: 100 };
+      }
+      this.o.log.warn({ request: r.id, op: job.op, error: outcome.error }, "operators' group: action failed");
+      return outcome;
+    }
+  }
+
+  /** First appearance of a request: its topic (forum) and its card with the buttons. */
+  private async post(r: RequestRecord): Promise<void> {
+    if (r.ops?.rootMessageId) return;
+    let threadId = r.ops?.threadId;
+    if (!threadId && (await this.isForum())) {
+      await this.pacer.take(this.o.chatId);
+      const topic = await this.o.api.createForumTopic(this.o.chatId, this.topicName(r), {
+        icon_color: TOPIC_COLOR[r.priority] as 0x6fb9f0,
+      });
+      threadId = topic.message_thread_id;
+      // Remember the topic before anything else, so a retry does not open a second one.
+      await this.o.requests.update(r.id, { ops: { chatId: this.o.chatId, threadId } }, Date.now());
+      await this.o.kv.set(this.threadKey(threadId), r.id);
+    }
+    const withThread: RequestRecord = { ...r, ops: { chatId: this.o.chatId, ...(threadId ? { threadId } : {}) } };
+    const transcript = await this.o.requests.transcript(r.id);
+    const root = await this.say(withThread, this.card(r, transcript), { buttons: true });
+    await this.o.requests.update(
+      r.id,
+      { ops: { chatId: this.o.chatId, ...(threadId ? { threadId } : {}), rootMessageId: root.message_id } },
+      Date.now(),
+    );
+  }
+
+  private async mirror(r: RequestRecord, job: OpsJob): Promise<void> {
+    const t = this.texts();
+    const name = r.displayName ?? r.userId;
+    if (job.text) await this.say(r, t.msg("ops_user_says", { name, text: job.text }));
+    for (const a of job.attachments ?? []) {
+      const file = a.fileId ?? a.url;
+      if (!file) continue;
+      await this.pacer.take(this.o.chatId);
+      const where = r.ops?.threadId ? { message_thread_id: r.ops.threadId } : {};
+      const sent =
+        a.type === "image"
+          ? await this.o.api.sendPhoto(this.o.chatId, file, where)
+          : await this.o.api.sendDocument(this.o.chatId, file, where);
+      await this.o.kv.set(this.messageKey(sent.message_id), r.id);
+    }
+  }
+
+  /** The request an operator's message is about: its topic, or the bot message it replies to. */
+  private async requestOf(m: Message): Promise<string | undefined> {
+    if (m.is_topic_message && m.message_thread_id) {
+      const id = (await this.o.kv.get(this.threadKey(m.message_thread_id))) as string | undefined;
+      if (id) return id;
+    }
+    const reply = m.reply_to_message;
+    // In a forum every message "replies" to the topic's creation message: that is not a reply.
+    if (reply && !reply.forum_topic_created && reply.message_id !== m.message_thread_id) {
+      return (await this.o.kv.get(this.messageKey(reply.message_id))) as string | undefined;
+    }
+    return undefined;
+  }
+
+  async handleUpdate(raw: unknown, key: string): Promise<RoutedControl[]> {
+    const update = raw as Update;
+    const t = this.texts();
+    const cq = update.callback_query;
+    if (cq?.data?.startsWith("ops:")) {
+      const [, action, id = ""] = cq.data.split(":");
+      const r = await this.o.requests.get(id);
+      void this.o.api
+        .answerCallbackQuery(cq.id, r ? {} : { text: t.msg("ops_no_request", { request_id: id }) })
+        .catch(() => undefined);
+      if (!r) return [];
+      const operator = displayName(cq.from) ?? "operator";
+      const event: ControlEvent =
+        action === "take"
+          ? { kind: "request_taken", requestId: r.id, operator }
+          : action === "close"
+            ? { kind: "request_closed", requestId: r.id, operator }
+            : { kind: "back_to_bot", requestId: r.id, operator };
+      return [{ conv: r.conv, event, key: `${key}:control` }];
+    }
+    const m = update.message;
+    if (!m?.from || m.from.is_bot || m.from.id === this.o.botId()) return [];
+    // Service messages (topic created, members joined…) carry no words for anyone.
+    const text = m.text ?? m.caption;
+    const photo = m.photo?.at(-1)?.file_id;
+    if (!text && !photo) return [];
+    const requestId = await this.requestOf(m);
+    if (!requestId) {
+      await this.help(m);
+      return [];
+    }
+    const r = await this.o.requests.get(requestId);
+    if (!r) return [];
+    const operator = displayName(m.from) ?? "operator";
+    if (text?.startsWith("//")) {
+      // An internal note: kept with the request, never sent to the user.
+      await this.o.requests.append(r.id, key, {
+        from: "operator",
+        text: `[note] ${text.slice(2).trim()}`,
+        at: Date.now(),
+      });
+      return [];
+    }
+    if (text && /^\/close(@\w+)?(\s|$)/.test(text)) {
+      return [{ conv: r.conv, event: { kind: "request_closed", requestId: r.id, operator }, key: `${key}:control` }];
+    }
+    const event: ControlEvent = { kind: "operator_message", requestId: r.id, operator };
+    if (text) event.text = text;
+    if (photo) event.image = { url: `tg-file:${photo}` };
+    return [{ conv: r.conv, event, key: `${key}:control` }];
+  }
+
+  /** A short explanation, at most once per person every few minutes, where they wrote. */
+  private async help(m: Message): Promise<void> {
+    const every = this.o.content.config.operators.help_every_minutes * 60_000;
+    const k = `ops:help:${this.o.chatId}:${m.from?.id}`;
+    if (every > 0 && (await this.o.kv.get(k))) return;
+    await this.o.kv.set(k, 1, every || 1);
+    await this.pacer.take(this.o.chatId);
+    await this.o.api
+      .sendMessage(this.o.chatId, this.texts().msg("ops_help"), {
+        ...(m.is_topic_message && m.message_thread_id ? { message_thread_id: m.message_thread_id } : {}),
+        reply_parameters: { message_id: m.message_id, allow_sending_without_reply: true },
+      })
+      .catch((err) =>
+        this.o.log.warn({ err: err instanceof Error ? err.message : err }, "operators' group: help not sent"),
+      );
+  }
+}

@@ -1,0 +1,137 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import type { TelegramChannel } from "../../adapters/telegram/index.js";
+import { telegramOperators } from "../../src/server/server.js";
+import { waitFor } from "../helpers/fake-platform.js";
+import { type Harness, harness } from "../helpers/harness.js";
+import {
+  type Call,
+  OPS_CHAT,
+  operatorButton,
+  operatorUpdate,
+  recorder,
+  SECRET,
+  telegramFor,
+  textUpdate,
+} from "../telegram/helpers.js";
+
+/**
+ * A user on Telegram asks for a person; the request opens a topic in the operators' forum
+ * group; an operator answers there; the bot keeps quiet and mirrors; a restart loses no
+ * mapping; /close hands the user back to the bot.
+ */
+describe("operators in a Telegram forum group", () => {
+  const dir = mkdtempSync(join(tmpdir(), "hotro-ops-"));
+  const calls: Call[] = [];
+  let h: Harness;
+  afterAll(async () => {
+    await h?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const start = async () => {
+    const out: { channel?: TelegramChannel } = {};
+    h = await harness({
+      dataDir: dir,
+      makeChannels: telegramFor(
+        { transformers: [recorder(calls, { forum: true })], operatorsChatId: String(OPS_CHAT) },
+        out,
+      ),
+      makeOperators: (d) =>
+        telegramOperators(String(OPS_CHAT), out.channel as TelegramChannel, d, {
+          pacing: { burst: 100, intervalMs: 5 },
+        }),
+    });
+  };
+  const post = (body: unknown) =>
+    h.hotro.app.inject({
+      method: "POST",
+      url: "/webhooks/telegram",
+      headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": SECRET },
+      payload: JSON.stringify(body),
+    });
+  const toUser = () => calls.filter((c) => c.method === "sendMessage" && Number(c.payload.chat_id) === 9001);
+  const toGroup = () => calls.filter((c) => c.method === "sendMessage" && Number(c.payload.chat_id) === OPS_CHAT);
+
+  it("runs the whole hand-off, across a restart", async () => {
+    await start();
+    // 1. The user asks for a person.
+    await post(textUpdate(9001, "cho mình gặp nhân viên với", undefined, "Minh"));
+    const topic = await waitFor(() => calls.find((c) => c.method === "createForumTopic"));
+    expect(topic.payload.name).toBe("HT-000001 · Telegram · Minh · normal");
+    const card = await waitFor(() => toGroup().find((c) => String(c.payload.text).includes("HT-000001")));
+    expect(card.payload.message_thread_id).toBe(71);
+    expect(String(card.payload.text)).toContain("cho mình gặp nhân viên với");
+    const buttons = (
+      card.payload.reply_markup as { inline_keyboard: { callback_data: string }[][] }
+    ).inline_keyboard.flat();
+    expect(buttons.map((b) => b.callback_data)).toEqual([
+      "ops:take:HT-000001",
+      "ops:close:HT-000001",
+      "ops:bot:HT-000001",
+    ]);
+    await waitFor(() => toUser().some((c) => String(c.payload.text).includes("HT-000001")));
+
+    // 2. An operator answers in the topic: it reaches the user, named.
+    await post(operatorUpdate("Chào anh Minh, em là Lan bên hỗ trợ ạ.", { threadId: 71 }));
+    await waitFor(() => toUser().some((c) => String(c.payload.text).includes("em là Lan")));
+    expect(toUser().at(-1)?.payload.text).toBe("Lan:\nChào anh Minh, em là Lan bên hỗ trợ ạ.");
+
+    // 3. The user's next message is mirrored (a secret masked), the bot says nothing but the warning.
+    const before = toUser().length;
+    await post(textUpdate(9001, "tài khoản của mình là minh_99, otp 482913", undefined, "Minh"));
+    const mirrored = await waitFor(() => toGroup().find((c) => String(c.payload.text).includes("minh_99")));
+    expect(mirrored.payload.text).toBe("Minh: tài khoản của mình là minh_99, otp ******");
+    expect(mirrored.payload.message_thread_id).toBe(71);
+    await waitFor(() => toUser().length > before);
+    const warnings = toUser().slice(before);
+    expect(warnings).toHaveLength(1);
+    expect(String(warnings[0]?.payload.text)).toMatch(/OTP/);
+    expect(JSON.stringify(calls)).not.toContain("482913");
+
+    // 4. Restart: a new process on the same store still maps the topic to the request.
+    await h.close();
+    await start();
+    await post(operatorUpdate("Em đã mở khóa, anh thử lại nhé.", { threadId: 71 }));
+    await waitFor(() => toUser().some((c) => String(c.payload.text).includes("Em đã mở khóa")));
+    // A reply to the card (not in the topic) maps too.
+    const n0 = toUser().length;
+    await post(operatorUpdate("Anh thử đăng nhập lại giúp em.", { replyTo: Number(card.payload._message_id) }));
+    await waitFor(
+      () => toUser().length > n0 && String(toUser().at(-1)?.payload.text).includes("Anh thử đăng nhập lại"),
+    );
+
+    // 5. /close: the user is told, the topic closed, the bot answers again.
+    await post(operatorUpdate("/close", { threadId: 71 }));
+    await waitFor(() =>
+      toUser().some(
+        (c) =>
+          String(c.payload.text).includes("HT-000001") && String(c.payload.text).match(/đã được|xử lý xong|resolved/i),
+      ),
+    );
+    await waitFor(() => calls.some((c) => c.method === "closeForumTopic"));
+    const rec = await h.hotro.backend.requests.get("HT-000001");
+    expect(rec?.status).toBe("resolved");
+    const n = toUser().length;
+    await post(textUpdate(9001, "số hotline là gì", undefined, "Minh"));
+    await waitFor(() => toUser().length > n);
+    expect(String(toUser().at(-1)?.payload.text)).toContain("1900 6868");
+  });
+
+  it("takes a request with the button and records the assignee; a stray message gets help", async () => {
+    await post(textUpdate(9002, "gặp nhân viên", undefined, "Hoa"));
+    await waitFor(() =>
+      calls.some((c) => c.method === "createForumTopic" && String(c.payload.name).startsWith("HT-000002")),
+    );
+    await post(operatorButton("ops:take:HT-000002", { id: 556, first_name: "Tuấn" }));
+    await waitFor(async () => (await h.hotro.backend.requests.get("HT-000002"))?.assignee === "Tuấn");
+    expect((await h.hotro.backend.requests.get("HT-000002"))?.status).toBe("in_progress");
+    await waitFor(() => calls.some((c) => c.method === "answerCallbackQuery"));
+    await waitFor(() => toGroup().some((c) => String(c.payload.text).includes("Tuấn đã nhận xử lý HT-000002")));
+
+    await post(operatorUpdate("mọi người ơi ai trực ca tối?", {}, { id: 557, first_name: "Nam" }));
+    await waitFor(() => toGroup().some((c) => String(c.payload.text).includes("không thuộc yêu cầu nào")));
+  });
+});
