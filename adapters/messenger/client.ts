@@ -1,0 +1,187 @@
+import { Agent, request } from "undici";
+import type { SendOutcome } from "../../src/runtime/queue.js";
+import type { GraphError } from "./types.js";
+import { appSecretProof } from "./verify.js";
+
+export interface GraphClientOptions {
+  /** MESSENGER_GRAPH_URL, e.g. https://graph.facebook.com/v21.0 */
+  baseUrl: string;
+  accessToken: string;
+  /** When given, every call carries `appsecret_proof` (required if the app enables "Require App Secret"). */
+  appSecret?: string | undefined;
+  /** Whole-call limit (connect, headers, body). Meta fetches image URLs within 10 s. */
+  timeoutMs?: number;
+}
+
+export interface CallOptions {
+  query?: Record<string, string>;
+  /** Shorter limit for this call (lookups made while a webhook waits for its answer). */
+  timeoutMs?: number;
+}
+
+export type GraphResult =
+  | { ok: true; status: number; body: unknown }
+  | { ok: false; status?: number; error?: GraphError; network?: string; retryAfterMs?: number };
+
+/**
+ * The Graph API over one keep-alive connection pool (undici). The access token travels in
+ * the query string, as Meta documents, so neither the URL nor an error message that could
+ * contain it is ever logged or returned: errors are reduced to code, subcode and message.
+ */
+export class GraphClient {
+  private readonly agent: Agent;
+  private readonly base: string;
+  private readonly timeoutMs: number;
+  private readonly proof: string | undefined;
+
+  constructor(private readonly o: GraphClientOptions) {
+    this.base = o.baseUrl.replace(/\/+$/, "");
+    this.timeoutMs = o.timeoutMs ?? 15_000;
+    this.proof = o.appSecret ? appSecretProof(o.accessToken, o.appSecret) : undefined;
+    this.agent = new Agent({
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 300_000,
+      connections: 32,
+      connect: { timeout: 5_000 },
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+    });
+  }
+
+  post(path: string, body: unknown, opts: CallOptions = {}): Promise<GraphResult> {
+    return this.call("POST", path, { ...opts, body });
+  }
+
+  get(path: string, opts: CallOptions = {}): Promise<GraphResult> {
+    return this.call("GET", path, opts);
+  }
+
+  async call(
+    method: "GET" | "POST" | "DELETE",
+    path: string,
+    opts: CallOptions & { body?: unknown } = {},
+  ): Promise<GraphResult> {
+    const { body } = opts;
+    const params = new URLSearchParams(opts.query ?? {});
+    params.set("access_token", this.o.accessToken);
+    if (this.proof) params.set("appsecret_proof", this.proof);
+    const url = `${this.base}${path.startsWith("/") ? path : `/${path}`}?${params}`;
+    try {
+      const res = await request(url, {
+        method,
+        headers: body === undefined ? {} : { "content-type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        dispatcher: this.agent,
+        signal: AbortSignal.timeout(opts.timeoutMs ?? this.timeoutMs),
+      });
+      const text = await res.body.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : {};
+      } catch {
+        // not JSON (a proxy's HTML page): keep nothing of it
+        parsed = undefined;
+      }
+      if (res.statusCode >= 200 && res.statusCode < 300 && !hasError(parsed)) {
+        return { ok: true, status: res.statusCode, body: parsed };
+      }
+      const result: GraphResult = { ok: false, status: res.statusCode };
+      if (hasError(parsed)) result.error = pickError(parsed.error);
+      const retryAfter = retryAfterMs(res.headers["retry-after"]);
+      if (retryAfter !== undefined) result.retryAfterMs = retryAfter;
+      return result;
+    } catch (err) {
+      return { ok: false, network: this.redact(describe(err)) };
+    }
+  }
+
+  /** Remove the token (raw or URL-encoded) from any text before it leaves this class. */
+  redact(text: string): string {
+    let t = text;
+    for (const secret of [this.o.accessToken, encodeURIComponent(this.o.accessToken), this.proof]) {
+      if (secret) t = t.split(secret).join("[redacted]");
+    }
+    return t;
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}
+
+function hasError(v: unknown): v is { error: Record<string, unknown> } {
+  return typeof v === "object" && v !== null && typeof (v as { error?: unknown }).error === "object";
+}
+
+function pickError(e: Record<string, unknown>): GraphError {
+  const out: GraphError = {};
+  if (typeof e.message === "string") out.message = e.message.slice(0, 300);
+  if (typeof e.type === "string") out.type = e.type;
+  if (typeof e.code === "number") out.code = e.code;
+  if (typeof e.error_subcode === "number") out.error_subcode = e.error_subcode;
+  if (typeof e.is_transient === "boolean") out.is_transient = e.is_transient;
+  if (typeof e.fbtrace_id === "string") out.fbtrace_id = e.fbtrace_id;
+  return out;
+}
+
+function retryAfterMs(h: string | string[] | undefined): number | undefined {
+  const v = Array.isArray(h) ? h[0] : h;
+  if (!v) return undefined;
+  const s = Number(v);
+  if (Number.isFinite(s) && s >= 0) return Math.min(s * 1000, 10 * 60_000);
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.min(at - Date.now(), 10 * 60_000));
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return `${err.name}${typeof code === "string" ? ` ${code}` : ""}: ${err.message}`;
+  }
+  return String(err);
+}
+
+/** Codes Meta documents as passing: retried with backoff. */
+const TRANSIENT_CODES = new Set([1, 2, 1200]);
+/** Rate limits: retried, but not sooner than a second. */
+const RATE_LIMIT_CODES = new Set([4, 17, 32, 613]);
+/** Never retried: the same request would fail again (notes/messenger.md §6). */
+const PERMANENT_CODES = new Set([10, 100, 190, 200, 230, 368, 551]);
+const RATE_LIMIT_PAUSE_MS = 1_000;
+
+export interface Classified {
+  outcome: SendOutcome;
+  /** Error 190: the Page access token is invalid or expired. */
+  tokenInvalid: boolean;
+}
+
+/** A Graph API result → ok / permanent / transient (with a wait), in words operators can act on. */
+export function classify(r: GraphResult): Classified {
+  if (r.ok) return { outcome: { ok: true }, tokenInvalid: false };
+  const transient = (error: string, retryAfterMs?: number): Classified => {
+    const outcome: SendOutcome = { ok: false, permanent: false, error };
+    const wait = Math.max(retryAfterMs ?? 0, r.retryAfterMs ?? 0);
+    if (wait > 0) outcome.retryAfterMs = wait;
+    return { outcome, tokenInvalid: false };
+  };
+  const permanent = (error: string, tokenInvalid = false): Classified => ({
+    outcome: { ok: false, permanent: true, error },
+    tokenInvalid,
+  });
+  if (r.network !== undefined) return transient(`Messenger unreachable (${r.network})`);
+  const e = r.error;
+  const code = e?.code;
+  const sub = e?.error_subcode;
+  const what = `Messenger error ${code ?? `HTTP ${r.status}`}${sub ? `/${sub}` : ""}${e?.message ? `: ${e.message}` : ""}`;
+  if (code === 190) return permanent(`the Page access token is invalid or expired (${what})`, true);
+  if (code === 10 || sub === 2018278 || sub === 2534022 || sub === 2018065 || sub === 2018108) {
+    return permanent(`outside the messaging window: the user has to write first (${what})`);
+  }
+  if (code === 551 || sub === 1545041) return permanent(`this person isn't available right now (${what})`);
+  if (code !== undefined && PERMANENT_CODES.has(code)) return permanent(what);
+  if (code !== undefined && RATE_LIMIT_CODES.has(code)) return transient(`rate limited (${what})`, RATE_LIMIT_PAUSE_MS);
+  if (code !== undefined && TRANSIENT_CODES.has(code)) return transient(what);
+  if (e?.is_transient) return transient(what);
+  if (r.status !== undefined && (r.status >= 500 || r.status === 429)) return transient(what);
+  return permanent(what);
+}

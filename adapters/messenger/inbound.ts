@@ -1,0 +1,203 @@
+import type { Attachment, InboundEvent } from "../../src/model/message.js";
+import { METADATA_TAG } from "./capabilities.js";
+import type { MessagingItem, WebhookAttachment, WebhookBody, WebhookMessage, WebhookReferral } from "./types.js";
+
+export interface InboundOptions {
+  /** MESSENGER_APP_ID: echoes from this app are our own sends. */
+  appId?: string | undefined;
+}
+
+/** What a delivery held besides the events we act on, for one debug line. */
+export interface InboundSummary {
+  events: InboundEvent[];
+  standby: number;
+  ignored: number;
+}
+
+const isObject = (v: unknown): v is object => typeof v === "object" && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined =>
+  typeof v === "string" && v !== "" ? v : typeof v === "number" ? String(v) : undefined;
+const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v.filter(isObject) as T[]) : []);
+
+/**
+ * A webhook delivery → the events the bot acts on, oldest first. Every `entry` and every
+ * `messaging` item counts (Meta batches under load); `standby` items belong to a thread
+ * another app owns (the Page Inbox) and are never answered; deliveries, reads, reactions,
+ * our own echoes and unknown items are acknowledged and dropped.
+ */
+export function parseDelivery(body: unknown, opts: InboundOptions = {}): InboundSummary {
+  const out: InboundSummary = { events: [], standby: 0, ignored: 0 };
+  if (!isObject(body)) return out;
+  const b = body as WebhookBody;
+  if (b.object !== undefined && b.object !== "page") {
+    out.ignored++;
+    return out;
+  }
+  const dated: { e: InboundEvent; order: number }[] = [];
+  for (const entry of list<NonNullable<WebhookBody["entry"]>[number]>(b.entry)) {
+    out.standby += list(entry.standby).length;
+    for (const item of list<MessagingItem>(entry.messaging)) {
+      const e = mapItem(item, entry.time, opts);
+      if (e) dated.push({ e, order: dated.length });
+      else out.ignored++;
+    }
+  }
+  // Retries can reorder deliveries: the item's own timestamp is the order (stable for ties).
+  dated.sort((x, y) => x.e.timestamp - y.e.timestamp || x.order - y.order);
+  out.events = dated.map((d) => d.e);
+  return out;
+}
+
+/** Convenience for callers that only want the events. */
+export function toInboundEvents(body: unknown, opts: InboundOptions = {}): InboundEvent[] {
+  return parseDelivery(body, opts).events;
+}
+
+function mapItem(item: MessagingItem, entryTime: number | undefined, opts: InboundOptions): InboundEvent | undefined {
+  const sender = str(item.sender?.id);
+  const recipient = str(item.recipient?.id);
+  const timestamp = typeof item.timestamp === "number" ? item.timestamp : (entryTime ?? Date.now());
+
+  if (isObject(item.message)) {
+    const m = item.message;
+    if (m.is_echo) return mapEcho(m, sender, recipient, timestamp, opts);
+    if (!sender) return undefined;
+    return mapMessage(m, sender, recipient, timestamp);
+  }
+  if (!sender) return undefined;
+  const base = (id: string): InboundEvent => ({
+    id,
+    channel: "messenger",
+    userId: sender,
+    timestamp,
+    kind: "message",
+    ...(recipient ? { meta: { pageId: recipient } } : {}),
+  });
+
+  if (isObject(item.postback)) {
+    const p = item.postback;
+    const payload = str(p.payload);
+    const ref = str(p.referral?.ref);
+    const mid = str(p.mid);
+    if (!payload && !ref) return undefined; // a standby copy carries no payload: nothing to act on
+    const e = base(`messenger:postback:${mid ?? `${sender}:${timestamp}:${payload ?? ref ?? ""}`}`);
+    if (mid) e.platformMessageId = mid;
+    if (ref) {
+      // Get Started tapped after opening m.me/<page>?ref=…: a first contact with its deep link.
+      e.kind = "start";
+      e.payload = ref;
+      return e;
+    }
+    e.kind = "postback";
+    e.payload = payload;
+    const title = str(p.title);
+    if (title) e.text = title;
+    return e;
+  }
+  if (isObject(item.referral)) {
+    const referral: WebhookReferral = item.referral;
+    // m.me/<page>?ref=… into an existing thread, or an ad click-through.
+    const e = base(`messenger:referral:${sender}:${timestamp}`);
+    e.kind = "start";
+    const ref = str(referral.ref);
+    if (ref) e.payload = ref;
+    return e;
+  }
+  // delivery, read, reaction, handovers, policy notices: acknowledged, nothing to do.
+  return undefined;
+}
+
+function mapEcho(
+  m: WebhookMessage,
+  page: string | undefined,
+  user: string | undefined,
+  timestamp: number,
+  opts: InboundOptions,
+): InboundEvent | undefined {
+  if (!user) return undefined;
+  const appId = str(m.app_id);
+  const ours = (opts.appId !== undefined && appId === opts.appId) || isOurMetadata(m.metadata);
+  // Without MESSENGER_APP_ID only the metadata tag tells our sends apart: anything else is a person.
+  if (ours) return undefined;
+  const mid = str(m.mid);
+  const e: InboundEvent = {
+    id: mid ? `messenger:mid:${mid}` : `messenger:echo:${user}:${timestamp}`,
+    channel: "messenger",
+    userId: user,
+    timestamp,
+    kind: "human_reply",
+    ...(page ? { meta: { pageId: page } } : {}),
+  };
+  if (mid) e.platformMessageId = mid;
+  const text = str(m.text);
+  if (text) e.text = text;
+  return e;
+}
+
+export function isOurMetadata(metadata: unknown): boolean {
+  return typeof metadata === "string" && (metadata === METADATA_TAG || metadata.startsWith(`${METADATA_TAG}:`));
+}
+
+function mapMessage(
+  m: WebhookMessage,
+  sender: string,
+  page: string | undefined,
+  timestamp: number,
+): InboundEvent | undefined {
+  const mid = str(m.mid);
+  const text = typeof m.text === "string" ? m.text : undefined;
+  const attachments = list<WebhookAttachment>(m.attachments)
+    .map(mapAttachment)
+    .filter((a): a is Attachment => !!a);
+  const qrPayload = str(m.quick_reply?.payload);
+  if (!text && attachments.length === 0 && !qrPayload) return undefined;
+  const e: InboundEvent = {
+    id: mid ? `messenger:mid:${mid}` : `messenger:msg:${sender}:${timestamp}`,
+    channel: "messenger",
+    userId: sender,
+    timestamp,
+    kind: qrPayload ? "postback" : "message",
+    ...(page ? { meta: { pageId: page } } : {}),
+  };
+  if (mid) e.platformMessageId = mid;
+  if (text) e.text = text;
+  if (qrPayload) e.payload = qrPayload;
+  if (attachments.length > 0) e.attachments = attachments;
+  return e;
+}
+
+function mapAttachment(a: WebhookAttachment): Attachment | undefined {
+  const p = isObject(a.payload) ? a.payload : undefined;
+  const url = str(p?.url);
+  const withUrl = (x: Attachment): Attachment => (url ? { ...x, url } : x);
+  const title = str(p?.title) ?? str(a.title);
+  switch (a.type) {
+    case "image":
+      // Until 2026-08-30 stickers also arrive as images carrying a sticker_id.
+      return withUrl({ type: p?.sticker_id !== undefined ? "sticker" : "image" });
+    case "sticker":
+      return withUrl({ type: "sticker" });
+    case "audio":
+    case "video":
+      return withUrl({ type: a.type });
+    case "file":
+      return withUrl(title ? { type: "file", name: title } : { type: "file" });
+    case "location": {
+      const lat = p?.coordinates?.lat;
+      const long = p?.coordinates?.long;
+      const loc: Attachment = { type: "location" };
+      if (typeof lat === "number" && typeof long === "number") {
+        loc.latitude = lat;
+        loc.longitude = long;
+      }
+      if (title) loc.name = title;
+      return withUrl(loc);
+    }
+    default: {
+      // fallback (shared links), reels, posts, templates and types Meta adds later: a link.
+      const link: Attachment = { type: "link" };
+      if (title) link.name = title;
+      return withUrl(link);
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import type { Button, OutboundMessage } from "../../src/model/message.js";
+import { render, shorten } from "../../src/render/render.js";
+import { MAX_PAYLOAD, MESSENGER_CAPABILITIES, METADATA_TAG } from "./capabilities.js";
+import type { SendButton, SendMessage, SendQuickReply } from "./types.js";
+
+/**
+ * One rendered message → the `message` objects of Send API calls, in order. The runtime
+ * renders for MESSENGER_CAPABILITIES already; this renders again (a no-op then) so a message
+ * that did not go through the renderer still respects Meta's limits: text under 2,000
+ * characters, at most 13 quick replies of 20 characters, button templates of at most 3
+ * buttons under a text of at most 640 characters.
+ */
+export function toSendMessages(msg: OutboundMessage, metadata = METADATA_TAG): SendMessage[] {
+  const out: SendMessage[] = [];
+  let quickReplies: SendQuickReply[] = [];
+  for (const part of render(msg, MESSENGER_CAPABILITIES)) {
+    if (part.quickReplies?.length) quickReplies = part.quickReplies.map(toQuickReply);
+    const text = part.text?.trim() ?? "";
+    if (part.buttons?.length) {
+      out.push(buttonTemplate(text, part.buttons));
+    } else if (text) {
+      out.push({ text });
+    }
+    if (part.image) {
+      const caption = part.image.caption?.trim();
+      if (caption) out.push(...splitTextMessages(caption));
+      out.push({ attachment: { type: "image", payload: { url: part.image.url, is_reusable: true } } });
+    }
+  }
+  // Quick replies vanish with the next message, so they ride on the last one.
+  const last = out[out.length - 1];
+  if (last && quickReplies.length > 0)
+    last.quick_replies = quickReplies.slice(0, MESSENGER_CAPABILITIES.maxQuickReplies);
+  for (const m of out) m.metadata = metadata;
+  return out;
+}
+
+function splitTextMessages(text: string): SendMessage[] {
+  return render({ text }, MESSENGER_CAPABILITIES)
+    .map((p) => p.text ?? "")
+    .filter(Boolean)
+    .map((t) => ({ text: t }));
+}
+
+function toQuickReply(q: { label: string; payload: string }): SendQuickReply {
+  return {
+    content_type: "text",
+    title: shorten(q.label, MESSENGER_CAPABILITIES.maxQuickReplyTitle),
+    payload: q.payload.slice(0, MAX_PAYLOAD),
+  };
+}
+
+/** A button template; a phone number Meta cannot dial (no country code) becomes a text line instead. */
+function buttonTemplate(text: string, buttons: Button[]): SendMessage {
+  const lines: string[] = [];
+  const mapped: SendButton[] = [];
+  for (const b of buttons.slice(0, MESSENGER_CAPABILITIES.maxButtons)) {
+    const title = shorten(b.label, MESSENGER_CAPABILITIES.maxButtonTitle);
+    if (b.type === "url") mapped.push({ type: "web_url", url: b.url, title });
+    else if (b.type === "postback") mapped.push({ type: "postback", title, payload: b.payload.slice(0, MAX_PAYLOAD) });
+    else {
+      const phone = toE164(b.phone);
+      if (phone) mapped.push({ type: "phone_number", title, payload: phone });
+      else lines.push(`${b.label}: ${b.phone}`);
+    }
+  }
+  let body = [text, ...lines].filter(Boolean).join("\n");
+  if (mapped.length === 0) return { text: body || buttons.map((b) => b.label).join(" · ") };
+  if (!body) body = mapped.map((b) => b.title).join(" · ");
+  return {
+    attachment: {
+      type: "template",
+      payload: {
+        template_type: "button",
+        text: shorten(body, MESSENGER_CAPABILITIES.maxTextWithButtons),
+        buttons: mapped,
+      },
+    },
+  };
+}
+
+/**
+ * The call button wants `+<country><number>`. Numbers written the Vietnamese way
+ * (`0903 123 456`, `028 3822 6868`) get +84; short service numbers (`1900 6868`) cannot be
+ * dialled from a call button and return undefined.
+ */
+export function toE164(phone: string): string | undefined {
+  const s = phone.replace(/[\s.\-()/]/g, "");
+  if (/^\+\d{6,15}$/.test(s)) return s;
+  if (/^00\d{6,15}$/.test(s)) return `+${s.slice(2)}`;
+  if (/^0\d{8,10}$/.test(s)) return `+84${s.slice(1)}`;
+  return undefined;
+}

@@ -1,0 +1,499 @@
+import { Keyv } from "keyv";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { classify, type GraphResult } from "../../adapters/messenger/client.js";
+import { MessengerChannel } from "../../adapters/messenger/index.js";
+import { toE164 } from "../../adapters/messenger/outbound.js";
+import { appSecretProof } from "../../adapters/messenger/verify.js";
+import { parseEnv } from "../../src/config/env.js";
+import type { OutboundMessage } from "../../src/model/message.js";
+import type { SendJob } from "../../src/runtime/queue.js";
+import type { Db } from "../../src/store/sqlite.js";
+import { FakePlatform, waitFor } from "../helpers/fake-platform.js";
+import { delivery, graphError, isSendTo, type Rig, rig, SEND_PATH, sleep, TOKEN, userMessage } from "./setup.js";
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+const job = (userId: string, message: OutboundMessage, extra: Partial<SendJob> = {}): SendJob => ({
+  kind: "send",
+  channel: "messenger",
+  userId,
+  conv: `messenger:${userId}`,
+  message,
+  userLastAt: Date.now() - 60_000,
+  ...extra,
+});
+
+describe("the 24-hour / 7-day window", () => {
+  let r: Rig;
+  beforeAll(async () => {
+    r = await rig();
+  });
+  afterAll(() => r.close());
+
+  it("inside 24 h: RESPONSE", async () => {
+    const out = await r.adapter.send(job("w0", { text: "Chào bạn" }, { userLastAt: Date.now() - 23 * HOUR }));
+    expect(out).toEqual({ ok: true });
+    expect(r.fake.requests.filter(isSendTo("w0")).map((x) => x.body)).toEqual([
+      { recipient: { id: "w0" }, messaging_type: "RESPONSE", message: { text: "Chào bạn", metadata: "hotro" } },
+    ]);
+  });
+
+  it("a bot reply 25 h after the user's last message is not sent (permanent failure)", async () => {
+    const out = await r.adapter.send(job("w1", { text: "Bot nói" }, { userLastAt: Date.now() - 25 * HOUR }));
+    expect(out).toMatchObject({
+      ok: false,
+      permanent: true,
+      error: expect.stringContaining("outside the 24-hour window"),
+    });
+    expect(r.fake.requests.filter(isSendTo("w1"))).toHaveLength(0);
+  });
+
+  it("a person's reply at 25 h goes with the HUMAN_AGENT tag", async () => {
+    const out = await r.adapter.send(
+      job(
+        "w2",
+        { text: "Mình là Lan, mình đã kiểm tra giúp bạn", from: { kind: "operator", name: "Lan" } },
+        { userLastAt: Date.now() - 25 * HOUR, byPerson: true, requestId: "HT-000001" },
+      ),
+    );
+    expect(out).toEqual({ ok: true });
+    expect(r.fake.requests.filter(isSendTo("w2")).map((x) => x.body)).toEqual([
+      {
+        recipient: { id: "w2" },
+        messaging_type: "MESSAGE_TAG",
+        tag: "HUMAN_AGENT",
+        message: { text: "Mình là Lan, mình đã kiểm tra giúp bạn", metadata: "hotro" },
+      },
+    ]);
+  });
+
+  it("a person's reply 8 days after is not sent (permanent failure)", async () => {
+    const out = await r.adapter.send(
+      job("w3", { text: "Trễ quá" }, { userLastAt: Date.now() - 8 * DAY, byPerson: true, requestId: "HT-000002" }),
+    );
+    expect(out).toMatchObject({
+      ok: false,
+      permanent: true,
+      error: expect.stringContaining("more than 7 days since the user wrote"),
+    });
+    expect(r.fake.requests.filter(isSendTo("w3"))).toHaveLength(0);
+  });
+});
+
+describe("errors: retried or not", () => {
+  it("classifies Meta's codes", () => {
+    const err = (code: number, sub?: number, status = 400, is_transient?: boolean): GraphResult => ({
+      ok: false,
+      status,
+      error: { code, ...(sub ? { error_subcode: sub } : {}), ...(is_transient !== undefined ? { is_transient } : {}) },
+    });
+    const transient = (res: GraphResult) => {
+      const c = classify(res).outcome;
+      return !c.ok && !c.permanent;
+    };
+    const permanent = (res: GraphResult) => {
+      const c = classify(res).outcome;
+      return !c.ok && c.permanent;
+    };
+    for (const code of [1200, 2, 4, 17, 32, 613]) expect(transient(err(code)), `code ${code}`).toBe(true);
+    expect(transient(err(9999, undefined, 400, true))).toBe(true);
+    expect(transient({ ok: false, status: 502 })).toBe(true);
+    expect(transient({ ok: false, status: 500, error: { message: "x" } })).toBe(true);
+    expect(transient({ ok: false, network: "UND_ERR_CONNECT_TIMEOUT" })).toBe(true);
+    for (const [code, sub] of [
+      [10, 2018278],
+      [551, 1545041],
+      [100, 2018001],
+      [190, 463],
+      [200, 2018028],
+    ] as const) {
+      expect(permanent(err(code, sub)), `code ${code}`).toBe(true);
+    }
+    expect(classify(err(190, 463)).tokenInvalid).toBe(true);
+    expect(classify(err(613)).outcome).toMatchObject({ retryAfterMs: 1000 });
+  });
+
+  let r: Rig;
+  const failures = new Map<string, number>();
+  beforeAll(async () => {
+    r = await rig({
+      fake: (f) => {
+        let n = 0;
+        f.on((req) => {
+          if (!isSendTo("retry")(req)) return undefined;
+          n++;
+          if (n === 1) return { status: 500, body: "<html>Bad gateway</html>" };
+          if (n === 2) return graphError(613);
+          return undefined;
+        });
+        for (const [user, reply] of [
+          ["p10", graphError(10, 2018278)],
+          ["p551", graphError(551, 1545041)],
+          ["p100", graphError(100, 2018001)],
+          ["p190", graphError(190, 463)],
+        ] as const) {
+          f.on((req) => {
+            if (!isSendTo(user)(req)) return undefined;
+            failures.set(user, (failures.get(user) ?? 0) + 1);
+            return reply;
+          });
+        }
+      },
+    });
+  });
+  afterAll(() => r.close());
+
+  it("a 500, then a 613, then 200 → delivered once through the real runtime", async () => {
+    expect((await r.post(delivery([userMessage("retry", "xin chào")]))).statusCode).toBe(200);
+    await waitFor(() => r.sent("retry").length >= 3, 8_000, "three attempts");
+    await r.idle();
+    await sleep(300);
+    const calls = r.sent("retry");
+    expect(calls).toHaveLength(3);
+    expect(calls[1]?.body).toEqual(calls[0]?.body);
+    expect(calls[2]?.body).toEqual(calls[0]?.body);
+    // The rate-limit pause (≥ 1 s) was honoured between the second and third attempt.
+    expect((calls[2]?.at ?? 0) - (calls[1]?.at ?? 0)).toBeGreaterThanOrEqual(900);
+    const db = (r.h.hotro.backend as unknown as { db: Db }).db;
+    const rows = db.prepare("SELECT attempts, error FROM outbox WHERE lane = 'messenger:retry'").all();
+    expect(rows).toEqual([{ attempts: 3, error: expect.stringContaining("613") }]);
+  });
+
+  it("10/2018278, 551 and 100 are permanent: exactly one request each, never retried", async () => {
+    await r.post(
+      delivery([userMessage("p10", "xin chào"), userMessage("p551", "xin chào"), userMessage("p100", "xin chào")]),
+    );
+    await waitFor(() => ["p10", "p551", "p100"].every((u) => r.sent(u).length === 1), 5_000);
+    await r.idle();
+    await sleep(1_200); // longer than the first backoff
+    for (const u of ["p10", "p551", "p100"]) expect(r.sent(u), u).toHaveLength(1);
+    const db = (r.h.hotro.backend as unknown as { db: Db }).db;
+    const errors = db
+      .prepare(
+        "SELECT lane, error FROM outbox WHERE lane IN ('messenger:p10','messenger:p551','messenger:p100') ORDER BY lane",
+      )
+      .all() as { lane: string; error: string }[];
+    expect(errors.map((e) => e.lane)).toEqual(["messenger:p10", "messenger:p100", "messenger:p551"]);
+    expect(errors[0]?.error).toContain("outside the messaging window");
+    expect(errors[2]?.error).toContain("isn't available");
+  });
+
+  it("190 → permanent, /readyz 503 with the reason, one error line; the token is never logged", async () => {
+    expect((await r.h.hotro.app.inject({ url: "/readyz" })).statusCode).toBe(200);
+    await r.post(delivery([userMessage("p190", "xin chào")]));
+    await waitFor(() => failures.get("p190") === 1);
+    await r.idle();
+    const ready = await r.h.hotro.app.inject({ url: "/readyz" });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json().checks.messenger).toEqual({
+      ok: false,
+      reason: "the Page access token is invalid or expired: renew MESSENGER_PAGE_ACCESS_TOKEN",
+    });
+    // A second refusal does not repeat the alarm.
+    const again = await r.adapter.send(job("p190", { text: "lần nữa" }));
+    expect(again).toMatchObject({ ok: false, permanent: true });
+    const errors = r.logs.filter((l) => JSON.parse(l).level === 50);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain("Page token must be renewed");
+    const everything = r.logs.join("") + r.h.logs.join("");
+    expect(everything).not.toContain(TOKEN);
+    expect(everything).not.toContain("access_token=");
+    // Once a call goes through again (a renewed token), Messenger is ready again.
+    expect(await r.adapter.send(job("healthy", { text: "ok" }))).toEqual({ ok: true });
+    expect((await r.h.hotro.app.inject({ url: "/readyz" })).statusCode).toBe(200);
+  });
+});
+
+describe("network failures", () => {
+  it("unreachable or slow Graph API → transient, and the token stays out of the error", async () => {
+    const fake = await new FakePlatform().start(() => ({ delayMs: 1_000, body: {} }));
+    const deps = {
+      log: pino({ level: "silent" }),
+      kv: new Keyv(),
+      withLock: <T>(_n: string, _t: number, fn: () => Promise<T>) => fn(),
+    };
+    const slow = new MessengerChannel({
+      pageAccessToken: TOKEN,
+      appSecret: "FAKE_SECRET",
+      verifyToken: "v",
+      graphUrl: `${fake.url}/v21.0`,
+      deps,
+      timeoutMs: 200,
+    });
+    const out = await slow.send(job("n1", { text: "hi" }));
+    expect(out).toMatchObject({ ok: false, permanent: false });
+    expect(JSON.stringify(out)).not.toContain(TOKEN);
+    await fake.stop();
+    const down = new MessengerChannel({
+      pageAccessToken: TOKEN,
+      appSecret: "FAKE_SECRET",
+      verifyToken: "v",
+      graphUrl: fake.url, // stopped: connection refused
+      deps,
+    });
+    const refused = await down.send(job("n1", { text: "hi" }));
+    expect(refused).toMatchObject({ ok: false, permanent: false, error: expect.stringContaining("unreachable") });
+    expect(JSON.stringify(refused)).not.toContain(TOKEN);
+  });
+});
+
+describe("Send API bodies", () => {
+  let r: Rig;
+  beforeAll(async () => {
+    r = await rig();
+  });
+  afterAll(() => r.close());
+  const bodies = (user: string) => r.fake.requests.filter(isSendTo(user)).map((x) => x.body);
+
+  it("calls {GRAPH_URL}/me/messages with the token and appsecret_proof in the query", async () => {
+    await r.adapter.send(job("q0", { text: "x" }));
+    const [call] = r.fake.requests.filter(isSendTo("q0"));
+    expect(call?.method).toBe("POST");
+    expect(call?.path).toBe(SEND_PATH);
+    expect(call?.query.get("access_token")).toBe(TOKEN);
+    expect(call?.query.get("appsecret_proof")).toBe(appSecretProof(TOKEN, "FAKE_SECRET"));
+    expect(call?.headers["content-type"]).toBe("application/json");
+  });
+
+  it("quick replies: at most 13, titles of at most 20 characters shortened with …", async () => {
+    const quickReplies = Array.from({ length: 15 }, (_, i) => ({
+      label: `Lựa chọn số ${i + 1} của bạn hôm nay`,
+      payload: `choice:${i + 1}`,
+    }));
+    quickReplies[0] = { label: "Gặp nhân viên", payload: "intent:handoff.human" };
+    expect(await r.adapter.send(job("q1", { text: "Bạn chọn nhé", quickReplies }))).toEqual({ ok: true });
+    expect(bodies("q1")).toEqual([
+      {
+        recipient: { id: "q1" },
+        messaging_type: "RESPONSE",
+        message: {
+          text: "Bạn chọn nhé",
+          quick_replies: [
+            { content_type: "text", title: "Gặp nhân viên", payload: "intent:handoff.human" },
+            ...Array.from({ length: 12 }, (_, i) => ({
+              content_type: "text",
+              title: `Lựa chọn số ${i + 2} của…`,
+              payload: `choice:${i + 2}`,
+            })),
+          ],
+          metadata: "hotro",
+        },
+      },
+    ]);
+  });
+
+  it("button template: up to 3 buttons (url, postback, phone); more become another template; quick replies ride on the last", async () => {
+    const message: OutboundMessage = {
+      text: "Bạn có thể liên hệ chúng mình qua:",
+      buttons: [
+        { type: "url", label: "Trang hỗ trợ", url: "https://hotro.example.vn" },
+        { type: "postback", label: "Gửi yêu cầu", payload: "intent:ticket.create" },
+        { type: "phone", label: "Gọi tổng đài hỗ trợ", phone: "028 3822 6868" },
+        { type: "postback", label: "Kiểm tra trạng thái yêu cầu", payload: "intent:ticket.status" },
+        { type: "url", label: "Facebook", url: "https://facebook.com/hotro" },
+      ],
+      quickReplies: [{ label: "Menu chính", payload: "menu" }],
+    };
+    expect(await r.adapter.send(job("b1", message))).toEqual({ ok: true });
+    expect(bodies("b1")).toEqual([
+      {
+        recipient: { id: "b1" },
+        messaging_type: "RESPONSE",
+        message: {
+          attachment: {
+            type: "template",
+            payload: {
+              template_type: "button",
+              text: "Bạn có thể liên hệ chúng mình qua:",
+              buttons: [
+                { type: "web_url", url: "https://hotro.example.vn", title: "Trang hỗ trợ" },
+                { type: "postback", title: "Gửi yêu cầu", payload: "intent:ticket.create" },
+                { type: "phone_number", title: "Gọi tổng đài hỗ trợ", payload: "+842838226868" },
+              ],
+            },
+          },
+          metadata: "hotro",
+        },
+      },
+      {
+        recipient: { id: "b1" },
+        messaging_type: "RESPONSE",
+        message: {
+          attachment: {
+            type: "template",
+            payload: {
+              template_type: "button",
+              text: "Kiểm tra trạng… · Facebook",
+              buttons: [
+                { type: "postback", title: "Kiểm tra trạng…", payload: "intent:ticket.status" },
+                { type: "web_url", url: "https://facebook.com/hotro", title: "Facebook" },
+              ],
+            },
+          },
+          quick_replies: [{ content_type: "text", title: "Menu chính", payload: "menu" }],
+          metadata: "hotro",
+        },
+      },
+    ]);
+  });
+
+  it("a template's text stays within 640 characters; a short service number becomes a text line", async () => {
+    const long = `${"Thông tin liên hệ. ".repeat(40)}`.trim();
+    await r.adapter.send(
+      job("b2", {
+        text: long,
+        buttons: [
+          { type: "phone", label: "Hotline", phone: "1900 6868" },
+          { type: "url", label: "Web", url: "https://hotro.example.vn" },
+        ],
+      }),
+    );
+    const sent = bodies("b2") as {
+      message: { text?: string; attachment?: { payload: { text: string; buttons: unknown[] } } };
+    }[];
+    const template = sent[sent.length - 1]?.message.attachment?.payload;
+    expect(template?.buttons).toEqual([{ type: "web_url", url: "https://hotro.example.vn", title: "Web" }]);
+    expect(template?.text.length).toBeLessThanOrEqual(640);
+    expect(template?.text).toContain("Hotline: 1900 6868");
+    for (const b of sent.slice(0, -1)) expect(b.message.text?.length).toBeLessThanOrEqual(640);
+    expect(toE164("0903 123 456")).toBe("+84903123456");
+    expect(toE164("+84 903-123-456")).toBe("+84903123456");
+    expect(toE164("1900 6868")).toBeUndefined();
+  });
+
+  it("text over 2,000 characters is split on paragraph breaks, each part under 2,000", async () => {
+    const paragraphs = Array.from({ length: 7 }, (_, i) => `Đoạn ${i + 1}. ${"nội dung hướng dẫn ".repeat(31).trim()}`);
+    expect(paragraphs[0]?.length).toBeGreaterThan(550);
+    expect(paragraphs[0]?.length).toBeLessThan(650);
+    const text = paragraphs.join("\n\n");
+    expect(text.length).toBeGreaterThan(4000);
+    expect(await r.adapter.send(job("t1", { text, quickReplies: [{ label: "Menu chính", payload: "menu" }] }))).toEqual(
+      {
+        ok: true,
+      },
+    );
+    const msg = (t: string, qr = false) => ({
+      recipient: { id: "t1" },
+      messaging_type: "RESPONSE",
+      message: {
+        text: t,
+        ...(qr ? { quick_replies: [{ content_type: "text", title: "Menu chính", payload: "menu" }] } : {}),
+        metadata: "hotro",
+      },
+    });
+    expect(bodies("t1")).toEqual([
+      msg(paragraphs.slice(0, 3).join("\n\n")),
+      msg(paragraphs.slice(3, 6).join("\n\n")),
+      msg(paragraphs.slice(6).join("\n\n"), true),
+    ]);
+  });
+
+  it("a multi-part message that fails half-way resumes after the parts already delivered", async () => {
+    let n = 0;
+    r.fake.on((req) => (isSendTo("mp")(req) && ++n === 2 ? { status: 503, body: {} } : undefined));
+    const m: OutboundMessage = { text: `${"a ".repeat(900)}\n\n${"b ".repeat(300)}`.trim() };
+    const j = job("mp", m); // the outbox hands the same stored job to every attempt
+    const first = await r.adapter.send(j);
+    expect(first).toMatchObject({ ok: false, permanent: false });
+    expect(await r.adapter.send(structuredClone(j))).toEqual({ ok: true });
+    const texts = bodies("mp").map((b) => (b as { message: { text: string } }).message.text);
+    expect(texts).toHaveLength(3);
+    expect(texts[0]?.startsWith("a a")).toBe(true);
+    expect(texts[1]?.startsWith("b b")).toBe(true);
+    expect(texts[2]).toBe(texts[1]); // only the failed part again, not the first
+  });
+
+  it("an image goes by URL, reusable", async () => {
+    await r.adapter.send(job("i1", { image: { url: "https://hotro.example.vn/huong-dan.png" } }));
+    expect(bodies("i1")).toEqual([
+      {
+        recipient: { id: "i1" },
+        messaging_type: "RESPONSE",
+        message: {
+          attachment: { type: "image", payload: { url: "https://hotro.example.vn/huong-dan.png", is_reusable: true } },
+          metadata: "hotro",
+        },
+      },
+    ]);
+  });
+
+  it("typing_on is a sender action with only recipient and sender_action", async () => {
+    await r.adapter.typing("ty1");
+    expect(bodies("ty1")).toEqual([{ recipient: { id: "ty1" }, sender_action: "typing_on" }]);
+  });
+
+  it("a reply through the runtime carries the user's page in meta and a profile name for operators", async () => {
+    r.fake.on((req) => (req.path === "/v21.0/named" ? { body: { name: "Nguyễn Văn An", id: "named" } } : undefined));
+    await r.post(delivery([userMessage("named", "xin chào")]));
+    await waitFor(() => r.sent("named").length === 1);
+    const session = await r.h.hotro.backend.sessions.get("messenger:named");
+    expect(session?.displayName).toBe("Nguyễn Văn An");
+    // Cached: the next message does not look the name up again.
+    await r.post(delivery([userMessage("named", "cảm ơn")]));
+    await waitFor(() => r.sent("named").length === 2);
+    expect(r.fake.to("/v21.0/named")).toHaveLength(1);
+  });
+});
+
+describe("createMessengerChannel", () => {
+  it("is undefined unless the three required variables are set", async () => {
+    const { createMessengerChannel } = await import("../../adapters/messenger/index.js");
+    const deps = {
+      log: pino({ level: "silent" }),
+      kv: new Keyv(),
+      withLock: <T>(_n: string, _t: number, fn: () => Promise<T>) => fn(),
+    };
+    const all = {
+      MESSENGER_PAGE_ACCESS_TOKEN: TOKEN,
+      MESSENGER_APP_SECRET: "FAKE_SECRET",
+      MESSENGER_VERIFY_TOKEN: "v",
+    };
+    expect(createMessengerChannel(parseEnv(all), deps)?.id).toBe("messenger");
+    for (const k of Object.keys(all)) {
+      const env = parseEnv({ ...all, [k]: "" });
+      expect(createMessengerChannel(env, deps), k).toBeUndefined();
+    }
+  });
+});
+
+describe("start-up check", () => {
+  it("a refused token at start makes /readyz fail; a missing webhook field is logged", async () => {
+    const bad = await rig({
+      adapter: { probe: true },
+      fake: (f) => f.on((req) => (req.path === "/v21.0/me" ? graphError(190, 460) : undefined)),
+    });
+    try {
+      await waitFor(() => !bad.adapter.health().ok, 3_000, "health to fail");
+      const ready = await bad.h.hotro.app.inject({ url: "/readyz" });
+      expect(ready.statusCode).toBe(503);
+      expect(bad.logs.join("")).toContain("Page token must be renewed");
+    } finally {
+      await bad.close();
+    }
+    const good = await rig({
+      adapter: { probe: true },
+      fake: (f) =>
+        f.on((req) =>
+          req.path === "/v21.0/me"
+            ? { body: { id: "1895382890692545", name: "HoTro Demo" } }
+            : req.path === "/v21.0/me/subscribed_apps"
+              ? {
+                  body: {
+                    data: [{ id: "7777777777", name: "hotro", subscribed_fields: ["messages", "messaging_postbacks"] }],
+                  },
+                }
+              : undefined,
+        ),
+    });
+    try {
+      await waitFor(() => good.logs.join("").includes("lacks fields"), 3_000, "subscription warning");
+      expect(good.adapter.health()).toEqual({ ok: true });
+      const line = good.logs.find((l) => l.includes("lacks fields")) ?? "";
+      expect(JSON.parse(line).missing).toEqual(["message_echoes", "messaging_referrals", "standby"]);
+    } finally {
+      await good.close();
+    }
+  });
+});

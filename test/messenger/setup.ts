@@ -1,0 +1,132 @@
+import { Writable } from "node:stream";
+import { Keyv } from "keyv";
+import { MessengerChannel, type MessengerOptions } from "../../adapters/messenger/index.js";
+import { signatureFor } from "../../adapters/messenger/verify.js";
+import { createLogger } from "../../src/server/log.js";
+import { FakePlatform, type Recorded, type Reply, waitFor } from "../helpers/fake-platform.js";
+import { type Harness, harness } from "../helpers/harness.js";
+
+export const SECRET = "FAKE_SECRET";
+export const TOKEN = "EAAFakePageToken0123456789";
+export const VERIFY = "verify-me-please";
+export const APP_ID = "7777777777";
+export const PAGE = "1895382890692545";
+export const PAGE_INBOX = 263902037430900;
+export const SEND_PATH = "/v21.0/me/messages";
+
+export interface Rig {
+  fake: FakePlatform;
+  adapter: MessengerChannel;
+  h: Harness;
+  /** What the adapter logged. */
+  logs: string[];
+  /** POST a webhook body (string: exact bytes) signed with the app secret unless `signature` is given. */
+  post(body: string | object, signature?: string | null): Promise<{ statusCode: number; body: string }>;
+  /** Send API calls that carried a message, for one user. */
+  sent(user?: string): Recorded[];
+  /** Wait until every recorded event is processed and every queued send is done. */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The real app on in-memory SQLite with the Messenger adapter, against a fake Graph API. */
+export async function rig(
+  opts: { appId?: string | null; fake?: (f: FakePlatform) => void; adapter?: Partial<MessengerOptions> } = {},
+): Promise<Rig> {
+  const fake = new FakePlatform();
+  opts.fake?.(fake);
+  await fake.start((r) =>
+    r.path === SEND_PATH ? { status: 200, body: { recipient_id: "x", message_id: `m_${r.at}` } } : { body: {} },
+  );
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      logs.push(String(chunk));
+      cb();
+    },
+  });
+  const appId = opts.appId === null ? undefined : (opts.appId ?? APP_ID);
+  const adapter = new MessengerChannel({
+    pageAccessToken: TOKEN,
+    appSecret: SECRET,
+    verifyToken: VERIFY,
+    appId,
+    graphUrl: `${fake.url}/v21.0`,
+    deps: { log: createLogger("debug", sink), kv: new Keyv(), withLock: (_n, _t, fn) => fn() },
+    probe: false,
+    ...opts.adapter,
+  });
+  const h = await harness({ channels: [adapter] });
+  const sent = (user?: string) =>
+    fake
+      .to(SEND_PATH)
+      .filter((r) => (r.body as { message?: unknown }).message !== undefined)
+      .filter((r) => user === undefined || (r.body as { recipient: { id: string } }).recipient.id === user);
+  return {
+    fake,
+    adapter,
+    h,
+    logs,
+    sent,
+    async post(body, signature) {
+      const raw = typeof body === "string" ? body : JSON.stringify(body);
+      const headers: Record<string, string> = { "content-type": "application/json" };
+      if (signature !== null) headers["x-hub-signature-256"] = signature ?? signatureFor(raw, SECRET);
+      const res = await h.hotro.app.inject({ method: "POST", url: "/webhooks/messenger", headers, payload: raw });
+      return { statusCode: res.statusCode, body: res.body };
+    },
+    async idle() {
+      const b = h.hotro.backend;
+      await waitFor(async () => (await b.inbox.pending()) === 0 && (await b.outbox.pending()) === 0, 10_000, "idle");
+    },
+    async close() {
+      await h.close();
+      await fake.stop();
+    },
+  };
+}
+
+let seq = 0;
+
+/** One user message as Meta delivers it. */
+export function userMessage(user: string, text: string, opts: { mid?: string; ts?: number; page?: string } = {}) {
+  return {
+    sender: { id: user },
+    recipient: { id: opts.page ?? PAGE },
+    timestamp: opts.ts ?? Date.now(),
+    message: { mid: opts.mid ?? `m_${user}_${++seq}_${Date.now()}`, text },
+  };
+}
+
+export function delivery(...entries: object[][]) {
+  return {
+    object: "page",
+    entry: entries.map((messaging, i) => ({ id: PAGE, time: Date.now() + i, messaging })),
+  };
+}
+
+/** A Graph API error reply. */
+export function graphError(
+  code: number,
+  subcode?: number,
+  extra: { status?: number; transient?: boolean } = {},
+): Reply {
+  return {
+    status: extra.status ?? (code === 190 ? 401 : 400),
+    body: {
+      error: {
+        message: `(#${code}) fake error`,
+        type: "OAuthException",
+        code,
+        ...(subcode ? { error_subcode: subcode } : {}),
+        ...(extra.transient !== undefined ? { is_transient: extra.transient } : {}),
+        fbtrace_id: "AbCdEfG123",
+      },
+    },
+  };
+}
+
+export const isSendTo = (user: string) => (r: Recorded) =>
+  r.path === SEND_PATH && (r.body as { recipient?: { id?: string } }).recipient?.id === user;
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
