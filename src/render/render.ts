@@ -87,8 +87,13 @@ export function render(msg: OutboundMessage, caps: ChannelCapabilities): Outboun
   }
 
   if (msg.image) {
-    if (caps.images) out.push(withFrom({ image: msg.image }));
-    else out.push(withFrom({ text: [msg.image.caption, msg.image.url].filter(Boolean).join("\n") }));
+    // Quick replies belong under the newest message: move them onto the image.
+    const last = out[out.length - 1];
+    const moved = last?.quickReplies;
+    if (last && moved) delete last.quickReplies;
+    const image: OutboundMessage = caps.images ? { image: msg.image } : { text: [msg.image.caption, msg.image.url].filter(Boolean).join("\n") };
+    if (moved) image.quickReplies = moved;
+    out.push(withFrom(image));
   }
   return out.filter((m) => m.text || m.image || m.buttons?.length);
 }

@@ -139,8 +139,8 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
     closing ??= (async () => {
       ready = false;
       await app.close(); // stop accepting; in-flight requests finish first
+      await runtime.stop(); // finish events and sends in progress, while channels can still send
       for (const c of channels.values()) await c.stop?.();
-      await runtime.stop(); // finish events and sends in progress
       await backend.close();
     })();
     return closing;

@@ -38,13 +38,9 @@ export async function operatorApi(app: FastifyInstance, d: AppDeps): Promise<voi
   app.addHook("onRequest", async (req, reply) => {
     if (!req.url.startsWith("/api/")) return;
     if (!bearerMatches(req.headers.authorization, token)) {
-      return reply
-        .code(401)
-        .send({
-          error: token
-            ? "missing or wrong bearer token"
-            : "the operator API is disabled (OPERATOR_API_TOKEN is not set)",
-        });
+      return reply.code(401).send({
+        error: token ? "missing or wrong bearer token" : "the operator API is disabled (OPERATOR_API_TOKEN is not set)",
+      });
     }
   });
 

@@ -1,5 +1,7 @@
+import { createMessengerChannel } from "../../adapters/messenger/index.js";
 import { createTelegramChannel, type TelegramChannel } from "../../adapters/telegram/index.js";
 import { TelegramOperators, type TelegramOperatorsOptions } from "../../adapters/telegram/operators.js";
+import { createZaloChannel } from "../../adapters/zalo/index.js";
 import type { ChannelAdapter, ChannelDeps } from "../channels/types.js";
 import type { Env } from "../config/env.js";
 import type { OperatorsPort } from "../runtime/runtime.js";
@@ -15,8 +17,9 @@ export function channelDeps(d: AppDeps): ChannelDeps {
 export function channelsFromEnv(env: Env, d: AppDeps): ChannelAdapter[] {
   const deps = channelDeps(d);
   const out: ChannelAdapter[] = [];
-  const telegram = createTelegramChannel(env, deps);
-  if (telegram) out.push(telegram);
+  for (const c of [createTelegramChannel(env, deps), createMessengerChannel(env, deps), createZaloChannel(env, deps)]) {
+    if (c) out.push(c);
+  }
   return out;
 }
 

@@ -91,8 +91,9 @@ export class FakePlatform {
       res.writeHead(r.status ?? 200, { "content-type": "application/json", ...(r.headers ?? {}) });
       res.end(typeof r.body === "string" ? r.body : JSON.stringify(r.body ?? {}));
     });
-    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", () => resolve()));
-    this.url = `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}`;
+    const server = this.server;
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return this;
   }
 

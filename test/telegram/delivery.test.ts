@@ -104,7 +104,7 @@ describe("Telegram delivery against a local Bot API", () => {
     await new Promise((r) => setTimeout(r, 500));
     const tries = api.to(sendPath).filter(mine);
     expect(tries).toHaveLength(3);
-    expect(String((tries[2]?.body as { text: string }).text)).toContain("support@hotro.example.vn");
+    expect(String((tries[2]?.body as { text?: string } | undefined)?.text)).toContain("support@hotro.example.vn");
   });
 
   it("splits a Vietnamese reply over 4096 characters into several messages, in order, none cut mid-word", async () => {
