@@ -129,7 +129,9 @@ export class Turn {
  * and the actions to carry out back. No I/O: the runtime loads, stores and sends.
  */
 export function handle(event: InboundEvent, session: Session | undefined, ctx: EngineContext): EngineResult {
-  const s: Session = structuredClone(session ?? newSession());
+  // A new user's first reply follows their app's language when their words do not say.
+  const hinted = event.meta?.lang?.toLowerCase().startsWith("en") ? "en" : "vi";
+  const s: Session = structuredClone(session ?? newSession(hinted));
   const t = new Turn(ctx, s, event);
   if (event.displayName) s.displayName = event.displayName;
   const limits = ctx.content.config.limits;

@@ -69,6 +69,27 @@ export function formatRequestId(prefix: string, n: number): string {
   return `${prefix}-${String(n).padStart(6, "0")}`;
 }
 
+/** A new request's record, the same for every store. */
+export function newRecord(r: NewRequest, id: string, now: number): RequestRecord {
+  const rec: RequestRecord = {
+    id,
+    conv: r.conv,
+    channel: r.channel,
+    userId: r.userId,
+    intent: r.draft.intent,
+    title: r.draft.title,
+    priority: r.draft.priority,
+    status: "open",
+    fields: r.draft.fields,
+    handoff: r.handoff,
+    createdAt: now,
+    updatedAt: now,
+  };
+  if (r.displayName) rec.displayName = r.displayName;
+  if (r.draft.rule) rec.rule = r.draft.rule;
+  return rec;
+}
+
 /** Requests in the embedded SQLite file; ids from a counter row incremented in the same transaction. */
 export class SqliteRequestStore implements RequestStore {
   constructor(
@@ -90,22 +111,7 @@ export class SqliteRequestStore implements RequestStore {
         )
         .run();
       const n = (this.db.prepare("SELECT value FROM counters WHERE name = 'request'").get() as { value: number }).value;
-      const rec: RequestRecord = {
-        id: formatRequestId(this.prefix, n),
-        conv: r.conv,
-        channel: r.channel,
-        userId: r.userId,
-        intent: r.draft.intent,
-        title: r.draft.title,
-        priority: r.draft.priority,
-        status: "open",
-        fields: r.draft.fields,
-        handoff: r.handoff,
-        createdAt: now,
-        updatedAt: now,
-      };
-      if (r.displayName) rec.displayName = r.displayName;
-      if (r.draft.rule) rec.rule = r.draft.rule;
+      const rec = newRecord(r, formatRequestId(this.prefix, n), now);
       this.write(rec);
       this.db.prepare("INSERT INTO kv (key, value, expires) VALUES (?, ?, NULL)").run(keyRow, rec.id);
       r.draft.transcript.forEach((line, i) => {

@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import {
   formatRequestId,
   type NewRequest,
+  newRecord,
   type RequestFilter,
   type RequestPatch,
   type RequestRecord,
@@ -53,22 +54,7 @@ export class RedisRequestStore implements RequestStore {
       if (existing) return existing;
     }
     const n = await this.redis.incr(this.k("request-seq"));
-    const rec: RequestRecord = {
-      id: formatRequestId(this.idPrefix, n),
-      conv: r.conv,
-      channel: r.channel,
-      userId: r.userId,
-      intent: r.draft.intent,
-      title: r.draft.title,
-      priority: r.draft.priority,
-      status: "open",
-      fields: r.draft.fields,
-      handoff: r.handoff,
-      createdAt: now,
-      updatedAt: now,
-    };
-    if (r.displayName) rec.displayName = r.displayName;
-    if (r.draft.rule) rec.rule = r.draft.rule;
+    const rec = newRecord(r, formatRequestId(this.idPrefix, n), now);
     // Claim the turn; if another process won the race, return its request instead.
     const won = await this.redis.set(turnKey, rec.id, "NX");
     if (won !== "OK") {
