@@ -15,6 +15,8 @@ ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0 DATA_DIR=/data CONFIG_DIR=/app/co
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The live chat's browser files are served from source, next to the compiled adapter.
+COPY adapters/webchat/public ./dist/adapters/webchat/public
 COPY package.json ./
 COPY config ./config
 COPY flows ./flows

@@ -14,6 +14,7 @@ import {
   type Localized,
   type MessageKey,
   type OfficialChannel,
+  WebchatConfig,
   type Weekly,
 } from "./schema.js";
 import { validateContent } from "./validate.js";
@@ -52,6 +53,7 @@ export interface Config {
   matcher: { answer_threshold: number; clarify_threshold: number; margin: number };
   escalation: { rules: EscalationRule[]; word_lists: Record<string, string[]> };
   operators: { language: "vi" | "en"; help_every_minutes: number };
+  webchat: WebchatConfig;
 }
 
 export interface Flows {
@@ -225,6 +227,7 @@ function withDefaults(c: Record<string, unknown>): Config {
     matcher: (c.matcher as Config["matcher"]) ?? { answer_threshold: 0.55, clarify_threshold: 0.3, margin: 0.15 },
     escalation: (c.escalation as Config["escalation"]) ?? { rules: [], word_lists: {} },
     operators: (c.operators as Config["operators"]) ?? { language: "vi", help_every_minutes: 10 },
+    webchat: (c.webchat as Config["webchat"] | undefined) ?? WebchatConfig.parse({}),
   };
 }
 

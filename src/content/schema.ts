@@ -243,6 +243,74 @@ export const EscalationRule = z
   .strict();
 export type EscalationRule = z.infer<typeof EscalationRule>;
 
+/** Interface text of the web live chat (the bot's own words stay in flows); each key has a default. */
+const webchatText = (vi: string, en: string) => Localized.default({ vi, en });
+export const WebchatTexts = z
+  .object({
+    title: webchatText("Hỗ trợ trực tuyến", "Live support"),
+    subtitle: webchatText(
+      "Trợ lý tự động, có nhân viên khi bạn cần",
+      "Automated assistant, with staff when you need them",
+    ),
+    open: webchatText("Mở khung chat hỗ trợ", "Open the support chat"),
+    close: webchatText("Đóng khung chat", "Close the chat"),
+    messages_label: webchatText("Các tin nhắn", "Messages"),
+    input_label: webchatText("Tin nhắn của bạn", "Your message"),
+    placeholder: webchatText("Nhập câu hỏi của bạn…", "Type your question…"),
+    send: webchatText("Gửi", "Send"),
+    you: webchatText("Bạn", "You"),
+    bot: webchatText("Trợ lý", "Assistant"),
+    operator: webchatText("{name} · nhân viên hỗ trợ", "{name} · support staff"),
+    typing: webchatText("Trợ lý đang trả lời…", "The assistant is typing…"),
+    sending: webchatText("Đang gửi…", "Sending…"),
+    connecting: webchatText("Đang kết nối…", "Connecting…"),
+    reconnecting: webchatText("Mất kết nối, đang thử lại…", "Connection lost, retrying…"),
+    unavailable: webchatText("Chưa kết nối được tới máy chủ hỗ trợ.", "Cannot reach the support server."),
+    quick_replies_label: webchatText("Gợi ý trả lời", "Suggested replies"),
+    image: webchatText("Hình ảnh", "Image"),
+    new_messages: webchatText("Có tin nhắn mới", "New messages"),
+    switch_language: webchatText("English", "Tiếng Việt"),
+    noscript: webchatText("Bật JavaScript để dùng khung chat.", "Turn on JavaScript to use the chat."),
+    too_long: webchatText(
+      "Tin nhắn quá dài: tối đa {max} ký tự, tin này có {count} ký tự. Bạn hãy rút gọn hoặc chia thành nhiều tin.",
+      "Message too long: at most {max} characters, this one has {count}. Please shorten it or split it.",
+    ),
+    rate_limited: webchatText(
+      "Bạn gửi hơi nhanh. Vui lòng đợi {seconds} giây rồi gửi lại.",
+      "You are sending too fast. Please wait {seconds} s and send again.",
+    ),
+    malformed: webchatText("Máy chủ không đọc được tin nhắn này.", "The server could not read that message."),
+    failed: webchatText("Chưa gửi được tin nhắn, bạn thử lại nhé.", "The message was not sent; please try again."),
+  })
+  .strict();
+export type WebchatTexts = z.infer<typeof WebchatTexts>;
+
+/** The web live chat (`adapters/webchat`): interface text, who may embed it, limits. */
+export const WebchatConfig = z
+  .object({
+    default_language: z.enum(LANGS).default("vi"),
+    texts: WebchatTexts.prefault({}),
+    /** Sites allowed to embed the widget (`https://shop.example.vn`); the chat's own origin always is. */
+    allowed_origins: z
+      .array(z.string().regex(/^https?:\/\/[^/?#\s]+$/, "an origin such as https://shop.example.vn (no path)"))
+      .default([]),
+    limits: z
+      .object({
+        max_message_chars: z.number().int().min(10).max(20_000).default(2000),
+        /** Larger WebSocket frames close the connection (code 1009). */
+        max_frame_bytes: z.number().int().min(1024).max(1_048_576).default(65_536),
+        /** Per visitor: at most `messages` in any `seconds` (the engine's flood control comes on top). */
+        rate_messages: z.number().int().min(1).default(8),
+        rate_seconds: z.number().int().min(1).default(10),
+        history_messages: z.number().int().min(1).max(1000).default(100),
+        history_days: z.number().int().min(1).default(30),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+export type WebchatConfig = z.infer<typeof WebchatConfig>;
+
 export const ConfigFile = z
   .object({
     brand: z
@@ -296,6 +364,7 @@ export const ConfigFile = z
       })
       .strict()
       .optional(),
+    webchat: WebchatConfig.optional(),
   })
   .strict();
 export type ConfigFile = z.infer<typeof ConfigFile>;

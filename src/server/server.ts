@@ -1,6 +1,7 @@
 import { createMessengerChannel } from "../../adapters/messenger/index.js";
 import { createTelegramChannel, type TelegramChannel } from "../../adapters/telegram/index.js";
 import { TelegramOperators, type TelegramOperatorsOptions } from "../../adapters/telegram/operators.js";
+import { createWebchatChannel } from "../../adapters/webchat/index.js";
 import { createZaloChannel } from "../../adapters/zalo/index.js";
 import type { ChannelAdapter, ChannelDeps } from "../channels/types.js";
 import type { Env } from "../config/env.js";
@@ -17,7 +18,12 @@ export function channelDeps(d: AppDeps): ChannelDeps {
 export function channelsFromEnv(env: Env, d: AppDeps): ChannelAdapter[] {
   const deps = channelDeps(d);
   const out: ChannelAdapter[] = [];
-  for (const c of [createTelegramChannel(env, deps), createMessengerChannel(env, deps), createZaloChannel(env, deps)]) {
+  for (const c of [
+    createTelegramChannel(env, deps),
+    createMessengerChannel(env, deps),
+    createZaloChannel(env, deps),
+    createWebchatChannel(env, deps, d.content),
+  ]) {
     if (c) out.push(c);
   }
   return out;
