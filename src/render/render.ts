@@ -91,7 +91,9 @@ export function render(msg: OutboundMessage, caps: ChannelCapabilities): Outboun
     const last = out[out.length - 1];
     const moved = last?.quickReplies;
     if (last && moved) delete last.quickReplies;
-    const image: OutboundMessage = caps.images ? { image: msg.image } : { text: [msg.image.caption, msg.image.url].filter(Boolean).join("\n") };
+    const image: OutboundMessage = caps.images
+      ? { image: msg.image }
+      : { text: [msg.image.caption, msg.image.url].filter(Boolean).join("\n") };
     if (moved) image.quickReplies = moved;
     out.push(withFrom(image));
   }
