@@ -61,8 +61,21 @@ export class Lanes {
     return this.running.size;
   }
 
-  /** Stop starting new steps; resolves when every step in progress has finished. */
-  async stop(): Promise<void> {
+  /**
+   * Stop starting new steps; resolves when every step in progress has finished. Until
+   * `drainUntil` (ms since epoch) the lanes first work through their backlog, kicks included.
+   */
+  async stop(drainUntil = 0): Promise<void> {
+    while (this.running.size > 0 && Date.now() < drainUntil) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.running.values()]),
+        new Promise((r) => {
+          timer = setTimeout(r, drainUntil - Date.now());
+        }),
+      ]);
+      clearTimeout(timer);
+    }
     this.stopped = true;
     for (const w of this.waiting.splice(0)) w();
     await Promise.allSettled([...this.running.values()]);

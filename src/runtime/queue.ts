@@ -30,8 +30,11 @@ export interface Inbox {
   record(items: InboxItem[]): Promise<boolean[]>;
   /** Begin handing recorded items to `handler`; `recover` also picks up what a previous run left. */
   start(handler: InboxHandler, opts?: { recover?: boolean }): void;
-  /** Stop taking new items and wait for those in progress. */
-  stop(): Promise<void>;
+  /**
+   * Stop taking new items and wait for those in progress; until `drainUntil` (ms since
+   * epoch), first finish what is already recorded (what is left stays in the store).
+   */
+  stop(opts?: { drainUntil?: number }): Promise<void>;
   /** Items recorded and not yet processed (for tests and readiness). */
   pending(): Promise<number>;
 }
@@ -82,7 +85,8 @@ export type Sender = (job: OutboxJob, attempt: number) => Promise<SendOutcome>;
 export interface Outbox {
   enqueue(jobs: OutboxJob[]): Promise<void>;
   start(sender: Sender, opts?: { recover?: boolean; onFailure?: (job: OutboxJob, error: string) => void }): void;
-  stop(): Promise<void>;
+  /** As `Inbox.stop`: jobs waiting for a later retry are not waited for. */
+  stop(opts?: { drainUntil?: number }): Promise<void>;
   pending(): Promise<number>;
 }
 

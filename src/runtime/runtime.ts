@@ -40,6 +40,8 @@ export interface RuntimeDeps extends EngineDeps {
   log: Logger;
   metrics: Metrics;
   now?: () => Date;
+  /** On stop, how long to keep working through what is already recorded (default 7 s). */
+  drainMs?: number;
   /** Called after each item is processed, with the jobs it queued (the terminal chat waits on it). */
   onTurn?: (item: InboxItem, jobs: OutboxJob[], result?: { intent?: string; zone?: string }) => void;
 }
@@ -94,9 +96,15 @@ export class Runtime implements Intake {
     });
   }
 
+  /**
+   * Finish what was acknowledged (events, then their replies) within `drainMs`, well inside
+   * the 10 s a SIGTERM allows; what is left then stays in the store for the next start or
+   * another process.
+   */
   async stop(): Promise<void> {
-    await this.d.inbox.stop();
-    await this.d.outbox.stop();
+    const drainUntil = Date.now() + (this.d.drainMs ?? 7_000);
+    await this.d.inbox.stop({ drainUntil });
+    await this.d.outbox.stop({ drainUntil });
   }
 
   private engineContext() {

@@ -96,9 +96,9 @@ export class SqliteInbox implements Inbox {
     }
   }
 
-  async stop(): Promise<void> {
+  async stop(opts: { drainUntil?: number } = {}): Promise<void> {
     if (this.purgeTimer) clearInterval(this.purgeTimer);
-    await this.lanes?.stop();
+    await this.lanes?.stop(opts.drainUntil);
   }
 
   async pending(): Promise<number> {
@@ -194,10 +194,10 @@ export class SqliteOutbox implements Outbox {
     return true;
   }
 
-  async stop(): Promise<void> {
+  async stop(opts: { drainUntil?: number } = {}): Promise<void> {
+    await this.lanes?.stop(opts.drainUntil);
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
-    await this.lanes?.stop();
   }
 
   async pending(): Promise<number> {

@@ -25,6 +25,10 @@ import { RedisLock } from "./lock.js";
  * After releasing the lock the drainer looks at the list again, which closes the race with
  * an item recorded while it was finishing. A set of non-empty lists lets a restarted or
  * surviving process pick up what a crashed one left.
+ *
+ * The lock's TTL is short and a heartbeat extends it while its holder works (a send may wait
+ * on pacing or a slow platform for longer than the TTL), so a lock left by a killed process
+ * frees itself within LOCK_TTL; whoever found it taken looks again when it expires.
  */
 
 const RECORD = `
@@ -35,13 +39,15 @@ if redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[2]) then
 end
 return 0`;
 
-// Remove the head only if it is still the item we processed, and forget the list when empty.
+// Remove the head only if it is still the item we processed, and forget the list when empty;
+// KEYS[3], when given, is the item's retry state, dropped in the same step.
 const POP = `
 if redis.call('LINDEX', KEYS[1], 0) == ARGV[1] then redis.call('LPOP', KEYS[1]) end
 if redis.call('LLEN', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[2]) end
+if KEYS[3] then redis.call('DEL', KEYS[3]) end
 return redis.call('LLEN', KEYS[1])`;
 
-const LOCK_TTL = 30_000;
+const LOCK_TTL = 10_000;
 const WEEK = 7 * 24 * 3600_000;
 
 interface DrainJob {
@@ -54,7 +60,11 @@ abstract class RedisLists {
   protected readonly lock: RedisLock;
   private sweeper?: NodeJS.Timeout;
   private stopped = false;
+  /** While stopping, lists already held are still drained until then (ms since epoch). */
+  private drainUntil = 0;
   private readonly inflight = new Set<Promise<unknown>>();
+  /** Lists found locked, with a look scheduled for when that lock expires. */
+  private readonly rechecks = new Map<string, NodeJS.Timeout>();
 
   constructor(
     protected readonly redis: Redis,
@@ -115,16 +125,30 @@ abstract class RedisLists {
 
   /** Drain one list while holding its lock; look again after releasing it. */
   private async drain(key: string): Promise<void> {
-    for (let round = 0; round < 100 && !this.stopped; round++) {
+    for (let round = 0; round < 100 && !this.isStopped; round++) {
       const lockKey = `${this.prefix}${this.name}:lock:${key}`;
       const token = await this.lock.tryAcquire(lockKey, LOCK_TTL);
-      if (!token) return; // the holder will see what we were told about
+      if (!token) {
+        // A live holder will see what we were told about; a dead one's lock expires: look then.
+        await this.recheckAfter(key, lockKey);
+        return;
+      }
+      let lost = false;
+      const heartbeat = setInterval(() => {
+        this.lock.extend(lockKey, token, LOCK_TTL).then(
+          (held) => {
+            if (!held) lost = true;
+          },
+          () => undefined,
+        );
+      }, LOCK_TTL / 3);
       let again = false;
       try {
         again = await this.drainHeld(key, async () => {
-          if (!(await this.lock.extend(lockKey, token, LOCK_TTL))) throw new Error(`lost the lock on ${key}`);
+          if (lost || !(await this.lock.extend(lockKey, token, LOCK_TTL))) throw new Error(`lost the lock on ${key}`);
         });
       } finally {
+        clearInterval(heartbeat);
         await this.lock.release(lockKey, token);
       }
       if (!again && (await this.redis.llen(this.listKey(key))) === 0) return;
@@ -133,20 +157,40 @@ abstract class RedisLists {
     }
   }
 
+  private async recheckAfter(key: string, lockKey: string): Promise<void> {
+    if (this.stopped || this.rechecks.has(key)) return;
+    const ttl = await this.redis.pttl(lockKey);
+    const t = setTimeout(() => {
+      this.rechecks.delete(key);
+      if (!this.stopped) void this.notify([key]).catch(() => undefined);
+    }, Math.max(ttl, 0) + 50);
+    t.unref();
+    this.rechecks.set(key, t);
+  }
+
   /** Process the list's items in order. Returns true when it stopped early on purpose (a delayed retry). */
   protected abstract drainHeld(key: string, keepLock: () => Promise<void>): Promise<boolean>;
 
-  protected async pop(key: string, raw: string): Promise<number> {
-    return (await this.redis.eval(POP, 2, this.listKey(key), this.pendingSet, raw, key)) as number;
+  protected async pop(key: string, raw: string, state?: string): Promise<number> {
+    const keys = state ? [this.listKey(key), this.pendingSet, state] : [this.listKey(key), this.pendingSet];
+    return (await this.redis.eval(POP, keys.length, ...keys, raw, key)) as number;
   }
 
+  /** Stopping, and past the time given to finish the lists already held. */
   protected get isStopped(): boolean {
-    return this.stopped;
+    return this.stopped && Date.now() >= this.drainUntil;
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Take no new drain jobs; the lists this process holds are finished until `drainUntil`,
+   * the rest is left in Redis for the other processes (or the next start).
+   */
+  async stop(opts: { drainUntil?: number } = {}): Promise<void> {
+    this.drainUntil = opts.drainUntil ?? 0;
     this.stopped = true;
     if (this.sweeper) clearInterval(this.sweeper);
+    for (const t of this.rechecks.values()) clearTimeout(t);
+    this.rechecks.clear();
     await this.worker?.close();
     await Promise.allSettled([...this.inflight]);
     await this.queue.close();
@@ -303,8 +347,8 @@ export class RedisOutbox extends RedisLists implements Outbox {
           );
           this.onFailure?.(job, outcome.error);
         }
-        await this.redis.del(this.attemptsKey(job));
-        await this.pop(lane, raw);
+        // One step, right after the send: a crash in between is the only way to send it twice.
+        await this.pop(lane, raw, this.attemptsKey(job));
         await keepLock();
         continue;
       }
