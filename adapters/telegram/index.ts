@@ -156,7 +156,13 @@ export class TelegramChannel implements ChannelAdapter {
   async send(job: SendJob): Promise<SendOutcome> {
     const chatId = job.userId;
     const m = job.message;
-    // The reply takes a moment when the chat is paced: show that the bot is writing.
+    // A long wait goes back to the outbox (it retries then without holding a worker); a
+    // short one is waited out here. Either way the reply takes a moment: show "typing…".
+    const wait = this.pacer.delay(chatId);
+    if (wait > 1000) {
+      void this.typing(chatId);
+      return { ok: false, permanent: false, error: "paced", retryAfterMs: wait, paced: true };
+    }
     await this.pacer.take(chatId, (ms) => {
       if (ms > 300) void this.typing(chatId);
     });

@@ -132,6 +132,9 @@ export class TelegramOperators implements OperatorsPort {
   }
 
   async run(job: OpsJob): Promise<SendOutcome> {
+    // The group is busy (20 messages a minute): come back later instead of holding a worker.
+    const wait = this.pacer.delay(this.o.chatId);
+    if (wait > 1000) return { ok: false, permanent: false, error: "paced", retryAfterMs: wait, paced: true };
     const r = await this.o.requests.get(job.requestId);
     if (!r) return { ok: false, permanent: true, error: `request ${job.requestId} not found` };
     try {

@@ -11,6 +11,14 @@ export class Pacer {
     private readonly intervalMs: number,
   ) {}
 
+  /** How long until a message may go to `chat` (0: now), without taking the slot. */
+  delay(chat: string): number {
+    const b = this.buckets.get(chat);
+    if (!b) return 0;
+    const tokens = Math.min(this.burst, b.tokens + (Date.now() - b.at) / this.intervalMs);
+    return tokens >= 1 ? 0 : Math.ceil((1 - tokens) * this.intervalMs);
+  }
+
   /** Resolves when a message may go to `chat`; `onWait` is told first when that takes a while. */
   async take(chat: string, onWait?: (ms: number) => void): Promise<void> {
     const now = Date.now();

@@ -78,7 +78,11 @@ export interface OutboxJob {
 export type SendOutcome =
   | { ok: true }
   | { ok: false; permanent: true; error: string }
-  | { ok: false; permanent: false; error: string; retryAfterMs?: number };
+  /**
+   * A retry. `retryAfterMs` is the platform's own wait (429) or, with `paced`, the adapter's
+   * own pacing: neither uses up an attempt, since the message did nothing wrong.
+   */
+  | { ok: false; permanent: false; error: string; retryAfterMs?: number; paced?: boolean };
 
 export type Sender = (job: OutboxJob, attempt: number) => Promise<SendOutcome>;
 
@@ -88,6 +92,31 @@ export interface Outbox {
   /** As `Inbox.stop`: jobs waiting for a later retry are not waited for. */
   stop(opts?: { drainUntil?: number }): Promise<void>;
   pending(): Promise<number>;
+}
+
+export const MAX_RETRY_AGE_MS = 6 * 3600_000;
+
+/**
+ * After a failed send: give up, or try again after `delayMs`. Failures count toward
+ * `maxAttempts`; waits a platform asked for (429 `retry_after`) or pacing do not, so a busy
+ * group or a quota cannot exhaust a message's attempts; an age cap ends those instead.
+ */
+export function retryPlan(
+  outcome: Extract<SendOutcome, { ok: false }>,
+  attempts: number,
+  firstAt: number,
+  maxAttempts: number,
+  now = Date.now(),
+): { giveUp: true } | { giveUp: false; delayMs: number; attempts: number } {
+  if (outcome.permanent) return { giveUp: true };
+  const waitAsked = !outcome.permanent && (outcome.paced === true || outcome.retryAfterMs !== undefined);
+  const counted = waitAsked ? attempts : attempts + 1;
+  if (counted >= maxAttempts || now - firstAt > MAX_RETRY_AGE_MS) return { giveUp: true };
+  if (outcome.paced) return { giveUp: false, delayMs: Math.max(1, outcome.retryAfterMs ?? 1), attempts: counted };
+  // A little jitter on top of retry_after, so many lanes told the same wait do not return at once.
+  const delayMs =
+    outcome.retryAfterMs !== undefined ? outcome.retryAfterMs + Math.round(Math.random() * 250) : backoffMs(counted);
+  return { giveUp: false, delayMs, attempts: counted };
 }
 
 /** Exponential backoff with full jitter, capped; a platform's `retry_after` wins when longer. */

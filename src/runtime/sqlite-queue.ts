@@ -8,6 +8,7 @@ import {
   type InboxItem,
   type Outbox,
   type OutboxJob,
+  retryPlan,
   type Sender,
 } from "./queue.js";
 
@@ -115,6 +116,7 @@ export class SqliteOutbox implements Outbox {
   private sender?: Sender;
   private onFailure: ((job: OutboxJob, error: string) => void) | undefined;
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  private purgeTimer?: NodeJS.Timeout;
   private readonly insert;
   private readonly next;
 
@@ -124,8 +126,11 @@ export class SqliteOutbox implements Outbox {
     private readonly maxAttempts = 8,
   ) {
     this.insert = db.prepare("INSERT OR IGNORE INTO outbox (job_key, lane, body, created) VALUES (?, ?, ?, ?)");
-    this.next = db.prepare<[string], { seq: number; body: string; attempts: number; next_at: number }>(
-      "SELECT seq, body, attempts, next_at FROM outbox WHERE state = 0 AND lane = ? ORDER BY seq LIMIT 1",
+    this.next = db.prepare<
+      [string],
+      { seq: number; body: string; attempts: number; failures: number; next_at: number; created: number }
+    >(
+      "SELECT seq, body, attempts, failures, next_at, created FROM outbox WHERE state = 0 AND lane = ? ORDER BY seq LIMIT 1",
     );
   }
 
@@ -149,6 +154,14 @@ export class SqliteOutbox implements Outbox {
         this.lanes.kick(lane);
       }
     }
+    // Sent jobs are kept a day (their keys make a replay after a crash enqueue nothing
+    // twice), failed ones 30 days for inspection; then the file stops growing.
+    this.purgeTimer = setInterval(() => {
+      const now = Date.now();
+      this.db.prepare(`DELETE FROM outbox WHERE state = ${DONE} AND created < ?`).run(now - 24 * 3600_000);
+      this.db.prepare(`DELETE FROM outbox WHERE state = ${FAILED} AND created < ?`).run(now - 30 * 24 * 3600_000);
+    }, 3600_000);
+    this.purgeTimer.unref();
   }
 
   private async step(lane: string): Promise<boolean> {
@@ -178,7 +191,8 @@ export class SqliteOutbox implements Outbox {
       this.db.prepare(`UPDATE outbox SET state = ${DONE}, attempts = ? WHERE seq = ?`).run(attempt, row.seq);
       return true;
     }
-    if (outcome.permanent || attempt >= this.maxAttempts) {
+    const plan = retryPlan(outcome, row.failures, row.created, this.maxAttempts);
+    if (plan.giveUp) {
       this.db
         .prepare(`UPDATE outbox SET state = ${FAILED}, attempts = ?, error = ? WHERE seq = ?`)
         .run(attempt, outcome.error, row.seq);
@@ -186,15 +200,20 @@ export class SqliteOutbox implements Outbox {
       this.onFailure?.(job, outcome.error);
       return true;
     }
-    const delay = backoffMs(attempt, outcome.ok === false && !outcome.permanent ? (outcome.retryAfterMs ?? 0) : 0);
     this.db
-      .prepare("UPDATE outbox SET attempts = ?, next_at = ?, error = ? WHERE seq = ?")
-      .run(attempt, Date.now() + delay, outcome.error, row.seq);
-    this.log.info({ lane, job: job.key, attempt, delay, error: outcome.error }, "delivery will be retried");
+      .prepare("UPDATE outbox SET attempts = ?, failures = ?, next_at = ?, error = ? WHERE seq = ?")
+      .run(attempt, plan.attempts, Date.now() + plan.delayMs, outcome.error, row.seq);
+    if (outcome.permanent || !outcome.paced) {
+      this.log.info(
+        { lane, job: job.key, attempt, delay: plan.delayMs, error: outcome.error },
+        "delivery will be retried",
+      );
+    }
     return true;
   }
 
   async stop(opts: { drainUntil?: number } = {}): Promise<void> {
+    if (this.purgeTimer) clearInterval(this.purgeTimer);
     await this.lanes?.stop(opts.drainUntil);
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();

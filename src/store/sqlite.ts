@@ -73,8 +73,20 @@ const SCHEMA = [
    )`,
 ];
 
+/** Columns added after a table first shipped: added to older files when missing. */
+const COLUMNS: [table: string, column: string, definition: string][] = [
+  // Failed sends that count toward the attempt budget (429 waits and pacing do not).
+  ["outbox", "failures", "INTEGER NOT NULL DEFAULT 0"],
+];
+
 function migrate(db: Db): void {
   db.transaction(() => {
     for (const sql of SCHEMA) db.exec(sql);
+    for (const [table, column, definition] of COLUMNS) {
+      const has = (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).some(
+        (c) => c.name === column,
+      );
+      if (!has) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+    }
   })();
 }

@@ -8,6 +8,7 @@ import {
   type InboxItem,
   type Outbox,
   type OutboxJob,
+  retryPlan,
   type Sender,
   type SendOutcome,
 } from "../../runtime/queue.js";
@@ -270,8 +271,11 @@ export class RedisInbox extends RedisLists implements Inbox {
 }
 
 interface Attempt {
+  /** Failed attempts so far (waits a platform asked for do not count). */
   attempts: number;
   nextAt: number;
+  /** When the first attempt was made, for the age cap. */
+  first?: number;
 }
 
 export class RedisOutbox extends RedisLists implements Outbox {
@@ -325,7 +329,9 @@ export class RedisOutbox extends RedisLists implements Outbox {
       if (!raw || !this.sender) return false;
       const job = JSON.parse(raw) as OutboxJob;
       const stateRaw = await this.redis.get(this.attemptsKey(job));
-      const state: Attempt = stateRaw ? (JSON.parse(stateRaw) as Attempt) : { attempts: 0, nextAt: 0 };
+      const state: Attempt = stateRaw
+        ? (JSON.parse(stateRaw) as Attempt)
+        : { attempts: 0, nextAt: 0, first: Date.now() };
       const wait = state.nextAt - Date.now();
       if (wait > 0) {
         await this.notify([lane], wait);
@@ -338,7 +344,10 @@ export class RedisOutbox extends RedisLists implements Outbox {
       } catch (err) {
         outcome = { ok: false, permanent: false, error: err instanceof Error ? err.message : String(err) };
       }
-      if (outcome.ok || outcome.permanent || attempt >= this.maxAttempts) {
+      const plan = outcome.ok
+        ? undefined
+        : retryPlan(outcome, state.attempts, state.first ?? Date.now(), this.maxAttempts);
+      if (outcome.ok || plan?.giveUp) {
         if (!outcome.ok) {
           this.log.warn({ lane, job: job.key, attempt, error: outcome.error }, "delivery failed for good");
           await this.redis.rpush(
@@ -352,15 +361,20 @@ export class RedisOutbox extends RedisLists implements Outbox {
         await keepLock();
         continue;
       }
-      const delay = backoffMs(attempt, outcome.retryAfterMs ?? 0);
-      await this.redis.set(
-        this.attemptsKey(job),
-        JSON.stringify({ attempts: attempt, nextAt: Date.now() + delay }),
-        "PX",
-        WEEK,
-      );
-      this.log.info({ lane, job: job.key, attempt, delay, error: outcome.error }, "delivery will be retried");
-      await this.notify([lane], delay);
+      if (!plan || plan.giveUp) return false;
+      const next: Attempt = {
+        attempts: plan.attempts,
+        nextAt: Date.now() + plan.delayMs,
+        first: state.first ?? Date.now(),
+      };
+      await this.redis.set(this.attemptsKey(job), JSON.stringify(next), "PX", WEEK);
+      if (outcome.permanent || !outcome.paced) {
+        this.log.info(
+          { lane, job: job.key, attempt, delay: plan.delayMs, error: outcome.error },
+          "delivery will be retried",
+        );
+      }
+      await this.notify([lane], plan.delayMs);
       return true;
     }
     return false;
