@@ -11,6 +11,11 @@ const EnvSchema = z.object({
   HOST: z.string().min(1).default("0.0.0.0"),
   DATA_DIR: z.string().min(1).default("./data"),
   REDIS_URL: optional(z.string().regex(/^rediss?:\/\/.+/, "must look like redis://host:6379")),
+  /** Key prefix in Redis, so several deployments can share one server. */
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_:.-]{1,64}$/, "letters, digits, _ : . - (up to 64)")
+    .default("hotro:"),
   CONFIG_DIR: z.string().min(1).default("./config"),
   FLOWS_DIR: z.string().min(1).default("./flows"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -60,7 +60,12 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
   const backend =
     opts.backend ??
     (env.REDIS_URL
-      ? redisBackend({ url: env.REDIS_URL, requestPrefix: content.config.brand.request_prefix, log })
+      ? redisBackend({
+          url: env.REDIS_URL,
+          prefix: env.REDIS_PREFIX,
+          requestPrefix: content.config.brand.request_prefix,
+          log,
+        })
       : embeddedBackend(env.DATA_DIR, log, content.config.brand.request_prefix));
   const metrics = new Metrics(!opts.backend);
   const channels = new Map<ChannelId, ChannelAdapter>();
