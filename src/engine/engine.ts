@@ -324,14 +324,23 @@ function choiceFor(s: Session, text: string): string | undefined {
   return s.choices.find((c) => fold(canon(c.label)) === f || c.payload === text.trim())?.payload;
 }
 
-export function command(content: Content, text: string): "cancel" | "skip" | "menu" | undefined {
+type CommandKind = "cancel" | "skip" | "menu";
+// The pack's command words, folded once per pack (content is frozen, so its object is the key).
+const commandWords = new WeakMap<object, Map<string, CommandKind>>();
+
+export function command(content: Content, text: string): CommandKind | undefined {
+  let words = commandWords.get(content.flows.commands);
+  if (!words) {
+    words = new Map();
+    for (const kind of ["cancel", "skip", "menu"] as const) {
+      for (const w of content.flows.commands[kind]) if (!words.has(fold(canon(w)))) words.set(fold(canon(w)), kind);
+    }
+    commandWords.set(content.flows.commands, words);
+  }
   const f = fold(canon(text))
     .replace(/[^\p{L}\p{N}/ ]/gu, "")
     .trim();
-  for (const kind of ["cancel", "skip", "menu"] as const) {
-    if (content.flows.commands[kind].some((w) => fold(canon(w)) === f)) return kind;
-  }
-  return undefined;
+  return words.get(f);
 }
 
 function attachmentOnly(t: Turn): void {

@@ -14,17 +14,29 @@ export interface LocalTime {
   minutes: number; // since local midnight
 }
 
+// Building an Intl.DateTimeFormat costs far more than using one: one per time zone.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-GB", {
+      timeZone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      weekday: "short",
+      hourCycle: "h23",
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
 export function localTime(at: Date, timeZone: string): LocalTime {
-  const parts = new Intl.DateTimeFormat("en-GB", {
-    timeZone,
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    weekday: "short",
-    hourCycle: "h23",
-  }).formatToParts(at);
+  const parts = formatter(timeZone).formatToParts(at);
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? "";
   const weekday = get("weekday").toLowerCase().slice(0, 3) as Day;
   return {
@@ -55,9 +67,27 @@ export function isOpen(at: Date, s: Schedule): boolean {
   return spans(s.weekly, t.day).some(([a, b]) => t.minutes >= a && t.minutes < b);
 }
 
+// The next opening only changes every quarter hour: remember it per schedule and quarter.
+const nextCache = new WeakMap<Weekly, Map<string, Date | undefined>>();
+
 /** The next instant support opens (now if open), searched up to two weeks ahead. */
 export function nextOpening(at: Date, s: Schedule): Date | undefined {
   if (isOpen(at, s)) return at;
+  const quarter = Math.floor(at.getTime() / (15 * 60_000));
+  const key = `${s.timeZone}|${s.holidays.join(",")}|${quarter}`;
+  let perSchedule = nextCache.get(s.weekly);
+  if (!perSchedule) {
+    perSchedule = new Map();
+    nextCache.set(s.weekly, perSchedule);
+  }
+  if (perSchedule.has(key)) return perSchedule.get(key);
+  const found = searchOpening(at, s);
+  if (perSchedule.size > 1000) perSchedule.clear();
+  perSchedule.set(key, found);
+  return found;
+}
+
+function searchOpening(at: Date, s: Schedule): Date | undefined {
   // Walk forward in 15-minute steps: opening times are on quarter hours in practice, and
   // this stays correct across holidays and DST-free zones without calendar arithmetic.
   const step = 15 * 60_000;

@@ -36,12 +36,14 @@ export class LogReg {
   /** Class probabilities; `temperature` > 1 softens an over-confident model. */
   predict(x: SparseVec, temperature = 1): Float64Array {
     const C = this.nClasses;
-    const z = new Float64Array(C);
-    for (let c = 0; c < C; c++) z[c] = this.bias[c] ?? 0;
-    for (let k = 0; k < x.idx.length; k++) {
-      const row = (x.idx[k] ?? 0) * C;
-      const v = x.val[k] ?? 0;
-      for (let c = 0; c < C; c++) z[c] = (z[c] ?? 0) + (this.weights[row + c] ?? 0) * v;
+    const W = this.weights;
+    const z = Float64Array.from(this.bias);
+    const { idx, val } = x;
+    for (let k = 0; k < idx.length; k++) {
+      const row = (idx[k] as number) * C;
+      const v = val[k] as number;
+      // Typed arrays: an index in range is a number; the casts only spare a branch per class.
+      for (let c = 0; c < C; c++) z[c] = (z[c] as number) + (W[row + c] as number) * v;
     }
     return softmax(z, temperature);
   }

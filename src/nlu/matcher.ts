@@ -1,6 +1,6 @@
 import type { Lang, Lexicon as LexiconData } from "../content/schema.js";
 import { canon, fold, hasVietnameseMarks, tokens } from "../text/normalize.js";
-import { analyse, type FeatureContext, featureCounts, withPlaceholders } from "./features.js";
+import { type Analysed, analyse, type FeatureContext, featureCounts, withPlaceholders } from "./features.js";
 import { Lexicon } from "./lexicon.js";
 import { DEFAULT_TRAIN, type LogReg, type SparseVec, type TrainOptions, train } from "./logreg.js";
 import { SpellIndex } from "./spell.js";
@@ -138,17 +138,39 @@ export class Matcher {
 
   /** Probabilities of every class, best first. */
   scores(text: string): Scored[] {
-    const a = analyse(text, this.ctx);
-    const x = vectorize(featureCounts(a), this.index, this.idf);
-    if (x.idx.length === 0) return [{ intent: NONE, score: 1 }];
-    const p = this.model.predict(x, this.temperature);
+    const p = this.probabilities(analyse(text, this.ctx));
+    if (!p) return [{ intent: NONE, score: 1 }];
     return this.classes.map((intent, i) => ({ intent, score: p[i] ?? 0 })).sort((a, b) => b.score - a.score);
   }
 
+  private probabilities(a: Analysed): Float64Array | undefined {
+    const x = vectorize(featureCounts(a), this.index, this.idf);
+    if (x.idx.length === 0) return undefined;
+    return this.model.predict(x, this.temperature);
+  }
+
+  // The engine asks for a message's language and then matches it: analyse it once.
+  private last?: { text: string; result: MatchResult };
+
   match(text: string): MatchResult {
-    const all = this.scores(text);
-    const top = all.filter((s) => s.intent !== NONE).slice(0, 5);
-    const none = all.find((s) => s.intent === NONE)?.score ?? 0;
+    if (this.last?.text === text) return this.last.result;
+    const a = analyse(text, this.ctx);
+    const p = this.probabilities(a);
+    const noneAt = this.classes.indexOf(NONE);
+    const none = p ? (p[noneAt] ?? 0) : 1;
+    // The five best in-scope intents, without sorting every class (500-intent packs).
+    const top: Scored[] = [];
+    if (p) {
+      for (let i = 0; i < p.length; i++) {
+        if (i === noneAt) continue;
+        const score = p[i] ?? 0;
+        if (top.length === 5 && score <= (top[4]?.score ?? 0)) continue;
+        let at = top.length;
+        while (at > 0 && (top[at - 1]?.score ?? 0) < score) at--;
+        top.splice(at, 0, { intent: this.classes[i] ?? NONE, score });
+        if (top.length > 5) top.pop();
+      }
+    }
     const best = top[0] ?? { intent: NONE, score: 0 };
     const second = top[1]?.score ?? 0;
     const t = this.thresholds;
@@ -159,8 +181,8 @@ export class Matcher {
     else if (best.score >= t.clarify) zone = "clarify";
     // One word ("tk", "help") says too little to answer outright: offer choices instead
     // (matching.md §8.4), unless that word is itself an example ("hotline", "bye").
-    if (zone === "answer" && exactly !== best.intent && this.contentTokens(text) <= 1) zone = "clarify";
-    return {
+    if (zone === "answer" && exactly !== best.intent && this.contentTokens(a) <= 1) zone = "clarify";
+    const result: MatchResult = {
       intent: zone === "fallback" ? NONE : best.intent,
       score: zone === "fallback" ? Math.max(none, 1 - best.score) : best.score,
       zone,
@@ -168,11 +190,12 @@ export class Matcher {
       lang: this.language(text),
       exact: zone !== "fallback" && exactly === best.intent,
     };
+    this.last = { text, result };
+    return result;
   }
 
   /** Words that carry meaning the model knows: particles and unknown words ("vip", names) do not count. */
-  private contentTokens(text: string): number {
-    const a = analyse(text, this.ctx);
+  private contentTokens(a: Analysed): number {
     return a.folded.filter(
       (w) => !this.ctx.lexicon.particles.has(w) && (this.ctx.spell?.known(w) || this.ctx.lexicon.has(w)),
     ).length;

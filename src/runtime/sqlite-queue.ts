@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { Db } from "../store/sqlite.js";
+import { type Db, prepared } from "../store/sqlite.js";
 import { Lanes } from "./lanes.js";
 import {
   backoffMs,
@@ -30,12 +30,14 @@ export class SqliteInbox implements Inbox {
   private readonly fail;
   private readonly failures = new Map<number, number>();
   private purgeTimer?: NodeJS.Timeout;
+  private readonly sql: Db["prepare"];
 
   constructor(
     private readonly db: Db,
     private readonly log: Logger,
     private readonly dedupeTtlMs = WEEK,
   ) {
+    this.sql = prepared(db);
     this.claim = db.prepare("INSERT OR IGNORE INTO dedupe (key, expires) VALUES (?, ?)");
     this.insert = db.prepare("INSERT INTO inbox (conv, body, received) VALUES (?, ?, ?)");
     this.next = db.prepare<[string], { seq: number; body: string }>(
@@ -64,13 +66,10 @@ export class SqliteInbox implements Inbox {
     this.handler = handler;
     this.lanes = new Lanes((conv) => this.step(conv));
     if (opts.recover !== false) {
-      const convs = this.db.prepare<[], { conv: string }>("SELECT DISTINCT conv FROM inbox WHERE state = 0").all();
+      const convs = this.sql<[], { conv: string }>("SELECT DISTINCT conv FROM inbox WHERE state = 0").all();
       for (const { conv } of convs) this.lanes.kick(conv);
     }
-    this.purgeTimer = setInterval(
-      () => this.db.prepare("DELETE FROM dedupe WHERE expires < ?").run(Date.now()),
-      3600_000,
-    );
+    this.purgeTimer = setInterval(() => this.sql("DELETE FROM dedupe WHERE expires < ?").run(Date.now()), 3600_000);
     this.purgeTimer.unref();
   }
 
@@ -103,7 +102,7 @@ export class SqliteInbox implements Inbox {
   }
 
   async pending(): Promise<number> {
-    return (this.db.prepare("SELECT count(*) AS n FROM inbox WHERE state = 0").get() as { n: number }).n;
+    return (this.sql("SELECT count(*) AS n FROM inbox WHERE state = 0").get() as { n: number }).n;
   }
 }
 
@@ -117,6 +116,7 @@ export class SqliteOutbox implements Outbox {
   private onFailure: ((job: OutboxJob, error: string) => void) | undefined;
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private purgeTimer?: NodeJS.Timeout;
+  private readonly sql: Db["prepare"];
   private readonly insert;
   private readonly next;
 
@@ -125,6 +125,7 @@ export class SqliteOutbox implements Outbox {
     private readonly log: Logger,
     private readonly maxAttempts = 8,
   ) {
+    this.sql = prepared(db);
     this.insert = db.prepare("INSERT OR IGNORE INTO outbox (job_key, lane, body, created) VALUES (?, ?, ?, ?)");
     this.next = db.prepare<
       [string],
@@ -148,9 +149,7 @@ export class SqliteOutbox implements Outbox {
     this.onFailure = opts.onFailure;
     this.lanes = new Lanes((lane) => this.step(lane), 128);
     if (opts.recover !== false) {
-      for (const { lane } of this.db
-        .prepare<[], { lane: string }>("SELECT DISTINCT lane FROM outbox WHERE state = 0")
-        .all()) {
+      for (const { lane } of this.sql<[], { lane: string }>("SELECT DISTINCT lane FROM outbox WHERE state = 0").all()) {
         this.lanes.kick(lane);
       }
     }
@@ -158,8 +157,8 @@ export class SqliteOutbox implements Outbox {
     // twice), failed ones 30 days for inspection; then the file stops growing.
     this.purgeTimer = setInterval(() => {
       const now = Date.now();
-      this.db.prepare(`DELETE FROM outbox WHERE state = ${DONE} AND created < ?`).run(now - 24 * 3600_000);
-      this.db.prepare(`DELETE FROM outbox WHERE state = ${FAILED} AND created < ?`).run(now - 30 * 24 * 3600_000);
+      this.sql(`DELETE FROM outbox WHERE state = ${DONE} AND created < ?`).run(now - 24 * 3600_000);
+      this.sql(`DELETE FROM outbox WHERE state = ${FAILED} AND created < ?`).run(now - 30 * 24 * 3600_000);
     }, 3600_000);
     this.purgeTimer.unref();
   }
@@ -188,21 +187,27 @@ export class SqliteOutbox implements Outbox {
       outcome = { ok: false, permanent: false, error: err instanceof Error ? err.message : String(err) };
     }
     if (outcome.ok) {
-      this.db.prepare(`UPDATE outbox SET state = ${DONE}, attempts = ? WHERE seq = ?`).run(attempt, row.seq);
+      this.sql(`UPDATE outbox SET state = ${DONE}, attempts = ? WHERE seq = ?`).run(attempt, row.seq);
       return true;
     }
     const plan = retryPlan(outcome, row.failures, row.created, this.maxAttempts);
     if (plan.giveUp) {
-      this.db
-        .prepare(`UPDATE outbox SET state = ${FAILED}, attempts = ?, error = ? WHERE seq = ?`)
-        .run(attempt, outcome.error, row.seq);
+      this.sql(`UPDATE outbox SET state = ${FAILED}, attempts = ?, error = ? WHERE seq = ?`).run(
+        attempt,
+        outcome.error,
+        row.seq,
+      );
       this.log.warn({ lane, job: job.key, attempt, error: outcome.error }, "delivery failed for good");
       this.onFailure?.(job, outcome.error);
       return true;
     }
-    this.db
-      .prepare("UPDATE outbox SET attempts = ?, failures = ?, next_at = ?, error = ? WHERE seq = ?")
-      .run(attempt, plan.attempts, Date.now() + plan.delayMs, outcome.error, row.seq);
+    this.sql("UPDATE outbox SET attempts = ?, failures = ?, next_at = ?, error = ? WHERE seq = ?").run(
+      attempt,
+      plan.attempts,
+      Date.now() + plan.delayMs,
+      outcome.error,
+      row.seq,
+    );
     if (outcome.permanent || !outcome.paced) {
       this.log.info(
         { lane, job: job.key, attempt, delay: plan.delayMs, error: outcome.error },
@@ -220,6 +225,6 @@ export class SqliteOutbox implements Outbox {
   }
 
   async pending(): Promise<number> {
-    return (this.db.prepare("SELECT count(*) AS n FROM outbox WHERE state = 0").get() as { n: number }).n;
+    return (this.sql("SELECT count(*) AS n FROM outbox WHERE state = 0").get() as { n: number }).n;
   }
 }

@@ -2,7 +2,7 @@ import type { Priority } from "../content/schema.js";
 import type { RequestDraft } from "../engine/actions.js";
 import type { RequestStatus, TranscriptLine } from "../engine/session.js";
 import type { Attachment, ChannelId } from "../model/message.js";
-import type { Db } from "./sqlite.js";
+import { type Db, prepared } from "./sqlite.js";
 
 /** A support request as operators and the API see it. */
 export interface RequestRecord {
@@ -92,49 +92,52 @@ export function newRecord(r: NewRequest, id: string, now: number): RequestRecord
 
 /** Requests in the embedded SQLite file; ids from a counter row incremented in the same transaction. */
 export class SqliteRequestStore implements RequestStore {
+  private readonly sql: Db["prepare"];
+
   constructor(
     private readonly db: Db,
     private readonly prefix: string,
-  ) {}
+  ) {
+    this.sql = prepared(db);
+  }
 
   async create(r: NewRequest, now: number): Promise<RequestRecord> {
     const keyRow = `request-by-turn:${r.idempotencyKey}`;
     return this.db.transaction(() => {
-      const prior = this.db.prepare<[string], { value: string }>("SELECT value FROM kv WHERE key = ?").get(keyRow);
+      const prior = this.sql<[string], { value: string }>("SELECT value FROM kv WHERE key = ?").get(keyRow);
       if (prior) {
         const existing = this.getSync(prior.value);
         if (existing) return existing;
       }
-      this.db
-        .prepare(
-          "INSERT INTO counters (name, value) VALUES ('request', 1) ON CONFLICT(name) DO UPDATE SET value = value + 1",
-        )
-        .run();
-      const n = (this.db.prepare("SELECT value FROM counters WHERE name = 'request'").get() as { value: number }).value;
+      this.sql(
+        "INSERT INTO counters (name, value) VALUES ('request', 1) ON CONFLICT(name) DO UPDATE SET value = value + 1",
+      ).run();
+      const n = (this.sql("SELECT value FROM counters WHERE name = 'request'").get() as { value: number }).value;
       const rec = newRecord(r, formatRequestId(this.prefix, n), now);
       this.write(rec);
-      this.db.prepare("INSERT INTO kv (key, value, expires) VALUES (?, ?, NULL)").run(keyRow, rec.id);
+      this.sql("INSERT INTO kv (key, value, expires) VALUES (?, ?, NULL)").run(keyRow, rec.id);
       r.draft.transcript.forEach((line, i) => {
-        this.db
-          .prepare("INSERT OR IGNORE INTO transcript (request_id, line_key, at, body) VALUES (?, ?, ?, ?)")
-          .run(rec.id, `init:${i}`, line.at, JSON.stringify(line));
+        this.sql("INSERT OR IGNORE INTO transcript (request_id, line_key, at, body) VALUES (?, ?, ?, ?)").run(
+          rec.id,
+          `init:${i}`,
+          line.at,
+          JSON.stringify(line),
+        );
       });
       return rec;
     })();
   }
 
   private write(rec: RequestRecord): void {
-    this.db
-      .prepare(
-        `INSERT INTO requests (id, conv, channel, user_id, status, priority, created, updated, body)
+    this.sql(
+      `INSERT INTO requests (id, conv, channel, user_id, status, priority, created, updated, body)
          VALUES (@id, @conv, @channel, @userId, @status, @priority, @createdAt, @updatedAt, @body)
          ON CONFLICT(id) DO UPDATE SET status = excluded.status, priority = excluded.priority, updated = excluded.updated, body = excluded.body`,
-      )
-      .run({ ...rec, body: JSON.stringify(rec) });
+    ).run({ ...rec, body: JSON.stringify(rec) });
   }
 
   private getSync(id: string): RequestRecord | undefined {
-    const row = this.db.prepare<[string], { body: string }>("SELECT body FROM requests WHERE id = ?").get(id);
+    const row = this.sql<[string], { body: string }>("SELECT body FROM requests WHERE id = ?").get(id);
     return row ? (JSON.parse(row.body) as RequestRecord) : undefined;
   }
 
@@ -154,14 +157,16 @@ export class SqliteRequestStore implements RequestStore {
   }
 
   async append(id: string, lineKey: string, entry: TranscriptEntry): Promise<void> {
-    this.db
-      .prepare("INSERT OR IGNORE INTO transcript (request_id, line_key, at, body) VALUES (?, ?, ?, ?)")
-      .run(id, lineKey, entry.at, JSON.stringify(entry));
+    this.sql("INSERT OR IGNORE INTO transcript (request_id, line_key, at, body) VALUES (?, ?, ?, ?)").run(
+      id,
+      lineKey,
+      entry.at,
+      JSON.stringify(entry),
+    );
   }
 
   async transcript(id: string): Promise<TranscriptEntry[]> {
-    return this.db
-      .prepare<[string], { body: string }>("SELECT body FROM transcript WHERE request_id = ? ORDER BY at, rowid")
+    return this.sql<[string], { body: string }>("SELECT body FROM transcript WHERE request_id = ? ORDER BY at, rowid")
       .all(id)
       .map((r) => JSON.parse(r.body) as TranscriptEntry);
   }
@@ -186,8 +191,7 @@ export class SqliteRequestStore implements RequestStore {
       args.conv = f.conv;
     }
     const sql = `SELECT body FROM requests ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created DESC LIMIT @limit`;
-    return this.db
-      .prepare<Record<string, unknown>, { body: string }>(sql)
+    return this.sql<Record<string, unknown>, { body: string }>(sql)
       .all(args)
       .map((r) => JSON.parse(r.body) as RequestRecord);
   }

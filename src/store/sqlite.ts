@@ -90,3 +90,26 @@ function migrate(db: Db): void {
     }
   })();
 }
+
+const statements = new WeakMap<Db, Map<string, unknown>>();
+
+/**
+ * `db.prepare` with a cache: compiling a statement costs far more than running it, and the
+ * hot paths (claim, record, send) run the same few statements for every message.
+ */
+export function prepared(db: Db): Db["prepare"] {
+  let cache = statements.get(db);
+  if (!cache) {
+    cache = new Map();
+    statements.set(db, cache);
+  }
+  const c = cache;
+  return ((source: string) => {
+    let s = c.get(source);
+    if (!s) {
+      s = db.prepare(source);
+      c.set(source, s);
+    }
+    return s;
+  }) as Db["prepare"];
+}

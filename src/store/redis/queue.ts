@@ -32,11 +32,14 @@ import { RedisLock } from "./lock.js";
  * frees itself within LOCK_TTL; whoever found it taken looks again when it expires.
  */
 
+// 0: seen before. 1: recorded into an empty list (someone must be told to drain it).
+// 2: recorded behind other items (whoever drains the list will reach it).
 const RECORD = `
 if redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[2]) then
-  redis.call('RPUSH', KEYS[2], ARGV[1])
+  local n = redis.call('RPUSH', KEYS[2], ARGV[1])
   redis.call('SADD', KEYS[3], ARGV[3])
-  return 1
+  if n == 1 then return 1 end
+  return 2
 end
 return 0`;
 
@@ -231,7 +234,10 @@ export class RedisInbox extends RedisLists implements Inbox {
     const convs: string[] = [];
     results.forEach(([err, res], i) => {
       if (err) throw err;
-      fresh.push(res === 1);
+      fresh.push(res === 1 || res === 2);
+      // A drain job only when the list was empty: a non-empty list is being drained (or is
+      // waiting for its lock to expire, or for the sweep), and one job per message cost
+      // ~126 Redis commands a message with thousands of idle jobs queued (BENCHMARKS.md).
       if (res === 1) convs.push(items[i]?.conv ?? "");
     });
     await this.notify(convs);
@@ -308,8 +314,12 @@ export class RedisOutbox extends RedisLists implements Outbox {
       );
     }
     const results = (await pipeline.exec()) ?? [];
-    for (const [err] of results) if (err) throw err;
-    await this.notify(jobs.map((j) => j.lane));
+    const lanes: string[] = [];
+    results.forEach(([err, res], i) => {
+      if (err) throw err;
+      if (res === 1) lanes.push(jobs[i]?.lane ?? "");
+    });
+    await this.notify(lanes);
   }
 
   start(sender: Sender, opts: { recover?: boolean; onFailure?: (job: OutboxJob, error: string) => void } = {}): void {
