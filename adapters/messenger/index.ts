@@ -110,7 +110,7 @@ export class MessengerChannel implements ChannelAdapter {
           "webhook items acknowledged without action",
         );
       }
-      await this.addNames(parsed.events);
+      await this.cachedNames(parsed.events);
       await intake.accept(parsed.events);
       return reply.code(200).type("text/plain; charset=utf-8").send("EVENT_RECEIVED");
     });
@@ -224,17 +224,23 @@ export class MessengerChannel implements ChannelAdapter {
     }
   }
 
-  /** Users' names for operators, cached; never delays a webhook answer by more than a moment. */
-  private async addNames(events: InboundEvent[]): Promise<void> {
+  /**
+   * Names already known (looked up for operators earlier) ride on the events; nothing is
+   * looked up here: a Graph call per new user would double the cost of a message.
+   */
+  private async cachedNames(events: InboundEvent[]): Promise<void> {
     if (this.o.profiles === false) return;
-    const users = [...new Set(events.filter((e) => e.kind !== "human_reply").map((e) => e.userId))];
-    await Promise.all(
-      users.map(async (u) => {
-        const name = await this.profileName(u).catch(() => undefined);
-        if (!name) return;
-        for (const e of events) if (e.userId === u && e.kind !== "human_reply") e.displayName = name;
-      }),
-    );
+    for (const e of events) {
+      if (e.kind === "human_reply") continue;
+      const cached = (await this.o.deps.kv.get(`messenger:profile:${e.userId}`)) as string | undefined;
+      if (cached) e.displayName = cached;
+    }
+  }
+
+  /** The user's name for operators (User Profile API), cached. */
+  async displayName(psid: string): Promise<string | undefined> {
+    if (this.o.profiles === false) return undefined;
+    return this.profileName(psid).catch(() => undefined);
   }
 
   private async profileName(psid: string): Promise<string | undefined> {

@@ -36,6 +36,8 @@ export interface TelegramOperatorsOptions {
   now?: () => Date;
   /** Group pacing (Telegram allows about 20 messages a minute in a group). */
   pacing?: { burst: number; intervalMs: number };
+  /** The user's name from their platform, asked once a request reaches operators. */
+  nameOf?: (channel: ChannelId, userId: string) => Promise<string | undefined>;
 }
 
 /**
@@ -195,8 +197,14 @@ export class TelegramOperators implements OperatorsPort {
   }
 
   /** First appearance of a request: its topic (forum) and its card with the buttons. */
-  private async post(r: RequestRecord): Promise<void> {
-    if (r.ops?.rootMessageId) return;
+  private async post(rec: RequestRecord): Promise<void> {
+    if (rec.ops?.rootMessageId) return;
+    let r = rec;
+    if (!r.displayName && this.o.nameOf) {
+      // Looked up now, not for every message: only a person needs the name.
+      const name = await this.o.nameOf(r.channel, r.userId).catch(() => undefined);
+      if (name) r = (await this.o.requests.update(r.id, { displayName: name }, Date.now())) ?? r;
+    }
     let threadId = r.ops?.threadId;
     if (!threadId && (await this.isForum())) {
       await this.pacer.take(this.o.chatId);

@@ -68,9 +68,9 @@ const SENT_TTL = 3600_000;
  * the timestamp: Zalo retries the same signed body for up to hours; the msg_id dedupe
  * drops the repeats.
  *
- * Display names: read from the kv cache at intake (never a network call before the 200);
- * on a miss, looked up (`/v3.0/oa/user/detail`) after the answer and cached 7 days, so the
- * user's next event carries it. A failed lookup is cached as a miss for 10 minutes.
+ * Display names: read from the kv cache at intake (never a network call on a message's way);
+ * looked up (`/v3.0/oa/user/detail`) when operators need one (`displayName`), cached 7 days,
+ * so the user's later events carry it. A failed lookup is cached as a miss for 10 minutes.
  */
 export class ZaloChannel implements ChannelAdapter {
   readonly id = "zalo" as const;
@@ -143,8 +143,6 @@ export class ZaloChannel implements ChannelAdapter {
         await intake.accept(keep);
       }
       void reply.status(200).send({ ok: true });
-      for (const e of keep)
-        if (!e.displayName && e.kind !== "human_reply" && e.kind !== "unfollow") this.lookupName(e.userId);
       return reply;
     });
   }
@@ -274,7 +272,15 @@ export class ZaloChannel implements ChannelAdapter {
     }
   }
 
-  /** Look a user's display name up in the background (after the webhook answered). */
+  /** The user's display name for operators (`/v3.0/oa/user/detail`), cached 7 days. */
+  async displayName(userId: string): Promise<string | undefined> {
+    this.lookupName(userId);
+    await this.lookups.get(userId);
+    const cached = (await this.kv.get(`zalo:name:${userId}`).catch(() => undefined)) as { name?: string } | undefined;
+    return cached?.name;
+  }
+
+  /** Look a user's display name up (one lookup at a time per user). */
   private lookupName(userId: string): void {
     if (this.lookups.has(userId)) return;
     const run = (async () => {

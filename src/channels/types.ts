@@ -25,6 +25,11 @@ export interface ChannelAdapter {
   routes?(app: FastifyInstance, intake: Intake): void | Promise<void>;
   /** Deliver one rendered message. Never throws for platform errors: it classifies them. */
   send(job: SendJob): Promise<SendOutcome>;
+  /**
+   * The user's name as the platform knows it, looked up when a person needs it (a request
+   * posted to operators), cached; never on the way of an ordinary message.
+   */
+  displayName?(userId: string): Promise<string | undefined>;
   /** Show "typing…" while a reply is prepared, where the platform has it. */
   typing?(userId: string, meta?: Record<string, string>): Promise<void>;
   /** Start background work (polling) once the server is up. */

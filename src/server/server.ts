@@ -53,6 +53,7 @@ export function telegramOperators(
     kv: d.backend.kv,
     content: d.content,
     log: d.log,
+    nameOf: (channel, userId) => d.channels.get(channel)?.displayName?.(userId) ?? Promise.resolve(undefined),
     ...extra,
   });
   telegram.onOperators = (u) => d.runtime.acceptOps(u, `telegram:update:${u.update_id}`);

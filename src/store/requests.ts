@@ -52,7 +52,7 @@ export interface NewRequest {
 }
 
 export type RequestPatch = Partial<
-  Pick<RequestRecord, "status" | "priority" | "handoff" | "assignee" | "ops" | "lastError" | "fields">
+  Pick<RequestRecord, "status" | "priority" | "handoff" | "assignee" | "ops" | "lastError" | "fields" | "displayName">
 >;
 
 export interface RequestStore {

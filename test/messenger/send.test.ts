@@ -424,15 +424,18 @@ describe("Send API bodies", () => {
     expect(bodies("ty1")).toEqual([{ recipient: { id: "ty1" }, sender_action: "typing_on" }]);
   });
 
-  it("a reply through the runtime carries the user's page in meta and a profile name for operators", async () => {
+  it("looks a user's name up only when operators need it, caches it, and later messages carry it", async () => {
     r.fake.on((req) => (req.path === "/v21.0/named" ? { body: { name: "Nguyễn Văn An", id: "named" } } : undefined));
     await r.post(delivery([userMessage("named", "xin chào")]));
     await waitFor(() => r.sent("named").length === 1);
-    const session = await r.h.hotro.backend.sessions.get("messenger:named");
-    expect(session?.displayName).toBe("Nguyễn Văn An");
-    // Cached: the next message does not look the name up again.
+    // An ordinary message costs no Graph call for the name.
+    expect(r.fake.to("/v21.0/named")).toHaveLength(0);
+    expect(await r.adapter.displayName("named")).toBe("Nguyễn Văn An");
+    expect(await r.adapter.displayName("named")).toBe("Nguyễn Văn An");
+    expect(r.fake.to("/v21.0/named")).toHaveLength(1);
     await r.post(delivery([userMessage("named", "cảm ơn")]));
     await waitFor(() => r.sent("named").length === 2);
+    expect((await r.h.hotro.backend.sessions.get("messenger:named"))?.displayName).toBe("Nguyễn Văn An");
     expect(r.fake.to("/v21.0/named")).toHaveLength(1);
   });
 });

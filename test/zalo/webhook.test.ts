@@ -202,11 +202,14 @@ describe("POST /webhooks/zalo", () => {
     expect((await h.hotro.backend.sessions.get(`zalo:${user}`))?.mode).not.toBe("human");
   });
 
-  it("looks the display name up after answering, caches it, and the next event carries it", async () => {
+  it("looks the display name up when operators need it, caches it, and later events carry it", async () => {
     z.names.set(user, "Nguyễn Thị Lan");
     const first = signed(userText("xin chào", user));
     await post(first.payload, first.headers);
-    await waitFor(async () => (await deps.kv.get(`zalo:name:${user}`)) as unknown);
+    await waitSends(z, user, 1);
+    // An ordinary message costs no lookup.
+    expect(z.api.to("/v3.0/oa/user/detail").filter((r) => r.query.get("data")?.includes(user))).toHaveLength(0);
+    expect(await zalo.displayName(user)).toBe("Nguyễn Thị Lan");
     expect(await deps.kv.get(`zalo:name:${user}`)).toEqual({ name: "Nguyễn Thị Lan" });
     const second = signed(userText("số hotline là gì", user));
     await post(second.payload, second.headers);
