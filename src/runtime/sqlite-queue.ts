@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { type Db, prepared } from "../store/sqlite.js";
+import type { WriteBatch } from "../store/sqlite-batch.js";
 import { Lanes } from "./lanes.js";
 import {
   backoffMs,
@@ -33,7 +34,8 @@ export class SqliteInbox implements Inbox {
   private readonly sql: Db["prepare"];
 
   constructor(
-    private readonly db: Db,
+    db: Db,
+    private readonly batch: WriteBatch,
     private readonly log: Logger,
     private readonly dedupeTtlMs = WEEK,
   ) {
@@ -49,13 +51,15 @@ export class SqliteInbox implements Inbox {
 
   async record(items: InboxItem[]): Promise<boolean[]> {
     const now = Date.now();
-    const fresh = this.db.transaction(() =>
+    // Claim and record in one step, committed (with whatever else this tick writes) before
+    // the caller hears back: only then may a webhook answer 200.
+    const fresh = await this.batch.run(() =>
       items.map((it) => {
         if (this.claim.run(it.key, now + this.dedupeTtlMs).changes === 0) return false;
         this.insert.run(it.conv, JSON.stringify(it), now);
         return true;
       }),
-    )();
+    );
     items.forEach((it, i) => {
       if (fresh[i]) this.lanes?.kick(it.conv);
     });
@@ -78,7 +82,7 @@ export class SqliteInbox implements Inbox {
     if (!row || !this.handler) return false;
     try {
       await this.handler(JSON.parse(row.body) as InboxItem);
-      this.done.run(row.seq);
+      await this.batch.run(() => this.done.run(row.seq));
       this.failures.delete(row.seq);
       return true;
     } catch (err) {
@@ -87,7 +91,7 @@ export class SqliteInbox implements Inbox {
       this.log.error({ err, conv, seq: row.seq, attempt: n }, "processing an event failed");
       if (n >= 5) {
         // Park it so one poisoned event cannot block its conversation forever.
-        this.fail.run(row.seq);
+        await this.batch.run(() => this.fail.run(row.seq));
         this.failures.delete(row.seq);
         return true;
       }
@@ -121,7 +125,8 @@ export class SqliteOutbox implements Outbox {
   private readonly next;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
+    private readonly batch: WriteBatch,
     private readonly log: Logger,
     private readonly maxAttempts = 8,
   ) {
@@ -138,9 +143,9 @@ export class SqliteOutbox implements Outbox {
   async enqueue(jobs: OutboxJob[]): Promise<void> {
     if (jobs.length === 0) return;
     const now = Date.now();
-    this.db.transaction(() => {
+    await this.batch.run(() => {
       for (const j of jobs) this.insert.run(j.key, j.lane, JSON.stringify(j), now);
-    })();
+    });
     for (const lane of new Set(jobs.map((j) => j.lane))) this.lanes?.kick(lane);
   }
 
@@ -187,26 +192,33 @@ export class SqliteOutbox implements Outbox {
       outcome = { ok: false, permanent: false, error: err instanceof Error ? err.message : String(err) };
     }
     if (outcome.ok) {
-      this.sql(`UPDATE outbox SET state = ${DONE}, attempts = ? WHERE seq = ?`).run(attempt, row.seq);
+      await this.batch.run(() =>
+        this.sql(`UPDATE outbox SET state = ${DONE}, attempts = ? WHERE seq = ?`).run(attempt, row.seq),
+      );
       return true;
     }
     const plan = retryPlan(outcome, row.failures, row.created, this.maxAttempts);
     if (plan.giveUp) {
-      this.sql(`UPDATE outbox SET state = ${FAILED}, attempts = ?, error = ? WHERE seq = ?`).run(
-        attempt,
-        outcome.error,
-        row.seq,
+      await this.batch.run(() =>
+        this.sql(`UPDATE outbox SET state = ${FAILED}, attempts = ?, error = ? WHERE seq = ?`).run(
+          attempt,
+          outcome.error,
+          row.seq,
+        ),
       );
       this.log.warn({ lane, job: job.key, attempt, error: outcome.error }, "delivery failed for good");
       this.onFailure?.(job, outcome.error);
       return true;
     }
-    this.sql("UPDATE outbox SET attempts = ?, failures = ?, next_at = ?, error = ? WHERE seq = ?").run(
-      attempt,
-      plan.attempts,
-      Date.now() + plan.delayMs,
-      outcome.error,
-      row.seq,
+    const nextAt = Date.now() + plan.delayMs;
+    await this.batch.run(() =>
+      this.sql("UPDATE outbox SET attempts = ?, failures = ?, next_at = ?, error = ? WHERE seq = ?").run(
+        attempt,
+        plan.attempts,
+        nextAt,
+        outcome.error,
+        row.seq,
+      ),
     );
     if (outcome.permanent || !outcome.paced) {
       this.log.info(

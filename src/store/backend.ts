@@ -5,6 +5,7 @@ import type { StoredSession } from "../runtime/runtime.js";
 import { SqliteInbox, SqliteOutbox } from "../runtime/sqlite-queue.js";
 import { type RequestStore, SqliteRequestStore } from "./requests.js";
 import { type Db, openDb } from "./sqlite.js";
+import { WriteBatch } from "./sqlite-batch.js";
 import { SqliteKeyvStore } from "./sqlite-keyv.js";
 
 /**
@@ -33,8 +34,9 @@ export function embeddedBackend(
   requestPrefix: string,
 ): Backend & { db: Db } {
   const db = openDb(dataDir);
+  const batch = new WriteBatch(db);
   const store = (namespace: string) => {
-    const s = new SqliteKeyvStore(db);
+    const s = new SqliteKeyvStore(db, batch);
     return new Keyv({ store: s, namespace, ...JSON_SERDE });
   };
   const locks = new Map<string, Promise<unknown>>();
@@ -43,9 +45,9 @@ export function embeddedBackend(
     db,
     sessions: store("session") as Keyv<StoredSession>,
     kv: store("kv"),
-    requests: new SqliteRequestStore(db, requestPrefix),
-    inbox: new SqliteInbox(db, log),
-    outbox: new SqliteOutbox(db, log),
+    requests: new SqliteRequestStore(db, batch, requestPrefix),
+    inbox: new SqliteInbox(db, batch, log),
+    outbox: new SqliteOutbox(db, batch, log),
     // One process owns the embedded file, so an in-process chain is a lock.
     async withLock<T>(name: string, _ttl: number, fn: () => Promise<T>): Promise<T> {
       const prev = locks.get(name) ?? Promise.resolve();
@@ -57,6 +59,7 @@ export function embeddedBackend(
       return run;
     },
     async close() {
+      batch.flush();
       db.close();
     },
   };

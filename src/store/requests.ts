@@ -3,6 +3,7 @@ import type { RequestDraft } from "../engine/actions.js";
 import type { RequestStatus, TranscriptLine } from "../engine/session.js";
 import type { Attachment, ChannelId } from "../model/message.js";
 import { type Db, prepared } from "./sqlite.js";
+import type { WriteBatch } from "./sqlite-batch.js";
 
 /** A support request as operators and the API see it. */
 export interface RequestRecord {
@@ -95,7 +96,8 @@ export class SqliteRequestStore implements RequestStore {
   private readonly sql: Db["prepare"];
 
   constructor(
-    private readonly db: Db,
+    db: Db,
+    private readonly batch: WriteBatch,
     private readonly prefix: string,
   ) {
     this.sql = prepared(db);
@@ -103,7 +105,7 @@ export class SqliteRequestStore implements RequestStore {
 
   async create(r: NewRequest, now: number): Promise<RequestRecord> {
     const keyRow = `request-by-turn:${r.idempotencyKey}`;
-    return this.db.transaction(() => {
+    return this.batch.run(() => {
       const prior = this.sql<[string], { value: string }>("SELECT value FROM kv WHERE key = ?").get(keyRow);
       if (prior) {
         const existing = this.getSync(prior.value);
@@ -125,7 +127,7 @@ export class SqliteRequestStore implements RequestStore {
         );
       });
       return rec;
-    })();
+    });
   }
 
   private write(rec: RequestRecord): void {
@@ -146,22 +148,24 @@ export class SqliteRequestStore implements RequestStore {
   }
 
   async update(id: string, patch: RequestPatch, now: number): Promise<RequestRecord | undefined> {
-    return this.db.transaction(() => {
+    return this.batch.run(() => {
       const rec = this.getSync(id);
       if (!rec) return undefined;
       const next: RequestRecord = { ...rec, ...patch, updatedAt: now };
       if (patch.fields) next.fields = { ...rec.fields, ...patch.fields };
       this.write(next);
       return next;
-    })();
+    });
   }
 
   async append(id: string, lineKey: string, entry: TranscriptEntry): Promise<void> {
-    this.sql("INSERT OR IGNORE INTO transcript (request_id, line_key, at, body) VALUES (?, ?, ?, ?)").run(
-      id,
-      lineKey,
-      entry.at,
-      JSON.stringify(entry),
+    await this.batch.run(() =>
+      this.sql("INSERT OR IGNORE INTO transcript (request_id, line_key, at, body) VALUES (?, ?, ?, ?)").run(
+        id,
+        lineKey,
+        entry.at,
+        JSON.stringify(entry),
+      ),
     );
   }
 

@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { KeyvStoreAdapter, StoredData } from "keyv";
 import type { Db } from "./sqlite.js";
+import type { WriteBatch } from "./sqlite-batch.js";
 
 /**
  * A keyv store over the embedded SQLite file, so state goes through keyv (like the Redis
@@ -14,7 +15,10 @@ export class SqliteKeyvStore extends EventEmitter implements KeyvStoreAdapter {
   private readonly delStmt;
   private readonly clearStmt;
 
-  constructor(db: Db) {
+  constructor(
+    db: Db,
+    private readonly batch: WriteBatch,
+  ) {
     super();
     this.getStmt = db.prepare<[string], { value: string; expires: number | null }>(
       "SELECT value, expires FROM kv WHERE key = ?",
@@ -37,11 +41,12 @@ export class SqliteKeyvStore extends EventEmitter implements KeyvStoreAdapter {
   }
 
   async set(key: string, value: unknown, ttl?: number): Promise<void> {
-    this.setStmt.run(key, String(value), ttl ? Date.now() + ttl : null);
+    const expires = ttl ? Date.now() + ttl : null;
+    await this.batch.run(() => this.setStmt.run(key, String(value), expires));
   }
 
   async delete(key: string): Promise<boolean> {
-    return this.delStmt.run(key).changes > 0;
+    return (await this.batch.run(() => this.delStmt.run(key))).changes > 0;
   }
 
   async clear(): Promise<void> {

@@ -6,6 +6,7 @@ import { SqliteOutbox } from "../../src/runtime/sqlite-queue.js";
 import { createLogger } from "../../src/server/log.js";
 import { RedisInbox, RedisOutbox } from "../../src/store/redis/queue.js";
 import { openDb } from "../../src/store/sqlite.js";
+import { WriteBatch } from "../../src/store/sqlite-batch.js";
 import { FakePlatform, waitFor } from "../helpers/fake-platform.js";
 import { flushPrefix, redisReachable, redisUrl } from "../helpers/redis.js";
 
@@ -80,7 +81,8 @@ async function fiveHundredThen429Then200(outbox: Outbox, tag: string): Promise<v
 
 describe("outbox: 500, then 429 (Retry-After), then 200", () => {
   it("on SQLite: one delivery, in order, other lanes not held up", async () => {
-    await fiveHundredThen429Then200(new SqliteOutbox(openDb(":memory:"), log), "sqlite");
+    const db = openDb(":memory:");
+    await fiveHundredThen429Then200(new SqliteOutbox(db, new WriteBatch(db), log), "sqlite");
   });
 
   describe.runIf(available)("on Redis", () => {
