@@ -107,6 +107,26 @@ export class Runtime implements Intake {
     await this.d.outbox.stop({ drainUntil });
   }
 
+  private typingBudget = { tokens: 20, at: Date.now() };
+
+  /**
+   * The user has waited (a backlog, a slow start): show "typing…" while the reply is prepared.
+   * At most ~20 a second per process, so a server that is already behind does not add
+   * much more work for itself.
+   */
+  private typingIfLate(event: InboundEvent): void {
+    if (event.kind !== "message" || Date.now() - event.timestamp < 2000) return;
+    const adapter = this.d.channels.get(event.channel);
+    if (!adapter?.typing || !adapter.capabilities.typing) return;
+    const b = this.typingBudget;
+    const now = Date.now();
+    b.tokens = Math.min(20, b.tokens + ((now - b.at) / 1000) * 20);
+    b.at = now;
+    if (b.tokens < 1) return;
+    b.tokens -= 1;
+    void adapter.typing(event.userId, event.meta).catch(() => undefined);
+  }
+
   private engineContext() {
     return {
       content: this.d.content,
@@ -138,6 +158,7 @@ export class Runtime implements Intake {
       this.d.onTurn?.(item, stored.processed.jobs);
       return;
     }
+    if (item.body.type === "event") this.typingIfLate(item.body.event);
     const result =
       item.body.type === "event"
         ? handle(item.body.event, stored, this.engineContext())
