@@ -10,10 +10,11 @@ export class SpellIndex {
   private readonly deletes = new Map<string, string[]>();
 
   constructor(
-    words: Iterable<string>,
+    words: Iterable<string> | Map<string, number>,
     private readonly minLength = 4,
   ) {
-    for (const w of words) this.freq.set(w, (this.freq.get(w) ?? 0) + 1);
+    if (words instanceof Map) for (const [w, n] of words) this.freq.set(w, n);
+    else for (const w of words) this.freq.set(w, (this.freq.get(w) ?? 0) + 1);
     for (const w of this.freq.keys()) {
       if (w.length < this.minLength) continue;
       for (const d of deletions(w)) {
@@ -22,6 +23,11 @@ export class SpellIndex {
         this.deletes.set(d, list);
       }
     }
+  }
+
+  /** Every known word with how often training used it (to save a trained matcher). */
+  frequencies(): Map<string, number> {
+    return this.freq;
   }
 
   known(word: string): boolean {

@@ -1,27 +1,66 @@
 import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Content } from "../content/load.js";
+import { DEFAULT_TRAIN } from "./logreg.js";
 import { Matcher } from "./matcher.js";
+
+/**
+ * Bump when features or training change in a way that makes a saved model wrong: the
+ * version is part of the key, so an old file is simply not found.
+ */
+const MODEL_VERSION = 3;
 
 const cache = new Map<string, Matcher>();
 
 /**
- * The matcher for a content pack, trained once per pack per process: the server, the CLI
- * and every test that loads the same flows share one model.
+ * The matcher for a content pack, trained once per pack: the server, the CLI and every test
+ * that loads the same flows in one process share one model, and with `saveDir` (the
+ * server's DATA_DIR) a restart loads the trained model instead of training again.
  */
-export function matcherFor(content: Content): Matcher {
+export function matcherFor(content: Content, saveDir?: string): Matcher {
   const { intents, lexicon } = content.flows;
   const m = content.config.matcher;
+  const thresholds = { answer: m.answer_threshold, clarify: m.clarify_threshold, margin: m.margin };
   const key = createHash("sha256")
-    .update(JSON.stringify([Object.entries(intents).map(([id, i]) => [id, i.examples]), lexicon, m]))
+    .update(
+      JSON.stringify([
+        MODEL_VERSION,
+        DEFAULT_TRAIN,
+        Object.entries(intents).map(([id, i]) => [id, i.examples]),
+        lexicon,
+      ]),
+    )
     .digest("hex");
-  let matcher = cache.get(key);
+  const memoKey = `${key}:${JSON.stringify(thresholds)}`;
+  let matcher = cache.get(memoKey);
+  if (matcher) return matcher;
+  const file = saveDir ? join(saveDir, `matcher-${key.slice(0, 24)}.bin`) : undefined;
+  if (file) {
+    try {
+      matcher = Matcher.fromBuffer(readFileSync(file), lexicon, thresholds);
+    } catch {
+      // not saved yet, or unreadable: train below
+    }
+  }
   if (!matcher) {
     matcher = Matcher.train(
       Object.entries(intents).map(([id, i]) => ({ id, examples: i.examples })),
       lexicon,
-      { thresholds: { answer: m.answer_threshold, clarify: m.clarify_threshold, margin: m.margin } },
+      { thresholds },
     );
-    cache.set(key, matcher);
+    if (file && saveDir) {
+      try {
+        mkdirSync(saveDir, { recursive: true });
+        // Write then rename, so a crash never leaves half a model for the next start.
+        const tmp = `${file}.${process.pid}.tmp`;
+        writeFileSync(tmp, matcher.toBuffer());
+        renameSync(tmp, file);
+      } catch {
+        // a read-only data directory only costs the next start a training
+      }
+    }
   }
+  cache.set(memoKey, matcher);
   return matcher;
 }

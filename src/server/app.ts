@@ -55,7 +55,8 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
   const { env } = opts;
   const log = opts.logger ?? createLogger(env.LOG_LEVEL);
   const content = opts.content ?? loadContentOrThrow({ configDir: env.CONFIG_DIR, flowsDir: env.FLOWS_DIR });
-  const matcher = matcherFor(content);
+  // A restart loads the trained model from the data directory instead of training again.
+  const matcher = matcherFor(content, env.DATA_DIR === ":memory:" ? undefined : env.DATA_DIR);
   const rules = new EscalationRules(content.config.escalation.rules, content.config.escalation.word_lists);
   const backend =
     opts.backend ??
