@@ -10,7 +10,7 @@ import { createHash, createHmac } from "node:crypto";
 export const USERS = 10_000;
 
 export const MESSENGER = {
-  token: "EAABenchPageToken0123456789",
+  token: "bench-page-token-0123456789",
   secret: "bench-app-secret-0123",
   verify: "bench-verify-token",
   page: "1895382890692545",

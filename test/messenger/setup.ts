@@ -7,7 +7,7 @@ import { FakePlatform, type Recorded, type Reply, waitFor } from "../helpers/fak
 import { type Harness, harness } from "../helpers/harness.js";
 
 export const SECRET = "FAKE_SECRET";
-export const TOKEN = "EAAFakePageToken0123456789";
+export const TOKEN = "fake-page-token-0123456789";
 export const VERIFY = "verify-me-please";
 export const APP_ID = "7777777777";
 export const PAGE = "1895382890692545";
