@@ -190,8 +190,11 @@ function machine() {
 
 // ------------------------------------------------------------------ metrics and CPU
 
+// /metrics sits behind the operator credential: the bench's servers get this one.
+const METRICS_TOKEN = "bench-metrics-token-0123456789";
+
 async function scrape(url: string): Promise<RunResult["metrics"]> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
   const sum = (re: RegExp) =>
     text
       .split("\n")
@@ -399,6 +402,7 @@ async function pathRun(
     for (let i = 0; i < processes; i++) {
       const env: Record<string, string> = {
         LOG_LEVEL,
+        OPERATOR_API_TOKEN: METRICS_TOKEN,
         DATA_DIR: join(dir, `data-${i}`),
         CONFIG_DIR: join(SERVER_ROOT, "config"),
         FLOWS_DIR: join(SERVER_ROOT, "flows"),

@@ -4,7 +4,7 @@ import { type Harness, harness, textOf } from "./helpers/harness.js";
 describe("server", () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await harness();
+    h = await harness({ env: { OPERATOR_API_TOKEN: "metrics-token-0123456789" } });
   });
   afterAll(() => h.close());
 
@@ -17,7 +17,10 @@ describe("server", () => {
 
   it("exposes Prometheus metrics that count messages and intents", async () => {
     await h.say("xin chào", { user: "metrics" });
-    const res = await h.hotro.app.inject({ url: "/metrics" });
+    const res = await h.hotro.app.inject({
+      url: "/metrics",
+      headers: { authorization: "Bearer metrics-token-0123456789" },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.headers["content-type"]).toContain("text/plain");
     expect(res.body).toMatch(/hotro_messages_in_total\{channel="cli"\} [1-9]/);

@@ -85,7 +85,12 @@ export class MessengerChannel implements ChannelAdapter {
         return reply.code(403).type("text/plain; charset=utf-8").send("Forbidden");
       }
       this.log.info("webhook verified by Meta");
-      return reply.code(200).type("text/plain; charset=utf-8").send(v.challenge);
+      // The challenge is echoed as given: nosniff keeps a browser from reading it as HTML.
+      return reply
+        .code(200)
+        .type("text/plain; charset=utf-8")
+        .header("x-content-type-options", "nosniff")
+        .send(v.challenge);
     });
 
     app.post("/webhooks/messenger", async (req, reply) => {

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { secretEquals } from "../../src/security/compare.js";
 
 /**
  * `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(app secret, raw body)>` (notes/messenger.md §2).
@@ -20,14 +21,6 @@ export function signatureFor(raw: Buffer | string, appSecret: string): string {
   return `sha256=${createHmac("sha256", appSecret).update(raw).digest("hex")}`;
 }
 
-/** Constant-time string equality (lengths compared first: timingSafeEqual needs equal lengths). */
-export function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a, "utf8");
-  const y = Buffer.from(b, "utf8");
-  if (x.length !== y.length) return false;
-  return timingSafeEqual(x, y);
-}
-
 export type VerificationResult = { ok: true; challenge: string } | { ok: false };
 
 /**
@@ -40,7 +33,7 @@ export function verifySubscription(query: unknown, verifyToken: string): Verific
   const token = q["hub.verify_token"];
   const challenge = q["hub.challenge"];
   if (mode !== "subscribe" || typeof token !== "string" || typeof challenge !== "string") return { ok: false };
-  if (!safeEqual(token, verifyToken)) return { ok: false };
+  if (!secretEquals(token, verifyToken)) return { ok: false };
   return { ok: true, challenge };
 }
 

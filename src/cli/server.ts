@@ -27,6 +27,9 @@ async function main(): Promise<void> {
   const { app, log } = hotro;
   await app.listen({ port: env.PORT, host: env.HOST });
   log.info({ port: env.PORT, store: hotro.backend.kind }, `hotro listening on http://${env.HOST}:${env.PORT}`);
+  if (hotro.metricsApp && env.METRICS_PORT !== undefined) {
+    await hotro.metricsApp.listen({ port: env.METRICS_PORT, host: env.METRICS_HOST });
+  }
 
   let stopping = false;
   const stop = (signal: string) => {

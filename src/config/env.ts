@@ -46,6 +46,9 @@ const EnvSchema = z.object({
   OPERATORS_TELEGRAM_CHAT_ID: optional(z.string().regex(/^-?\d+$/, "a numeric chat id such as -1001234567890")),
   OPERATOR_API_TOKEN: optional(z.string().min(16, "use at least 16 characters")),
   WEBCHAT_ALLOWED_ORIGINS: optional(z.string()),
+  /** Serve /metrics on this port only (no credential), instead of the main port behind the operator credential. */
+  METRICS_PORT: optional(z.coerce.number().int().min(0).max(65535)),
+  METRICS_HOST: z.string().min(1).default("127.0.0.1"),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -10,8 +10,10 @@ import { matcherFor } from "../nlu/train.js";
 import { type OperatorsPort, Runtime, type RuntimeDeps } from "../runtime/runtime.js";
 import { type Backend, embeddedBackend } from "../store/backend.js";
 import { redisBackend } from "../store/redis/backend.js";
+import { looksLikeApi } from "./api/auth.js";
 import { createLogger } from "./log.js";
 import { Metrics } from "./metrics.js";
+import { metricsRoutes } from "./metrics-routes.js";
 
 export interface AppOptions {
   env: Env;
@@ -44,6 +46,10 @@ export interface AppDeps {
 
 export interface Hotro extends AppDeps {
   app: FastifyInstance;
+  /** `/metrics` on a port of its own (METRICS_PORT), when configured: the caller listens on it. */
+  metricsApp?: FastifyInstance;
+  /** Every route registered, with its method (HEAD included where fastify adds one). */
+  routes: readonly { method: string; url: string }[];
   close(): Promise<void>;
 }
 
@@ -96,6 +102,14 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
     // fastify's own request lines carry the query string, where Messenger's verification
     // puts its token: they are off, and the hook below logs the path only.
     logController: new LogController({ disableRequestLogging: true }),
+    // Spellings of one path reach one route (and so that route's own auth hooks):
+    // `/API/requests/`, `//api//requests` and `/api/requests` are the same request.
+    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+  });
+  // Every route, as fastify registered it: tests check that none under /api is left unguarded.
+  const routes: { method: string; url: string }[] = [];
+  app.addHook("onRoute", (r) => {
+    for (const method of [r.method].flat()) routes.push({ method, url: r.url });
   });
   app.addHook("onResponse", async (req, reply) => {
     if (req.url.startsWith("/healthz") || req.url.startsWith("/readyz") || req.url.startsWith("/metrics")) return;
@@ -121,10 +135,13 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
     const ok = Object.values(checks).every((c) => c.ok);
     return reply.status(ok ? 200 : 503).send({ status: ok ? "ready" : "not ready", checks });
   });
-  app.get("/metrics", async (_req, reply) => {
-    reply.header("content-type", metrics.registry.contentType);
-    return metrics.registry.metrics();
+  // What no route matched: an encoded separator (`/api%2Frequests`) can look like the
+  // operator API to a person or a proxy, so it is refused the same way, never served.
+  app.setNotFoundHandler(async (req, reply) => {
+    if (looksLikeApi(req.url)) return reply.code(401).send({ error: "missing or wrong credentials" });
+    return reply.code(404).send({ error: `no route ${req.method} ${req.url.split("?")[0]}` });
   });
+  const metricsApp = await metricsRoutes(app, { env, log, metrics });
 
   for (const c of channels.values()) {
     if (c.routes) await app.register(async (scope) => c.routes?.(scope, runtime));
@@ -145,11 +162,12 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
     closing ??= (async () => {
       ready = false;
       await app.close(); // stop accepting; in-flight requests finish first
+      await metricsApp?.close();
       await runtime.stop(); // finish events and sends in progress, while channels can still send
       for (const c of channels.values()) await c.stop?.();
       await backend.close();
     })();
     return closing;
   };
-  return { ...deps, app, close };
+  return { ...deps, app, routes, ...(metricsApp ? { metricsApp } : {}), close };
 }

@@ -266,6 +266,7 @@ describe("GET /webhooks/messenger", () => {
     expect(res.statusCode).toBe(200);
     expect(res.body).toBe("1158201444");
     expect(res.headers["content-type"]).toMatch(/^text\/plain/);
+    expect(res.headers["x-content-type-options"]).toBe("nosniff");
     const odd = await r.h.hotro.app.inject({
       url: `/webhooks/messenger?hub.mode=subscribe&hub.verify_token=${VERIFY}&hub.challenge=00CHALLENGE_ACCEPTED`,
     });
