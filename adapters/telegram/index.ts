@@ -1,14 +1,16 @@
-import { autoRetry } from "@grammyjs/auto-retry";
 import { Bot, GrammyError, type Transformer } from "grammy";
 import type { Update, UserFromGetMe } from "grammy/types";
-import { Agent, fetch as undiciFetch } from "undici";
 import type { ChannelAdapter, ChannelDeps, ChannelHealth, Intake } from "../../src/channels/types.js";
 import type { Env } from "../../src/config/env.js";
 import type { SendJob, SendOutcome } from "../../src/runtime/queue.js";
+import { botApiAgent, boundedCalls, pooledFetch, shortRetries } from "./client.js";
 import { route } from "./inbound.js";
 import { classify, keyboardOf, LONG_PAYLOAD, TELEGRAM_CAPABILITIES, textOf } from "./outbound.js";
 import { Pacer } from "./pacing.js";
 import { secretMatches } from "./verify.js";
+
+const IDENTIFY_FIRST_WAIT_MS = 2_000;
+const IDENTIFY_MAX_WAIT_MS = 5 * 60_000;
 
 /** The update types the bot handles; registered with setWebhook and used for polling. */
 export const ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"] as const;
@@ -25,6 +27,8 @@ export interface TelegramOptions {
   transformers?: Transformer[];
   /** Per-chat pacing: messages allowed in a burst, then one per `intervalMs`. */
   pacing?: { burst: number; intervalMs: number };
+  /** How long one Bot API call may take (default 10 s). */
+  callTimeoutMs?: number;
   deps: ChannelDeps;
 }
 
@@ -41,11 +45,13 @@ export class TelegramChannel implements ChannelAdapter {
   readonly capabilities = TELEGRAM_CAPABILITIES;
   readonly bot: Bot;
   onOperators?: OperatorUpdateHandler;
-  private status: ChannelHealth = { ok: false, reason: "not started" };
+  private status: ChannelHealth = { ok: false, state: "starting", reason: "not started" };
   private intake?: Intake;
   private polling = false;
   private readonly pacer: Pacer;
-  private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 64, connect: { timeout: 10_000 } });
+  private readonly agent = botApiAgent();
+  private identifyTimer?: NodeJS.Timeout;
+  private stopped = false;
 
   constructor(private readonly o: TelegramOptions) {
     const agent = this.agent;
@@ -59,35 +65,60 @@ export class TelegramChannel implements ChannelAdapter {
       },
     });
     for (const t of o.transformers ?? []) this.bot.api.config.use(t);
-    // Short waits are absorbed here; anything longer goes back to the outbox, which keeps
-    // the message and retries it later without holding a worker.
-    this.bot.api.config.use(autoRetry({ maxRetryAttempts: 2, maxDelaySeconds: 5 }));
+    // A short 429 is waited out inside the call; everything else goes back to the outbox,
+    // which keeps the message and retries it later without holding a worker. The bound is
+    // installed last, so it is the outermost: no call (retry included) outlives it.
+    this.bot.api.config.use(shortRetries());
+    this.bot.api.config.use(boundedCalls(o.callTimeoutMs));
     if (o.botInfo) this.status = { ok: true };
     const p = o.pacing ?? { burst: 3, intervalMs: 1000 };
     this.pacer = new Pacer(p.burst, p.intervalMs);
   }
 
-  /** Check the token with getMe once at start, so no request waits on it later. */
-  private async identify(): Promise<void> {
-    if (this.o.botInfo) return;
+  /**
+   * Check the token with getMe, in the background: start-up never waits on Telegram (it is
+   * blocked on Vietnam's main networks). Until it answers, webhooks are still recorded and
+   * sends still tried (they need no getMe); the attempt repeats with capped backoff, and the
+   * state is logged once per change.
+   */
+  private async identify(attempt = 1): Promise<void> {
+    if (this.o.botInfo || this.stopped) return;
     try {
       await this.bot.init();
-      this.status = { ok: true };
-      this.o.deps.log.info({ bot: this.bot.botInfo.username }, "telegram: bot identified");
+      this.setStatus({ ok: true }, "info", { bot: this.bot.botInfo.username });
+      if (this.o.mode === "polling" && this.intake) this.startPolling(this.intake);
     } catch (err) {
       const refused = err instanceof GrammyError && (err.error_code === 401 || err.error_code === 404);
-      this.status = {
-        ok: false,
-        reason: refused
-          ? "Telegram refused TELEGRAM_BOT_TOKEN (check it with BotFather)"
-          : "Telegram is not reachable (getMe failed)",
-      };
-      this.o.deps.log.error(
+      this.setStatus(
+        refused
+          ? { ok: false, state: "down", reason: "Telegram refused TELEGRAM_BOT_TOKEN (check it with BotFather)" }
+          : {
+              ok: false,
+              state: "unreachable",
+              reason: "Telegram is not reachable (getMe failed); retrying in the background",
+            },
+        "error",
         { err: err instanceof Error ? err.message : String(err) },
-        `telegram: ${this.status.reason}`,
       );
-      if (!refused) setTimeout(() => void this.identify(), 30_000).unref();
+      if (refused || this.stopped) return;
+      const wait = Math.min(IDENTIFY_MAX_WAIT_MS, IDENTIFY_FIRST_WAIT_MS * 2 ** (attempt - 1));
+      this.identifyTimer = setTimeout(() => void this.identify(attempt + 1), wait);
+      this.identifyTimer.unref();
     }
+  }
+
+  /** A send went through while getMe was failing: Telegram is back, so identify now instead of at the next backoff. */
+  private reachedAgain(): void {
+    if (this.status.ok || this.status.state !== "unreachable" || this.stopped) return;
+    clearTimeout(this.identifyTimer);
+    void this.identify();
+  }
+
+  /** Health changes are logged once each, not at every retry. */
+  private setStatus(next: ChannelHealth, level: "info" | "error", extra: Record<string, unknown> = {}): void {
+    if (next.ok === this.status.ok && next.reason === this.status.reason) return;
+    this.status = next;
+    this.o.deps.log[level](extra, next.ok ? "telegram: bot identified, channel up" : `telegram: ${next.reason}`);
   }
 
   health(): ChannelHealth {
@@ -131,8 +162,17 @@ export class TelegramChannel implements ChannelAdapter {
 
   async start(intake: Intake): Promise<void> {
     this.intake ??= intake;
-    await this.identify();
-    if (this.o.mode !== "polling") return;
+    if (this.o.botInfo) {
+      if (this.o.mode === "polling") this.startPolling(intake);
+      return;
+    }
+    this.status = { ok: false, state: "starting", reason: "connecting to Telegram" };
+    void this.identify();
+  }
+
+  /** Long polling, once the bot is identified (grammY's start() needs getMe). */
+  private startPolling(intake: Intake): void {
+    if (this.polling || this.stopped) return;
     this.o.deps.log.info("telegram: polling (TELEGRAM_MODE=polling): removing any webhook first");
     this.bot.use(async (ctx) => this.handle(ctx.update, intake));
     this.bot.catch((err) => this.o.deps.log.error({ err: err.error }, "telegram: update failed"));
@@ -145,8 +185,12 @@ export class TelegramChannel implements ChannelAdapter {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.identifyTimer);
     if (this.polling) await this.bot.stop();
-    await this.agent.close();
+    // Sends were drained before channels stop; what is still open is a call to a platform
+    // that does not answer (getMe during an outage): cut it rather than wait for it.
+    await this.agent.destroy();
   }
 
   async typing(userId: string): Promise<void> {
@@ -181,6 +225,7 @@ export class TelegramChannel implements ChannelAdapter {
       } else {
         await this.bot.api.sendMessage(chatId, textOf(m), markup);
       }
+      this.reachedAgain();
       return { ok: true };
     } catch (err) {
       const outcome = classify(err);
@@ -192,32 +237,6 @@ export class TelegramChannel implements ChannelAdapter {
       return outcome;
     }
   }
-}
-
-/**
- * grammY's default client is node-fetch with a polyfilled AbortSignal, which undici's fetch
- * does not accept: link it to a native one, and send through the keep-alive pool.
- */
-function pooledFetch(agent: Agent): typeof fetch {
-  return ((
-    url: string,
-    init: { signal?: { aborted: boolean; addEventListener: (t: string, f: () => void) => void }; body?: unknown },
-  ) => {
-    const { signal, ...rest } = init ?? {};
-    const ctrl = new AbortController();
-    if (signal) {
-      if (signal.aborted) ctrl.abort();
-      else signal.addEventListener("abort", () => ctrl.abort());
-    }
-    const streamed =
-      rest.body !== undefined && typeof rest.body === "object" && rest.body !== null && "pipe" in rest.body;
-    return undiciFetch(url, {
-      ...rest,
-      signal: ctrl.signal,
-      dispatcher: agent,
-      ...(streamed ? { duplex: "half" } : {}),
-    } as never);
-  }) as unknown as typeof fetch;
 }
 
 /** The Telegram channel when TELEGRAM_BOT_TOKEN (and, for webhooks, the secret) is set. */

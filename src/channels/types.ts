@@ -12,6 +12,8 @@ export interface ChannelHealth {
   ok: boolean;
   /** Why not, in words an operator can act on ("the Page token must be renewed"). */
   reason?: string;
+  /** When not ok: still connecting (`starting`), out of reach for now, or `down` until someone acts (default). */
+  state?: "starting" | "unreachable" | "down";
 }
 
 /**

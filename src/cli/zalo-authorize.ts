@@ -6,8 +6,8 @@ import type { TokenRecord } from "../../adapters/zalo/types.js";
 import { type Env, EnvError, parseEnv } from "../config/env.js";
 import { loadContent } from "../content/load.js";
 import { createLogger } from "../server/log.js";
-import { type Backend, embeddedBackend } from "../store/backend.js";
-import { redisBackend } from "../store/redis/backend.js";
+import { type Backend, DEFAULT_DELIVERY } from "../store/backend.js";
+import { backendFor } from "../store/select.js";
 
 /**
  * `npm run zalo:authorize`: the first authorisation of the Zalo OA (or a new one after the
@@ -77,11 +77,8 @@ export function parseCodeInput(input: string): { code: string; state?: string } 
 
 function buildBackend(env: Env): Backend {
   const log = createLogger(process.env.LOG_LEVEL ? env.LOG_LEVEL : "warn");
-  const prefix =
-    loadContent({ configDir: env.CONFIG_DIR, flowsDir: env.FLOWS_DIR }).content?.config.brand.request_prefix ?? "HT";
-  return env.REDIS_URL
-    ? redisBackend({ url: env.REDIS_URL, requestPrefix: prefix, log })
-    : embeddedBackend(env.DATA_DIR, log, prefix);
+  const config = loadContent({ configDir: env.CONFIG_DIR, flowsDir: env.FLOWS_DIR }).content?.config;
+  return backendFor(env, log, config ?? { brand: { name: "", request_prefix: "HT" }, delivery: DEFAULT_DELIVERY });
 }
 
 /** Runs the command; resolves with the exit code. */

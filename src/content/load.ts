@@ -51,6 +51,8 @@ export interface Config {
     form_failures_before_escalation: number;
   };
   matcher: { answer_threshold: number; clarify_threshold: number; margin: number };
+  /** Sends in flight at once per process: per channel, and for the operators' posts. */
+  delivery: { per_channel: number; operators: number };
   escalation: { rules: EscalationRule[]; word_lists: Record<string, string[]> };
   operators: { language: "vi" | "en"; help_every_minutes: number };
   webchat: WebchatConfig;
@@ -225,6 +227,7 @@ function withDefaults(c: Record<string, unknown>): Config {
       form_failures_before_escalation: limits.form_failures_before_escalation ?? 2,
     },
     matcher: (c.matcher as Config["matcher"]) ?? { answer_threshold: 0.55, clarify_threshold: 0.3, margin: 0.15 },
+    delivery: { per_channel: 16, operators: 8, ...(c.delivery as Partial<Config["delivery"]> | undefined) },
     escalation: (c.escalation as Config["escalation"]) ?? { rules: [], word_lists: {} },
     operators: (c.operators as Config["operators"]) ?? { language: "vi", help_every_minutes: 10 },
     webchat: (c.webchat as Config["webchat"] | undefined) ?? WebchatConfig.parse({}),

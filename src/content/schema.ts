@@ -357,6 +357,14 @@ export const ConfigFile = z
       })
       .strict()
       .optional(),
+    /** Messages on their way to one platform at once, per process (config/limits.yaml). */
+    delivery: z
+      .object({
+        per_channel: z.number().int().min(1).max(512).default(16),
+        operators: z.number().int().min(1).max(512).default(8),
+      })
+      .strict()
+      .optional(),
     escalation: z
       .object({
         rules: z.array(EscalationRule).min(1),

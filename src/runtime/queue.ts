@@ -82,7 +82,25 @@ export type SendOutcome =
    * A retry. `retryAfterMs` is the platform's own wait (429) or, with `paced`, the adapter's
    * own pacing: neither uses up an attempt, since the message did nothing wrong.
    */
-  | { ok: false; permanent: false; error: string; retryAfterMs?: number; paced?: boolean };
+  | {
+      ok: false;
+      permanent: false;
+      error: string;
+      retryAfterMs?: number;
+      paced?: boolean;
+      /**
+       * The platform is out of reach (its channel is `unreachable`): the failure is not the
+       * message's, so it spends no attempt; backoff still grows, and the age cap ends it.
+       */
+      outage?: boolean;
+      /** Nothing was sent: the outbox held the message back while its platform is out of reach. */
+      held?: boolean;
+    };
+
+/** How loudly to log a retry: pacing and held-back sends are routine (debug), real failures are not. */
+export function retryLogLevel(outcome: Extract<SendOutcome, { ok: false }>): "debug" | "info" {
+  return !outcome.permanent && (outcome.paced || outcome.held) ? "debug" : "info";
+}
 
 export type Sender = (job: OutboxJob, attempt: number) => Promise<SendOutcome>;
 
@@ -107,17 +125,24 @@ export function retryPlan(
   firstAt: number,
   maxAttempts: number,
   now = Date.now(),
+  /** Every try so far, this one included (outages do not count as attempts, but back off on these). */
+  tries = attempts + 1,
 ): { giveUp: true } | { giveUp: false; delayMs: number; attempts: number } {
   if (outcome.permanent) return { giveUp: true };
-  const waitAsked = !outcome.permanent && (outcome.paced === true || outcome.retryAfterMs !== undefined);
-  const counted = waitAsked ? attempts : attempts + 1;
+  const waitAsked = outcome.paced === true || outcome.retryAfterMs !== undefined;
+  const counted = waitAsked || outcome.outage ? attempts : attempts + 1;
   if (counted >= maxAttempts || now - firstAt > MAX_RETRY_AGE_MS) return { giveUp: true };
   if (outcome.paced) return { giveUp: false, delayMs: Math.max(1, outcome.retryAfterMs ?? 1), attempts: counted };
   // A little jitter on top of retry_after, so many lanes told the same wait do not return at once.
-  const delayMs =
-    outcome.retryAfterMs !== undefined ? outcome.retryAfterMs + Math.round(Math.random() * 250) : backoffMs(counted);
+  if (outcome.retryAfterMs !== undefined) {
+    return { giveUp: false, delayMs: outcome.retryAfterMs + Math.round(Math.random() * 250), attempts: counted };
+  }
+  const delayMs = outcome.outage ? backoffMs(tries, 0, 500, OUTAGE_BACKOFF_CAP_MS) : backoffMs(counted);
   return { giveUp: false, delayMs, attempts: counted };
 }
+
+/** During an outage, how long a message waits at most between two tries (it arrives soon after the platform is back). */
+export const OUTAGE_BACKOFF_CAP_MS = 30_000;
 
 /** Exponential backoff with full jitter, capped; a platform's `retry_after` wins when longer. */
 export function backoffMs(attempt: number, retryAfterMs = 0, base = 500, cap = 60_000): number {

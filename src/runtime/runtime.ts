@@ -9,6 +9,7 @@ import { render } from "../render/render.js";
 import type { Metrics } from "../server/metrics.js";
 import type { RequestStore } from "../store/requests.js";
 import { maskSecrets } from "../text/secrets.js";
+import { ChannelStates } from "./channel-states.js";
 import type { Inbox, InboxItem, OpsJob, Outbox, OutboxJob, SendJob, SendOutcome } from "./queue.js";
 
 /** The session plus the outcome of the last event, so replaying that event after a crash repeats nothing. */
@@ -53,7 +54,12 @@ export interface RuntimeDeps extends EngineDeps {
  * last one stopped.
  */
 export class Runtime implements Intake {
-  constructor(private readonly d: RuntimeDeps) {}
+  /** What each channel can do now, from its health and its sends (`/readyz`, metrics, logs). */
+  readonly channelStates: ChannelStates;
+
+  constructor(private readonly d: RuntimeDeps) {
+    this.channelStates = new ChannelStates(d.channels, d.log, d.metrics.registry);
+  }
 
   private now(): Date {
     return this.d.now?.() ?? new Date();
@@ -289,9 +295,17 @@ export class Runtime implements Intake {
     }
     const adapter = this.d.channels.get(b.channel);
     if (!adapter) return { ok: false, permanent: true, error: `channel ${b.channel} is not enabled` };
+    if (!this.channelStates.admit(b.channel)) {
+      this.d.metrics.messagesOut.inc({ channel: b.channel, outcome: "deferred" });
+      return { ok: false, permanent: false, error: `${b.channel} is out of reach`, outage: true, held: true };
+    }
     const end = this.d.metrics.deliverySeconds.startTimer({ channel: b.channel });
     const outcome = await adapter.send(b);
     end();
+    this.channelStates.observe(b.channel, outcome);
+    if (!outcome.ok && !outcome.permanent && this.channelStates.status(b.channel).state === "unreachable") {
+      return { ...outcome, outage: true };
+    }
     this.d.metrics.messagesOut.inc({
       channel: b.channel,
       outcome: outcome.ok ? "ok" : outcome.permanent ? "failed" : "retry",

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { type Db, prepared } from "../store/sqlite.js";
 import type { WriteBatch } from "../store/sqlite-batch.js";
-import { Lanes } from "./lanes.js";
+import { type LaneGroups, Lanes } from "./lanes.js";
 import {
   backoffMs,
   type Inbox,
@@ -9,6 +9,7 @@ import {
   type InboxItem,
   type Outbox,
   type OutboxJob,
+  retryLogLevel,
   retryPlan,
   type Sender,
 } from "./queue.js";
@@ -129,6 +130,8 @@ export class SqliteOutbox implements Outbox {
     private readonly batch: WriteBatch,
     private readonly log: Logger,
     private readonly maxAttempts = 8,
+    /** Per-channel budgets (a stuck platform holds only its own share of the workers). */
+    private readonly groups?: LaneGroups,
   ) {
     this.sql = prepared(db);
     this.insert = db.prepare("INSERT OR IGNORE INTO outbox (job_key, lane, body, created) VALUES (?, ?, ?, ?)");
@@ -152,7 +155,7 @@ export class SqliteOutbox implements Outbox {
   start(sender: Sender, opts: { recover?: boolean; onFailure?: (job: OutboxJob, error: string) => void } = {}): void {
     this.sender = sender;
     this.onFailure = opts.onFailure;
-    this.lanes = new Lanes((lane) => this.step(lane), 128);
+    this.lanes = new Lanes((lane) => this.step(lane), 128, this.groups);
     if (opts.recover !== false) {
       for (const { lane } of this.sql<[], { lane: string }>("SELECT DISTINCT lane FROM outbox WHERE state = 0").all()) {
         this.lanes.kick(lane);
@@ -197,7 +200,7 @@ export class SqliteOutbox implements Outbox {
       );
       return true;
     }
-    const plan = retryPlan(outcome, row.failures, row.created, this.maxAttempts);
+    const plan = retryPlan(outcome, row.failures, row.created, this.maxAttempts, Date.now(), attempt);
     if (plan.giveUp) {
       await this.batch.run(() =>
         this.sql(`UPDATE outbox SET state = ${FAILED}, attempts = ?, error = ? WHERE seq = ?`).run(
@@ -220,12 +223,10 @@ export class SqliteOutbox implements Outbox {
         row.seq,
       ),
     );
-    if (outcome.permanent || !outcome.paced) {
-      this.log.info(
-        { lane, job: job.key, attempt, delay: plan.delayMs, error: outcome.error },
-        "delivery will be retried",
-      );
-    }
+    this.log[retryLogLevel(outcome)](
+      { lane, job: job.key, attempt, delay: plan.delayMs, error: outcome.error },
+      "delivery will be retried",
+    );
     return true;
   }
 

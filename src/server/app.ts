@@ -8,8 +8,8 @@ import type { ChannelId } from "../model/message.js";
 import type { Matcher } from "../nlu/matcher.js";
 import { matcherFor } from "../nlu/train.js";
 import { type OperatorsPort, Runtime, type RuntimeDeps } from "../runtime/runtime.js";
-import { type Backend, embeddedBackend } from "../store/backend.js";
-import { redisBackend } from "../store/redis/backend.js";
+import type { Backend } from "../store/backend.js";
+import { backendFor } from "../store/select.js";
 import { looksLikeApi } from "./api/auth.js";
 import { createLogger } from "./log.js";
 import { Metrics } from "./metrics.js";
@@ -64,16 +64,7 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
   // A restart loads the trained model from the data directory instead of training again.
   const matcher = matcherFor(content, env.DATA_DIR === ":memory:" ? undefined : env.DATA_DIR);
   const rules = new EscalationRules(content.config.escalation.rules, content.config.escalation.word_lists);
-  const backend =
-    opts.backend ??
-    (env.REDIS_URL
-      ? redisBackend({
-          url: env.REDIS_URL,
-          prefix: env.REDIS_PREFIX,
-          requestPrefix: content.config.brand.request_prefix,
-          log,
-        })
-      : embeddedBackend(env.DATA_DIR, log, content.config.brand.request_prefix));
+  const backend = opts.backend ?? backendFor(env, log, content.config);
   const metrics = new Metrics(!opts.backend);
   const channels = new Map<ChannelId, ChannelAdapter>();
   const runtimeDeps = {
@@ -129,11 +120,20 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
 
   let ready = false;
   app.get("/healthz", async () => ({ status: "ok" }));
+  // Ready = this process can take traffic: config, content and the store are up. A channel
+  // that cannot reach its platform is reported here and in metrics, never by failing the
+  // whole server: one expired Page token must not take Telegram, Zalo and the live chat out
+  // of the load balancer.
   app.get("/readyz", async (_req, reply) => {
-    const checks: Record<string, { ok: boolean; reason?: string }> = { content: { ok: true }, store: { ok: ready } };
-    for (const [id, c] of channels) checks[id] = c.health();
-    const ok = Object.values(checks).every((c) => c.ok);
-    return reply.status(ok ? 200 : 503).send({ status: ok ? "ready" : "not ready", checks });
+    const store = { ok: ready && backend.healthy() };
+    const channelChecks = runtime.channelStates.snapshot();
+    const degraded = Object.entries(channelChecks)
+      .filter(([, c]) => !c.ok)
+      .map(([id]) => id);
+    const status = !store.ok ? "not ready" : degraded.length ? "degraded" : "ready";
+    return reply
+      .status(store.ok ? 200 : 503)
+      .send({ status, degraded, checks: { content: { ok: true }, store, ...channelChecks } });
   });
   // What no route matched: an encoded separator (`/api%2Frequests`) can look like the
   // operator API to a person or a proxy, so it is refused the same way, never served.
@@ -154,13 +154,17 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
   }
 
   runtime.start({ recover: opts.recover ?? true });
-  for (const c of channels.values()) await c.start?.(runtime);
+  await startChannels([...channels.values()], runtime, log);
   ready = true;
+  // Channel state changes are logged as they happen, sends or not.
+  const watch = setInterval(() => runtime.channelStates.logChanges(), 5_000);
+  watch.unref();
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       ready = false;
+      clearInterval(watch);
       await app.close(); // stop accepting; in-flight requests finish first
       await metricsApp?.close();
       await runtime.stop(); // finish events and sends in progress, while channels can still send
@@ -170,4 +174,27 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
     return closing;
   };
   return { ...deps, app, routes, ...(metricsApp ? { metricsApp } : {}), close };
+}
+
+/**
+ * Start every channel's background work, side by side. A channel must not make start-up
+ * wait on its platform; should one still be slow, the server goes on without it after a
+ * few seconds (it keeps starting in the background), so no channel can keep the others,
+ * `/healthz` or the live chat from serving.
+ */
+async function startChannels(list: ChannelAdapter[], runtime: Runtime, log: Logger, graceMs = 3_000): Promise<void> {
+  const started = list.map((c) =>
+    Promise.resolve()
+      .then(() => c.start?.(runtime))
+      .catch((err) => log.error({ channel: c.id, err }, `${c.id}: start failed`)),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const late = await Promise.race([
+    Promise.all(started).then(() => false),
+    new Promise<boolean>((r) => {
+      timer = setTimeout(() => r(true), graceMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (late) log.warn("a channel is still starting: the server goes on without waiting for it");
 }

@@ -1,5 +1,6 @@
 import { Keyv } from "keyv";
 import type { Logger } from "pino";
+import { outboxGroups } from "../runtime/lanes.js";
 import type { Inbox, Outbox } from "../runtime/queue.js";
 import type { StoredSession } from "../runtime/runtime.js";
 import { SqliteInbox, SqliteOutbox } from "../runtime/sqlite-queue.js";
@@ -22,16 +23,27 @@ export interface Backend {
   outbox: Outbox;
   /** A lock held across processes (Redis) or this process (embedded). */
   withLock<T>(name: string, ttlMs: number, fn: () => Promise<T>): Promise<T>;
+  /** Whether the store can be used right now (Redis connected); the embedded file always can. */
+  healthy(): boolean;
   close(): Promise<void>;
 }
 
 /** keyv's default serializer costs ~50 µs a round trip; sessions are plain JSON (performance.md). */
 export const JSON_SERDE = { serialize: JSON.stringify, deserialize: JSON.parse } as const;
 
+/** Settings both backends take from config. */
+export interface BackendOptions {
+  /** Sends in flight at once, per channel and for operators' posts (config/limits.yaml `delivery`). */
+  delivery?: { per_channel: number; operators: number };
+}
+
+export const DEFAULT_DELIVERY = { per_channel: 16, operators: 8 } as const;
+
 export function embeddedBackend(
   dataDir: string | ":memory:",
   log: Logger,
   requestPrefix: string,
+  opts: BackendOptions = {},
 ): Backend & { db: Db } {
   const db = openDb(dataDir);
   const batch = new WriteBatch(db);
@@ -47,7 +59,8 @@ export function embeddedBackend(
     kv: store("kv"),
     requests: new SqliteRequestStore(db, batch, requestPrefix),
     inbox: new SqliteInbox(db, batch, log),
-    outbox: new SqliteOutbox(db, batch, log),
+    outbox: new SqliteOutbox(db, batch, log, 8, outboxGroups(opts.delivery ?? DEFAULT_DELIVERY)),
+    healthy: () => db.open,
     // One process owns the embedded file, so an in-process chain is a lock.
     async withLock<T>(name: string, _ttl: number, fn: () => Promise<T>): Promise<T> {
       const prev = locks.get(name) ?? Promise.resolve();

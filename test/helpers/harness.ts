@@ -100,8 +100,11 @@ export async function harness(opts: HarnessOptions = {}): Promise<Harness> {
         prefix: opts.redisPrefix,
         requestPrefix: content.config.brand.request_prefix,
         log,
+        delivery: content.config.delivery,
       })
-    : embeddedBackend(opts.dataDir ?? ":memory:", log, content.config.brand.request_prefix);
+    : embeddedBackend(opts.dataDir ?? ":memory:", log, content.config.brand.request_prefix, {
+        delivery: content.config.delivery,
+      });
   const env = parseEnv({ DATA_DIR: opts.dataDir ?? ":memory:", ...(opts.env ?? {}) });
   const all = [cli, ...(opts.channels ?? [])];
   const hotro = await buildApp({

@@ -180,15 +180,17 @@ describe("errors: retried or not", () => {
     expect(errors[2]?.error).toContain("isn't available");
   });
 
-  it("190 → permanent, /readyz 503 with the reason, one error line; the token is never logged", async () => {
+  it("190 → permanent, /readyz reports Messenger down with the reason, one error line; the token is never logged", async () => {
     expect((await r.h.hotro.app.inject({ url: "/readyz" })).statusCode).toBe(200);
     await r.post(delivery([userMessage("p190", "xin chào")]));
     await waitFor(() => failures.get("p190") === 1);
     await r.idle();
     const ready = await r.h.hotro.app.inject({ url: "/readyz" });
-    expect(ready.statusCode).toBe(503);
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json().status).toBe("degraded");
     expect(ready.json().checks.messenger).toEqual({
       ok: false,
+      state: "down",
       reason: "the Page access token is invalid or expired: renew MESSENGER_PAGE_ACCESS_TOKEN",
     });
     // A second refusal does not repeat the alarm.
@@ -202,7 +204,7 @@ describe("errors: retried or not", () => {
     expect(everything).not.toContain("access_token=");
     // Once a call goes through again (a renewed token), Messenger is ready again.
     expect(await r.adapter.send(job("healthy", { text: "ok" }))).toEqual({ ok: true });
-    expect((await r.h.hotro.app.inject({ url: "/readyz" })).statusCode).toBe(200);
+    expect((await r.h.hotro.app.inject({ url: "/readyz" })).json().status).toBe("ready");
   });
 });
 
@@ -462,7 +464,7 @@ describe("createMessengerChannel", () => {
 });
 
 describe("start-up check", () => {
-  it("a refused token at start makes /readyz fail; a missing webhook field is logged", async () => {
+  it("a refused token at start shows in /readyz; a missing webhook field is logged", async () => {
     const bad = await rig({
       adapter: { probe: true },
       fake: (f) => f.on((req) => (req.path === "/v21.0/me" ? graphError(190, 460) : undefined)),
@@ -470,7 +472,8 @@ describe("start-up check", () => {
     try {
       await waitFor(() => !bad.adapter.health().ok, 3_000, "health to fail");
       const ready = await bad.h.hotro.app.inject({ url: "/readyz" });
-      expect(ready.statusCode).toBe(503);
+      expect(ready.statusCode).toBe(200);
+      expect(ready.json()).toMatchObject({ status: "degraded", checks: { messenger: { ok: false, state: "down" } } });
       expect(bad.logs.join("")).toContain("Page token must be renewed");
     } finally {
       await bad.close();

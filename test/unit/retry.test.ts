@@ -33,3 +33,19 @@ describe("retry plan", () => {
     });
   });
 });
+
+describe("retry plan during an outage", () => {
+  const now = 1_000_000_000;
+  it("spends no attempt while the platform is out of reach, backs off on the tries, and stops at the age cap", () => {
+    const outage = { ok: false as const, permanent: false as const, error: "network: timeout", outage: true };
+    const early = retryPlan(outage, 7, now, 8, now, 2);
+    const late = retryPlan(outage, 7, now, 8, now, 20);
+    expect(early).toMatchObject({ giveUp: false, attempts: 7 });
+    expect(late).toMatchObject({ giveUp: false, attempts: 7 });
+    if (!early.giveUp && !late.giveUp) {
+      expect(late.delayMs).toBeGreaterThan(early.delayMs);
+      expect(late.delayMs).toBeLessThanOrEqual(30_000);
+    }
+    expect(retryPlan(outage, 0, now - MAX_RETRY_AGE_MS - 1, 8, now, 500)).toEqual({ giveUp: true });
+  });
+});

@@ -248,7 +248,7 @@ describe("webchat over a real socket", () => {
   it("/readyz counts the live chat in", async () => {
     const r = await s.h.hotro.app.inject({ url: "/readyz" });
     expect(r.statusCode).toBe(200);
-    expect(r.json().checks.webchat).toEqual({ ok: true });
+    expect(r.json().checks.webchat).toEqual({ ok: true, state: "up" });
   });
 });
 

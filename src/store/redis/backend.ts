@@ -2,8 +2,10 @@ import KeyvRedis from "@keyv/redis";
 import { Redis } from "ioredis";
 import { Keyv } from "keyv";
 import type { Logger } from "pino";
+import { CHANNELS } from "../../model/message.js";
+import { outboxGroups } from "../../runtime/lanes.js";
 import type { StoredSession } from "../../runtime/runtime.js";
-import { type Backend, JSON_SERDE } from "../backend.js";
+import { type Backend, type BackendOptions, DEFAULT_DELIVERY, JSON_SERDE } from "../backend.js";
 import { RedisLock } from "./lock.js";
 import { RedisInbox, RedisOutbox } from "./queue.js";
 import { RedisRequestStore } from "./requests.js";
@@ -14,6 +16,8 @@ export interface RedisBackendOptions {
   prefix?: string;
   requestPrefix: string;
   log: Logger;
+  /** Sends in flight at once per process, per channel and for operators' posts. */
+  delivery?: BackendOptions["delivery"];
 }
 
 /**
@@ -37,7 +41,10 @@ export function redisBackend(o: RedisBackendOptions): Backend & { redis: Redis }
   const kv = store("kv");
   const lock = new RedisLock(redis);
   const inbox = new RedisInbox(redis, prefix, o.log);
-  const outbox = new RedisOutbox(redis, prefix, o.log);
+  const outbox = new RedisOutbox(redis, prefix, o.log, 8, 64, {
+    ...outboxGroups(o.delivery ?? DEFAULT_DELIVERY),
+    known: [...CHANNELS, "ops"],
+  });
   return {
     kind: "redis",
     redis,
@@ -47,6 +54,7 @@ export function redisBackend(o: RedisBackendOptions): Backend & { redis: Redis }
     inbox,
     outbox,
     withLock: (name, ttlMs, fn) => lock.with(`${prefix}lock:${name}`, ttlMs, fn),
+    healthy: () => redis.status === "ready",
     async close() {
       await Promise.allSettled([sessions.disconnect(), kv.disconnect()]);
       await redis.quit().catch(() => undefined);

@@ -1,6 +1,7 @@
 import { Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import type { LaneGroups } from "../../runtime/lanes.js";
 import {
   backoffMs,
   type Inbox,
@@ -8,6 +9,7 @@ import {
   type InboxItem,
   type Outbox,
   type OutboxJob,
+  retryLogLevel,
   retryPlan,
   type Sender,
   type SendOutcome,
@@ -58,9 +60,15 @@ interface DrainJob {
   key: string;
 }
 
+/** Separate BullMQ queues per group: lanes of a stuck platform cannot take another's workers. */
+export interface RedisLaneGroups extends LaneGroups {
+  /** Every group a process must serve (a group not listed shares the queue `other`). */
+  known: readonly string[];
+}
+
 abstract class RedisLists {
-  protected queue: Queue<DrainJob>;
-  protected worker?: Worker<DrainJob>;
+  private readonly queues = new Map<string, Queue<DrainJob>>();
+  private readonly workers: Worker<DrainJob>[] = [];
   protected readonly lock: RedisLock;
   private sweeper?: NodeJS.Timeout;
   private stopped = false;
@@ -76,9 +84,29 @@ abstract class RedisLists {
     private readonly name: string,
     protected readonly log: Logger,
     private readonly concurrency: number,
+    private readonly groups?: RedisLaneGroups,
   ) {
-    this.queue = new Queue<DrainJob>(name, { connection: redis, prefix: `${prefix}bull` });
+    for (const q of this.queueNames()) {
+      this.queues.set(q, new Queue<DrainJob>(q, { connection: redis, prefix: `${prefix}bull` }));
+    }
     this.lock = new RedisLock(redis);
+  }
+
+  private queueNames(): string[] {
+    if (!this.groups) return [this.name];
+    return [...this.groups.known, "other"].map((g) => `${this.name}-${g}`);
+  }
+
+  /** The queue that drains `key`'s list: its group's, when lanes are grouped. */
+  private queueOf(key: string): string {
+    if (!this.groups) return this.name;
+    const g = this.groups.of(key);
+    return `${this.name}-${this.groups.known.includes(g) ? g : "other"}`;
+  }
+
+  private concurrencyOf(queue: string): number {
+    if (!this.groups) return this.concurrency;
+    return Math.max(1, this.groups.limit(queue.slice(this.name.length + 1)));
   }
 
   protected listKey(key: string): string {
@@ -90,27 +118,36 @@ abstract class RedisLists {
   }
 
   protected async notify(keys: Iterable<string>, delay = 0): Promise<void> {
-    const jobs = [...new Set(keys)].map((key) => ({
-      name: "drain",
-      data: { key },
-      opts: {
-        delay,
-        removeOnComplete: true,
-        removeOnFail: 1000,
-        attempts: 5,
-        backoff: { type: "exponential", delay: 500 },
-      },
-    }));
-    if (jobs.length) await this.queue.addBulk(jobs);
+    const byQueue = new Map<string, { name: string; data: DrainJob; opts: object }[]>();
+    for (const key of new Set(keys)) {
+      const q = this.queueOf(key);
+      const list = byQueue.get(q) ?? [];
+      list.push({
+        name: "drain",
+        data: { key },
+        opts: {
+          delay,
+          removeOnComplete: true,
+          removeOnFail: 1000,
+          attempts: 5,
+          backoff: { type: "exponential", delay: 500 },
+        },
+      });
+      byQueue.set(q, list);
+    }
+    await Promise.all([...byQueue].map(([q, jobs]) => this.queues.get(q)?.addBulk(jobs)));
   }
 
   protected startWorker(recover: boolean): void {
-    this.worker = new Worker<DrainJob>(this.name, (job) => this.track(this.drain(job.data.key)), {
-      connection: this.redis.duplicate({ maxRetriesPerRequest: null }),
-      prefix: `${this.prefix}bull`,
-      concurrency: this.concurrency,
-    });
-    this.worker.on("error", (err) => this.log.error({ err }, `${this.name} worker error`));
+    for (const q of this.queues.keys()) {
+      const worker = new Worker<DrainJob>(q, (job) => this.track(this.drain(job.data.key)), {
+        connection: this.redis.duplicate({ maxRetriesPerRequest: null }),
+        prefix: `${this.prefix}bull`,
+        concurrency: this.concurrencyOf(q),
+      });
+      worker.on("error", (err) => this.log.error({ err }, `${q} worker error`));
+      this.workers.push(worker);
+    }
     const sweep = async () => {
       const keys = await this.redis.smembers(this.pendingSet);
       await this.notify(keys);
@@ -195,9 +232,9 @@ abstract class RedisLists {
     if (this.sweeper) clearInterval(this.sweeper);
     for (const t of this.rechecks.values()) clearTimeout(t);
     this.rechecks.clear();
-    await this.worker?.close();
+    await Promise.all(this.workers.map((w) => w.close()));
     await Promise.allSettled([...this.inflight]);
-    await this.queue.close();
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
   }
 
   async pending(): Promise<number> {
@@ -277,8 +314,10 @@ export class RedisInbox extends RedisLists implements Inbox {
 }
 
 interface Attempt {
-  /** Failed attempts so far (waits a platform asked for do not count). */
+  /** Failed attempts so far (waits a platform asked for, and outages, do not count). */
   attempts: number;
+  /** Every try so far, for the backoff during an outage. */
+  tries?: number;
   nextAt: number;
   /** When the first attempt was made, for the age cap. */
   first?: number;
@@ -294,8 +333,9 @@ export class RedisOutbox extends RedisLists implements Outbox {
     log: Logger,
     private readonly maxAttempts = 8,
     concurrency = 64,
+    groups?: RedisLaneGroups,
   ) {
-    super(redis, prefix, "outbox", log, concurrency);
+    super(redis, prefix, "outbox", log, concurrency, groups);
   }
 
   async enqueue(jobs: OutboxJob[]): Promise<void> {
@@ -356,7 +396,14 @@ export class RedisOutbox extends RedisLists implements Outbox {
       }
       const plan = outcome.ok
         ? undefined
-        : retryPlan(outcome, state.attempts, state.first ?? Date.now(), this.maxAttempts);
+        : retryPlan(
+            outcome,
+            state.attempts,
+            state.first ?? Date.now(),
+            this.maxAttempts,
+            Date.now(),
+            (state.tries ?? state.attempts) + 1,
+          );
       if (outcome.ok || plan?.giveUp) {
         if (!outcome.ok) {
           this.log.warn({ lane, job: job.key, attempt, error: outcome.error }, "delivery failed for good");
@@ -374,16 +421,15 @@ export class RedisOutbox extends RedisLists implements Outbox {
       if (!plan || plan.giveUp) return false;
       const next: Attempt = {
         attempts: plan.attempts,
+        tries: (state.tries ?? state.attempts) + 1,
         nextAt: Date.now() + plan.delayMs,
         first: state.first ?? Date.now(),
       };
       await this.redis.set(this.attemptsKey(job), JSON.stringify(next), "PX", WEEK);
-      if (outcome.permanent || !outcome.paced) {
-        this.log.info(
-          { lane, job: job.key, attempt, delay: plan.delayMs, error: outcome.error },
-          "delivery will be retried",
-        );
-      }
+      this.log[retryLogLevel(outcome)](
+        { lane, job: job.key, attempt, delay: plan.delayMs, error: outcome.error },
+        "delivery will be retried",
+      );
       await this.notify([lane], plan.delayMs);
       return true;
     }

@@ -1,0 +1,27 @@
+import type { Logger } from "pino";
+import type { Content } from "../content/load.js";
+import { type Backend, embeddedBackend } from "./backend.js";
+import { redisBackend } from "./redis/backend.js";
+
+/** What picks the store: Redis when REDIS_URL is set, else the SQLite file in DATA_DIR. */
+export interface StoreSettings {
+  DATA_DIR: string;
+  REDIS_URL?: string | undefined;
+  REDIS_PREFIX: string;
+}
+
+/**
+ * The one place that chooses and builds the backend (the server, the CLIs and the tests all
+ * come here), so a setting such as REDIS_PREFIX cannot be honoured in one and forgotten in
+ * another.
+ */
+export function backendFor(
+  env: StoreSettings,
+  log: Logger,
+  config: Pick<Content["config"], "brand" | "delivery">,
+): Backend {
+  const requestPrefix = config.brand.request_prefix;
+  return env.REDIS_URL
+    ? redisBackend({ url: env.REDIS_URL, prefix: env.REDIS_PREFIX, requestPrefix, log, delivery: config.delivery })
+    : embeddedBackend(env.DATA_DIR, log, requestPrefix, { delivery: config.delivery });
+}
