@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
+    // Says which suites this machine skips (no Chromium, no Redis) and how to enable them.
+    globalSetup: ["test/setup/environment.ts"],
   },
 });

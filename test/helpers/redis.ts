@@ -20,7 +20,9 @@ export async function redisReachable(): Promise<boolean> {
     return true;
   } catch {
     if (process.env.CI === "true") throw new Error(`Redis is not reachable at ${redisUrl()} (CI=true requires it)`);
-    console.warn(`Redis not reachable at ${redisUrl()}: Redis tests skipped`);
+    console.warn(
+      `Redis not reachable at ${redisUrl()}: Redis tests skipped (start one on 127.0.0.1:6379, or set REDIS_URL)`,
+    );
     return false;
   } finally {
     r.disconnect();

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { browserAvailable } from "../helpers/browser.js";
 import { type Chat, launchBrowser, sleep, startChat } from "./helpers.js";
 
 /**
@@ -17,7 +18,7 @@ const SHOTS = UPDATE ? "docs" : mkdtempSync(join(tmpdir(), "hotro-shots-"));
 // A Tuesday, 10:00 in Ho Chi Minh City: within support hours, so the hand-off reads the same every run.
 const NOW = new Date("2026-11-24T03:00:00Z");
 
-describe("the live chat in a browser", () => {
+describe.runIf(browserAvailable())("the live chat in a browser", () => {
   let s: Chat;
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
   let other: Server;

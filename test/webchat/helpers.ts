@@ -8,6 +8,7 @@ import { type BrowserContext, chromium } from "playwright-core";
 import { WebchatChannel, type WebchatOptions } from "../../adapters/webchat/index.js";
 import type { ServerFrame } from "../../adapters/webchat/types.js";
 import { channelDeps } from "../../src/server/server.js";
+import { CHROMIUM } from "../helpers/browser.js";
 import { type Harness, type HarnessOptions, harness } from "../helpers/harness.js";
 
 export interface Chat {
@@ -57,7 +58,7 @@ export const CHROMIUM_ARGS = [
 export async function launchBrowser(): Promise<{ ctx: BrowserContext; close(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), "hotro-webchat-"));
   const ctx = await chromium.launchPersistentContext(dir, {
-    executablePath: "/usr/bin/chromium",
+    executablePath: CHROMIUM,
     args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 800 },
     locale: "vi-VN",
