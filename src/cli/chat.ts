@@ -4,6 +4,7 @@ import { CliChannel, formatForTerminal } from "../channels/cli.js";
 import { parseEnv } from "../config/env.js";
 import { buildApp } from "../server/app.js";
 import { createLogger } from "../server/log.js";
+import { runCli } from "./run.js";
 
 /**
  * `npm run chat`: talk to the engine in the terminal (channel `cli`), with the same flows,
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
   await hotro.close();
 }
 
-main().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
+runCli("chat", async () => {
+  await main();
+  return 0;
 });

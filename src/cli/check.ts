@@ -1,5 +1,6 @@
 import { EnvError, parseEnv } from "../config/env.js";
 import { formatProblem, loadContent } from "../content/load.js";
+import { runCli } from "./run.js";
 
 /** `npm run check`: validate config/ and flows/, print every problem as `file:line: message`. */
 function main(): number {
@@ -31,4 +32,4 @@ function main(): number {
   return 0;
 }
 
-process.exitCode = main();
+runCli("check", main);

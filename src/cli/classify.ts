@@ -2,6 +2,7 @@ import { createInterface } from "node:readline";
 import { parseEnv } from "../config/env.js";
 import { formatProblem, loadContent } from "../content/load.js";
 import { matcherFor } from "../nlu/train.js";
+import { runCli } from "./run.js";
 
 /**
  * `npm run classify`: one message per line on stdin → one JSON object per line on stdout.
@@ -37,12 +38,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exitCode = 1;
-  },
-);
+runCli("classify", main);

@@ -5,6 +5,7 @@ import { mulberry32 } from "../nlu/logreg.js";
 import { NONE } from "../nlu/matcher.js";
 import { matcherFor } from "../nlu/train.js";
 import { canon, fold } from "../text/normalize.js";
+import { runCli } from "./run.js";
 
 /**
  * `npm run eval -- <file.jsonl>`: accuracy of the matcher on labelled lines
@@ -103,4 +104,4 @@ function main(): number {
   return 0;
 }
 
-process.exitCode = main();
+runCli("eval", main);

@@ -5,6 +5,7 @@ import { type Content, ContentError, loadContentOrThrow } from "../content/load.
 import type { Lang } from "../content/schema.js";
 import { Texts } from "../engine/template.js";
 import { shorten } from "../render/render.js";
+import { runCli } from "./run.js";
 
 /**
  * `npm run messenger:setup`: the Page's Messenger profile (Get Started button, greeting,
@@ -142,13 +143,5 @@ async function main(): Promise<number> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
+  runCli("messenger:setup", main);
 }

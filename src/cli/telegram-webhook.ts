@@ -1,6 +1,7 @@
 import { Bot } from "grammy";
 import { ALLOWED_UPDATES } from "../../adapters/telegram/index.js";
 import { parseEnv } from "../config/env.js";
+import { runCli } from "./run.js";
 
 /**
  * `npm run telegram:webhook -- <public base url>`: register the webhook with the secret and
@@ -33,12 +34,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err) => {
-    console.error(`telegram:webhook failed: ${err instanceof Error ? err.message : String(err)}`);
-    process.exitCode = 1;
-  },
-);
+runCli("telegram:webhook", main);

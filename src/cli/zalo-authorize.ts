@@ -8,6 +8,7 @@ import { loadContent } from "../content/load.js";
 import { createLogger } from "../server/log.js";
 import { type Backend, DEFAULT_DELIVERY } from "../store/backend.js";
 import { backendFor } from "../store/select.js";
+import { runCli } from "./run.js";
 
 /**
  * `npm run zalo:authorize`: the first authorisation of the Zalo OA (or a new one after the
@@ -233,8 +234,8 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((err) => {
-    console.error(`zalo:authorize failed: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
+  runCli("zalo:authorize", async () => {
+    await main();
+    return 0;
   });
 }
