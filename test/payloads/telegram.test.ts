@@ -1,0 +1,92 @@
+import type { Update } from "grammy/types";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TelegramChannel } from "../../adapters/telegram/index.js";
+import { waitFor } from "../helpers/fake-platform.js";
+import { type Harness, harness } from "../helpers/harness.js";
+import { apply, mutations, processingErrors, touches } from "../helpers/mutate.js";
+import {
+  type Call,
+  callbackUpdate,
+  nextUpdateId,
+  recorder,
+  SECRET,
+  telegramFor,
+  textUpdate,
+} from "../telegram/helpers.js";
+
+/** The update shapes the Telegram tests use (test/telegram), rebuilt with fresh ids for every mutant. */
+const FIXTURES: Record<string, (chat: number) => Update> = {
+  text: (chat) => textUpdate(chat, "xin chào"),
+  start: (chat) => textUpdate(chat, "/start from_fanpage"),
+  callback: (chat) => callbackUpdate(chat, "intent:contact.hotline"),
+  photo: (chat) => media(chat, { caption: "ảnh lỗi", photo: [file("small"), file("large")] }),
+  document: (chat) =>
+    media(chat, { document: { ...file("doc"), file_name: "sao-ke.pdf", mime_type: "application/pdf" } }),
+  contact: (chat) => media(chat, { contact: { phone_number: "0901234567", first_name: "Minh", user_id: chat } }),
+  location: (chat) => media(chat, { location: { latitude: 10.77, longitude: 106.7 } }),
+};
+
+function file(id: string) {
+  return { file_id: id, file_unique_id: `u${id}`, width: 90, height: 90 };
+}
+
+function media(chat: number, fields: Record<string, unknown>): Update {
+  const id = nextUpdateId();
+  return {
+    update_id: id,
+    message: {
+      message_id: id,
+      date: Math.floor(Date.now() / 1000),
+      chat: { id: chat, type: "private", first_name: "Minh" },
+      from: { id: chat, is_bot: false, first_name: "Minh", language_code: "vi" },
+      ...fields,
+    },
+  } as unknown as Update;
+}
+
+describe("Telegram webhook: any JSON shape", () => {
+  let h: Harness;
+  const calls: Call[] = [];
+  const out: { channel?: TelegramChannel } = {};
+  let chat = 40_000;
+  const post = (body: unknown) =>
+    h.hotro.app.inject({
+      method: "POST",
+      url: "/webhooks/telegram",
+      headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": SECRET },
+      payload: JSON.stringify(body),
+    });
+  const sent = (chatId: number) =>
+    calls.filter((c) => c.method === "sendMessage" && Number(c.payload.chat_id) === chatId);
+
+  beforeAll(async () => {
+    h = await harness({ makeChannels: telegramFor({ transformers: [recorder(calls)] }, out) });
+  });
+  afterAll(() => h.close());
+
+  for (const [name, make] of Object.entries(FIXTURES)) {
+    it(`${name}: every field mutated → never a 5xx, and the bot still answers afterwards`, async () => {
+      const failures: string[] = [];
+      for (const m of mutations(make(0))) {
+        const body = make(++chat);
+        // A mutant keeps the fixture's fresh update_id unless the update_id is what it mutates.
+        const mutant = touches(m, ["update_id"]) ? apply(make(++chat), m) : apply(body, m);
+        const res = await post(mutant);
+        if (res.statusCode >= 500 || ![200, 400].includes(res.statusCode))
+          failures.push(`${m.label} → ${res.statusCode}`);
+      }
+      expect(failures).toEqual([]);
+      const b = h.hotro.backend;
+      await waitFor(async () => (await b.inbox.pending()) === 0 && (await b.outbox.pending()) === 0, 15_000, "idle");
+      expect(processingErrors(h.logs)).toEqual([]);
+      const ok = ++chat;
+      expect((await post(textUpdate(ok, "số hotline là gì"))).statusCode).toBe(200);
+      const [reply] = await waitFor(() => (sent(ok).length ? sent(ok) : undefined));
+      expect(String(reply?.payload.text)).toContain("1900 6868");
+    });
+  }
+
+  it("never writes a mutant's words to the log", () => {
+    expect(h.logs.join("")).not.toContain("ảnh lỗi");
+  });
+});
