@@ -1,6 +1,7 @@
 import type { Update } from "grammy/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TelegramChannel } from "../../adapters/telegram/index.js";
+import { DEDUPE_TTL_MS } from "../../src/runtime/dedupe.js";
 import { telegramOperators } from "../../src/server/server.js";
 import { waitFor } from "../helpers/fake-platform.js";
 import { type Harness, harness } from "../helpers/harness.js";
@@ -96,6 +97,14 @@ describe("operators' group: any JSON shape", () => {
       await laneStillWorks(`kiểm tra sau ${name}`);
     });
   }
+
+  it("an operator's message older than the dedupe window is acknowledged and not relayed", async () => {
+    const u = operatorUpdate("tin nhắn cũ từ tuần trước", { threadId: thread });
+    (u.message as { date: number }).date = Math.floor((Date.now() - DEDUPE_TTL_MS) / 1000);
+    expect((await post(u)).statusCode).toBe(200);
+    await laneStillWorks("tin nhắn mới sau tin cũ");
+    expect(toUser().some((c) => String(c.payload.text).includes("tin nhắn cũ"))).toBe(false);
+  });
 
   it("the request still maps: /close resolves it", async () => {
     expect((await post(operatorUpdate("/close", { threadId: thread }))).statusCode).toBe(200);

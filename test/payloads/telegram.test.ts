@@ -1,6 +1,7 @@
 import type { Update } from "grammy/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TelegramChannel } from "../../adapters/telegram/index.js";
+import { DEDUPE_TTL_MS, MAX_EVENT_AGE_MS } from "../../src/runtime/dedupe.js";
 import { waitFor } from "../helpers/fake-platform.js";
 import { type Harness, harness } from "../helpers/harness.js";
 import { apply, mutations, processingErrors, touches } from "../helpers/mutate.js";
@@ -88,5 +89,45 @@ describe("Telegram webhook: any JSON shape", () => {
 
   it("never writes a mutant's words to the log", () => {
     expect(h.logs.join("")).not.toContain("ảnh lỗi");
+  });
+
+  describe("messages older than the dedupe window", () => {
+    const staleLines = () => h.logs.filter((l) => l.includes("older than the dedupe window"));
+    const dated = (chatId: number, text: string, ms: number) => {
+      const u = textUpdate(chatId, text);
+      (u.message as { date: number }).date = Math.floor(ms / 1000);
+      return u;
+    };
+
+    it("an old message is acknowledged, logged once without its words, and never answered", async () => {
+      const c = ++chat;
+      const before = staleLines().length;
+      expect((await post(dated(c, "số hotline là gì", Date.now() - DEDUPE_TTL_MS))).statusCode).toBe(200);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(sent(c)).toHaveLength(0);
+      expect(await h.hotro.backend.sessions.get(`telegram:${c}`)).toBeUndefined();
+      const lines = staleLines().slice(before);
+      expect(lines).toHaveLength(1);
+      expect(JSON.parse(lines[0] ?? "{}")).toMatchObject({ level: 30 });
+      expect(lines[0]).not.toContain("hotline");
+    });
+
+    it("a message just inside the window is answered, and its redelivery is still deduped", async () => {
+      const c = ++chat;
+      const before = staleLines().length;
+      const u = dated(c, "số hotline là gì", Date.now() - MAX_EVENT_AGE_MS + 60_000);
+      expect((await post(u)).statusCode).toBe(200);
+      await waitFor(() => sent(c).length > 0);
+      expect((await post(u)).statusCode).toBe(200);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(sent(c)).toHaveLength(1);
+      expect(staleLines()).toHaveLength(before);
+    });
+
+    it("a fresh message is answered", async () => {
+      const c = ++chat;
+      expect((await post(textUpdate(c, "số hotline là gì"))).statusCode).toBe(200);
+      await waitFor(() => sent(c).length > 0);
+    });
   });
 });
