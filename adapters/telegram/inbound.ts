@@ -1,4 +1,13 @@
-import { asArray, asRecord, type Rec, readId, readNumber, readString, readText } from "../../src/channels/read.js";
+import {
+  asArray,
+  asRecord,
+  boundedCopy,
+  type Rec,
+  readId,
+  readNumber,
+  readString,
+  readText,
+} from "../../src/channels/read.js";
 import type { Attachment, InboundEvent } from "../../src/model/message.js";
 
 /**
@@ -69,13 +78,19 @@ function attachmentsOf(m: Rec): Attachment[] {
 
 const chatOf = (v: unknown) => asRecord(asRecord(v)?.chat);
 
+/** How deep an operators' group update is kept (what the operators' code reads is within 4). */
+const OPS_UPDATE_DEPTH = 8;
+
 export function route(update: unknown, operatorsChatId: string | undefined, now = Date.now()): Routed {
   const u = asRecord(update);
   if (!u) return { to: "ignore", why: "not an update" };
   const msg = asRecord(u.message);
   const cq = asRecord(u.callback_query);
   const chat = chatOf(msg) ?? chatOf(cq?.message) ?? chatOf(u.edited_message) ?? chatOf(u.my_chat_member);
-  if (operatorsChatId && readId(chat?.id) === operatorsChatId) return { to: "operators", update: u };
+  if (operatorsChatId && readId(chat?.id) === operatorsChatId) {
+    // Recorded as it came for the operators' lane, but never deeper than Telegram nests.
+    return { to: "operators", update: boundedCopy(u, OPS_UPDATE_DEPTH) as Rec };
+  }
   const id = `telegram:update:${readId(u.update_id) ?? "?"}`;
   if (cq) {
     const where = asRecord(cq.message);

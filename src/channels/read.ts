@@ -43,3 +43,21 @@ export function readId(v: unknown): string | undefined {
 export function readFlag(v: unknown): boolean {
   return v === true;
 }
+
+/**
+ * A copy of a JSON value with objects and arrays nested deeper than `depth` left out (an
+ * array keeps its length: a dropped item reads as null). For payloads kept as they came
+ * (the operators' group updates): any body fits in 1 MiB, but one nested thousands of levels
+ * deep parses fine and then overflows the stack when serialised to be recorded.
+ */
+export function boundedCopy(v: unknown, depth: number): unknown {
+  if (typeof v !== "object" || v === null) return v;
+  if (depth <= 0) return undefined;
+  if (Array.isArray(v)) return v.map((x) => boundedCopy(x, depth - 1) ?? null);
+  const out: Rec = {};
+  for (const [k, x] of Object.entries(v)) {
+    const c = boundedCopy(x, depth - 1);
+    if (c !== undefined) out[k] = c;
+  }
+  return out;
+}

@@ -104,6 +104,15 @@ describe("Messenger webhook", () => {
     });
   });
 
+  it("a field nested 200,000 levels deep → 200, and the message is still answered", async () => {
+    const user = nextUser();
+    const raw = JSON.stringify(delivery([userMessage(user, "số hotline là gì")]));
+    expect((await r.post(`${raw.slice(0, -1)},"x":${"[".repeat(200_000)}${"]".repeat(200_000)}}`)).statusCode).toBe(
+      200,
+    );
+    await answered(user);
+  });
+
   describe("events older than the dedupe window", () => {
     const staleLines = () => r.logs.filter((l) => l.includes("older than the dedupe window"));
 

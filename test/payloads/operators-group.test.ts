@@ -106,6 +106,20 @@ describe("operators' group: any JSON shape", () => {
     expect(toUser().some((c) => String(c.payload.text).includes("tin nhắn cũ"))).toBe(false);
   });
 
+  it("an update nested 200,000 levels deep is recorded (bounded) and the lane goes on", async () => {
+    const u = JSON.stringify(operatorUpdate("Dạ em đây ạ, tin có phần đuôi rất sâu", { threadId: thread }));
+    const payload = `${u.slice(0, -2)},"x":${"[".repeat(200_000)}${"]".repeat(200_000)}}}`;
+    const res = await h.hotro.app.inject({
+      method: "POST",
+      url: "/webhooks/telegram",
+      headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": SECRET },
+      payload,
+    });
+    expect(res.statusCode).toBe(200);
+    await waitFor(() => toUser().some((c) => String(c.payload.text).includes("phần đuôi rất sâu")), 3000);
+    await laneStillWorks("tin sau tin rất sâu");
+  });
+
   it("the request still maps: /close resolves it", async () => {
     expect((await post(operatorUpdate("/close", { threadId: thread }))).statusCode).toBe(200);
     await waitFor(async () => (await h.hotro.backend.requests.get("HT-000001"))?.status === "resolved");

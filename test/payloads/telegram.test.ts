@@ -87,6 +87,20 @@ describe("Telegram webhook: any JSON shape", () => {
     });
   }
 
+  it("a field nested 200,000 levels deep → 200, and the bot still answers", async () => {
+    const c = ++chat;
+    const u = JSON.stringify(textUpdate(c, "số hotline là gì"));
+    const payload = `${u.slice(0, -2)},"x":${"[".repeat(200_000)}${"]".repeat(200_000)}}}`;
+    const res = await h.hotro.app.inject({
+      method: "POST",
+      url: "/webhooks/telegram",
+      headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": SECRET },
+      payload,
+    });
+    expect(res.statusCode).toBe(200);
+    await waitFor(() => sent(c).length > 0);
+  });
+
   it("never writes a mutant's words to the log", () => {
     expect(h.logs.join("")).not.toContain("ảnh lỗi");
   });

@@ -152,6 +152,24 @@ describe("Zalo webhook", () => {
     });
   });
 
+  it("a field nested 200,000 levels deep → 200, and the message is still answered", async () => {
+    const user = nextUser();
+    const body = JSON.stringify({
+      app_id: APP_ID,
+      timestamp: String(Date.now()),
+      ...userText("số hotline là gì", user),
+    });
+    const payload = `${body.slice(0, -1)},"x":${"[".repeat(200_000)}${"]".repeat(200_000)}}`;
+    const res = await h.hotro.app.inject({
+      method: "POST",
+      url: "/webhooks/zalo",
+      payload,
+      headers: { "content-type": "application/json", "x-zevent-signature": sign(payload) },
+    });
+    expect(res.statusCode).toBe(200);
+    await answered(user);
+  });
+
   describe("events older than the dedupe window", () => {
     it("an old event is acknowledged, logged once without its words, and never answered", async () => {
       const user = nextUser();
