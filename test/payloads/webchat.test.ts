@@ -45,9 +45,10 @@ describe("live chat frames: any JSON shape", () => {
 
   it("any JSON value as the whole frame: an error frame, and the socket still works", async () => {
     const { c } = await Client.hello(s.url);
-    for (const frame of ["null", "123", '"x"', "true", "[]", "[{}]", "{}", '{"type":null}', "{not json"])
+    const deep = `{"type":"message","id":"deep","text":"hi","x":${"[".repeat(30_000)}${"]".repeat(30_000)}}`;
+    for (const frame of ["null", "123", '"x"', "true", "[]", "[{}]", "{}", '{"type":null}', "{not json", deep])
       await exchange(c, frame);
-    expect(c.frames.filter((f) => f.type === "error")).toHaveLength(9);
+    expect(c.frames.filter((f) => f.type === "error")).toHaveLength(10);
     c.send({ type: "message", id: "after", text: "số hotline là gì" });
     await c.next((f) => f.type === "message" && f.entry.from === "bot" && /1900 6868/.test(f.entry.text ?? ""));
     c.close();
