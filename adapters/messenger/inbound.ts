@@ -1,3 +1,4 @@
+import { asRecord, readNumber } from "../../src/channels/read.js";
 import type { Attachment, InboundEvent } from "../../src/model/message.js";
 import { METADATA_TAG } from "./capabilities.js";
 import type { MessagingItem, WebhookAttachment, WebhookBody, WebhookMessage, WebhookReferral } from "./types.js";
@@ -14,7 +15,7 @@ export interface InboundSummary {
   ignored: number;
 }
 
-const isObject = (v: unknown): v is object => typeof v === "object" && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is object => asRecord(v) !== undefined;
 const str = (v: unknown): string | undefined =>
   typeof v === "string" && v !== "" ? v : typeof v === "number" ? String(v) : undefined;
 const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v.filter(isObject) as T[]) : []);
@@ -23,9 +24,11 @@ const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v.filter(isObject) as 
  * A webhook delivery → the events the bot acts on, oldest first. Every `entry` and every
  * `messaging` item counts (Meta batches under load); `standby` items belong to a thread
  * another app owns (the Page Inbox) and are never answered; deliveries, reads, reactions,
- * our own echoes and unknown items are acknowledged and dropped.
+ * our own echoes and unknown items are acknowledged and dropped. Any JSON is read: objects
+ * and lists are checked before use, scalars are read by type (a field of the wrong type is
+ * absent), so a malformed item is one more ignored item, never a throw.
  */
-export function parseDelivery(body: unknown, opts: InboundOptions = {}): InboundSummary {
+export function parseDelivery(body: unknown, opts: InboundOptions = {}, now = Date.now()): InboundSummary {
   const out: InboundSummary = { events: [], standby: 0, ignored: 0 };
   if (!isObject(body)) return out;
   const b = body as WebhookBody;
@@ -37,7 +40,7 @@ export function parseDelivery(body: unknown, opts: InboundOptions = {}): Inbound
   for (const entry of list<NonNullable<WebhookBody["entry"]>[number]>(b.entry)) {
     out.standby += list(entry.standby).length;
     for (const item of list<MessagingItem>(entry.messaging)) {
-      const e = mapItem(item, entry.time, opts);
+      const e = mapItem(item, readNumber(entry.time), opts, now);
       if (e) dated.push({ e, order: dated.length });
       else out.ignored++;
     }
@@ -53,14 +56,20 @@ export function toInboundEvents(body: unknown, opts: InboundOptions = {}): Inbou
   return parseDelivery(body, opts).events;
 }
 
-function mapItem(item: MessagingItem, entryTime: number | undefined, opts: InboundOptions): InboundEvent | undefined {
+function mapItem(
+  item: MessagingItem,
+  entryTime: number | undefined,
+  opts: InboundOptions,
+  now: number,
+): InboundEvent | undefined {
   const sender = str(item.sender?.id);
   const recipient = str(item.recipient?.id);
-  const timestamp = typeof item.timestamp === "number" ? item.timestamp : (entryTime ?? Date.now());
+  // The item's own time; the entry's when it has none (both Meta's clock, in ms).
+  const timestamp = readNumber(item.timestamp) ?? entryTime ?? now;
 
   if (isObject(item.message)) {
     const m = item.message;
-    if (m.is_echo) return mapEcho(m, sender, recipient, timestamp, opts);
+    if (m.is_echo === true) return mapEcho(m, sender, recipient, timestamp, opts);
     if (!sender) return undefined;
     return mapMessage(m, sender, recipient, timestamp);
   }

@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { ChannelAdapter, ChannelDeps, ChannelHealth, Intake } from "../../src/channels/types.js";
 import type { Env } from "../../src/config/env.js";
 import type { InboundEvent } from "../../src/model/message.js";
+import { dropStale } from "../../src/runtime/dedupe.js";
 import type { SendJob, SendOutcome } from "../../src/runtime/queue.js";
 import { MESSENGER_CAPABILITIES } from "./capabilities.js";
 import { type Classified, classify, GraphClient, type GraphResult } from "./client.js";
@@ -108,15 +109,18 @@ export class MessengerChannel implements ChannelAdapter {
       if (typeof body !== "object" || body === null || Array.isArray(body)) {
         return reply.code(400).send({ error: "body is not a JSON object" });
       }
-      const parsed = parseDelivery(body, { appId: this.o.appId });
+      const now = this.now();
+      const parsed = parseDelivery(body, { appId: this.o.appId }, now);
       if (parsed.standby > 0 || parsed.ignored > 0) {
         this.log.debug(
           { events: parsed.events.length, standby: parsed.standby, ignored: parsed.ignored },
           "webhook items acknowledged without action",
         );
       }
-      await this.cachedNames(parsed.events);
-      await intake.accept(parsed.events);
+      // Older than the dedupe window: its mid may be forgotten, so a redelivery would look new.
+      const events = dropStale(parsed.events, now, this.log);
+      await this.cachedNames(events);
+      await intake.accept(events);
       return reply.code(200).type("text/plain; charset=utf-8").send("EVENT_RECEIVED");
     });
   }

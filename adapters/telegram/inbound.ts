@@ -1,97 +1,154 @@
-import type { Message, Update } from "grammy/types";
+import {
+  asArray,
+  asRecord,
+  boundedCopy,
+  type Rec,
+  readId,
+  readNumber,
+  readString,
+  readText,
+} from "../../src/channels/read.js";
 import type { Attachment, InboundEvent } from "../../src/model/message.js";
 
 /**
  * Telegram updates → channel-agnostic events. Only private chats are users; the operators'
  * group goes to the operators' code; every other group or channel update is ignored.
+ *
+ * Updates are read field by field (`src/channels/read.ts`), never trusted to match grammY's
+ * types: a field of the wrong type is absent, and an update that cannot be mapped is ignored.
  */
 
 export type Routed =
   | { to: "user"; events: InboundEvent[]; callbackQueryId?: string }
-  | { to: "operators"; update: Update }
+  | { to: "operators"; update: Rec }
   | { to: "ignore"; why: string };
 
-export function displayName(
-  u: { first_name?: string; last_name?: string; username?: string } | undefined,
-): string | undefined {
+/** A Telegram user's name as people see it: first and last name, else the username. */
+export function displayName(user: unknown): string | undefined {
+  const u = asRecord(user);
   if (!u) return undefined;
-  const name = [u.first_name, u.last_name].filter(Boolean).join(" ").trim();
-  return name || u.username;
+  const name = [readString(u.first_name), readString(u.last_name)].filter(Boolean).join(" ").trim();
+  return name || readText(u.username);
 }
 
-function attachmentsOf(m: Message): Attachment[] {
+/** When the update's message was sent (ms): its own `message.date`; undefined for other updates. */
+export function updateTime(update: unknown): number | undefined {
+  const date = readNumber(asRecord(asRecord(update)?.message)?.date);
+  return date !== undefined && date > 0 ? date * 1000 : undefined;
+}
+
+const fileIdOf = (v: unknown) => readId(asRecord(v)?.file_id);
+
+/** Media that carry a file id, and the attachment type each becomes. */
+const FILES: [string, Attachment["type"]][] = [
+  ["sticker", "sticker"],
+  ["voice", "audio"],
+  ["audio", "audio"],
+  ["video", "video"],
+  ["video_note", "video"],
+];
+
+function attachmentsOf(m: Rec): Attachment[] {
   const out: Attachment[] = [];
-  if (m.photo?.length) {
-    // Telegram sends every size; the last one is the largest.
-    const largest = m.photo[m.photo.length - 1];
-    if (largest) out.push({ type: "image", fileId: largest.file_id });
-  }
-  if (m.document) {
-    const a: Attachment = {
-      type: m.document.mime_type?.startsWith("image/") ? "image" : "file",
-      fileId: m.document.file_id,
-    };
-    if (m.document.file_name) a.name = m.document.file_name;
+  // Telegram sends every size; the last one is the largest.
+  const largest = asArray(m.photo).map(fileIdOf).filter(Boolean).at(-1);
+  if (largest) out.push({ type: "image", fileId: largest });
+  const doc = asRecord(m.document);
+  const docId = fileIdOf(doc);
+  if (doc && docId) {
+    const a: Attachment = { type: readString(doc.mime_type)?.startsWith("image/") ? "image" : "file", fileId: docId };
+    const name = readText(doc.file_name);
+    if (name) a.name = name;
     out.push(a);
   }
-  if (m.sticker) out.push({ type: "sticker", fileId: m.sticker.file_id });
-  if (m.voice) out.push({ type: "audio", fileId: m.voice.file_id });
-  if (m.audio) out.push({ type: "audio", fileId: m.audio.file_id });
-  if (m.video) out.push({ type: "video", fileId: m.video.file_id });
-  if (m.video_note) out.push({ type: "video", fileId: m.video_note.file_id });
-  if (m.animation && !m.document) out.push({ type: "image", fileId: m.animation.file_id });
-  if (m.location) out.push({ type: "location", latitude: m.location.latitude, longitude: m.location.longitude });
-  if (m.contact) out.push({ type: "contact", phone: m.contact.phone_number });
+  for (const [key, type] of FILES) {
+    const id = fileIdOf(m[key]);
+    if (id) out.push({ type, fileId: id });
+  }
+  const animation = fileIdOf(m.animation);
+  if (animation && !doc) out.push({ type: "image", fileId: animation });
+  const location = asRecord(m.location);
+  const latitude = readNumber(location?.latitude);
+  const longitude = readNumber(location?.longitude);
+  if (latitude !== undefined && longitude !== undefined) out.push({ type: "location", latitude, longitude });
+  const phone = readText(asRecord(m.contact)?.phone_number);
+  if (phone) out.push({ type: "contact", phone });
   return out;
 }
 
-export function route(update: Update, operatorsChatId: string | undefined): Routed {
-  const msg = update.message;
-  const cq = update.callback_query;
-  const chat = msg?.chat ?? cq?.message?.chat ?? update.edited_message?.chat ?? update.my_chat_member?.chat;
-  if (chat && operatorsChatId && String(chat.id) === operatorsChatId) return { to: "operators", update };
-  if (cq) {
-    if (cq.message && cq.message.chat.type !== "private")
-      return { to: "ignore", why: "callback outside a private chat" };
-    const e: InboundEvent = {
-      id: `telegram:update:${update.update_id}`,
-      channel: "telegram",
-      userId: String(cq.from.id),
-      timestamp: Date.now(),
-      kind: "postback",
-      payload: cq.data ?? "",
-    };
-    const name = displayName(cq.from);
-    if (name) e.displayName = name;
-    if (cq.from.language_code) e.meta = { lang: cq.from.language_code };
-    return { to: "user", events: [e], callbackQueryId: cq.id };
+const chatOf = (v: unknown) => asRecord(asRecord(v)?.chat);
+
+/** How deep an operators' group update is kept (what the operators' code reads is within 4). */
+const OPS_UPDATE_DEPTH = 8;
+
+export function route(update: unknown, operatorsChatId: string | undefined, now = Date.now()): Routed {
+  const u = asRecord(update);
+  if (!u) return { to: "ignore", why: "not an update" };
+  const msg = asRecord(u.message);
+  const cq = asRecord(u.callback_query);
+  const chat = chatOf(msg) ?? chatOf(cq?.message) ?? chatOf(u.edited_message) ?? chatOf(u.my_chat_member);
+  if (operatorsChatId && readId(chat?.id) === operatorsChatId) {
+    // Recorded as it came for the operators' lane, but never deeper than Telegram nests.
+    return { to: "operators", update: boundedCopy(u, OPS_UPDATE_DEPTH) as Rec };
   }
-  if (!msg) return { to: "ignore", why: update.edited_message ? "edited message" : "update type not handled" };
-  if (msg.chat.type !== "private") return { to: "ignore", why: `${msg.chat.type} chat` };
-  const text = msg.text ?? msg.caption;
+  const id = `telegram:update:${readId(u.update_id) ?? "?"}`;
+  if (cq) {
+    const where = asRecord(cq.message);
+    if (where && readString(chatOf(where)?.type) !== "private")
+      return { to: "ignore", why: "callback outside a private chat" };
+    const from = asRecord(cq.from);
+    const userId = readId(from?.id);
+    if (!userId) return { to: "ignore", why: "callback without from.id" };
+    const e: InboundEvent = {
+      id,
+      channel: "telegram",
+      userId,
+      timestamp: now,
+      kind: "postback",
+      payload: readString(cq.data) ?? "",
+    };
+    const name = displayName(from);
+    if (name) e.displayName = name;
+    const lang = readText(from?.language_code);
+    if (lang) e.meta = { lang };
+    const callbackQueryId = readId(cq.id);
+    return callbackQueryId ? { to: "user", events: [e], callbackQueryId } : { to: "user", events: [e] };
+  }
+  if (!msg) return { to: "ignore", why: u.edited_message !== undefined ? "edited message" : "update type not handled" };
+  const msgChat = asRecord(msg.chat);
+  const type = readString(msgChat?.type);
+  if (type !== "private") return { to: "ignore", why: type ? "not a private chat" : "message without chat.type" };
+  const userId = readId(msgChat?.id);
+  if (!userId) return { to: "ignore", why: "message without chat.id" };
   const e: InboundEvent = {
-    id: `telegram:update:${update.update_id}`,
+    id,
     channel: "telegram",
-    userId: String(msg.chat.id),
-    platformMessageId: String(msg.message_id),
-    timestamp: msg.date * 1000,
+    userId,
+    timestamp: updateTime(u) ?? now,
     kind: "message",
   };
-  const name = displayName(msg.from);
+  const messageId = readId(msg.message_id);
+  if (messageId) e.platformMessageId = messageId;
+  const from = asRecord(msg.from);
+  const name = displayName(from);
   if (name) e.displayName = name;
-  if (msg.from?.language_code) e.meta = { lang: msg.from.language_code };
-  const start = msg.text && /^\/start(?:@\w+)?(?:\s+(.+))?$/.exec(msg.text.trim());
+  const lang = readText(from?.language_code);
+  if (lang) e.meta = { lang };
+  const rawText = readString(msg.text);
+  const start = rawText && /^\/start(?:@\w+)?(?:\s+(.+))?$/.exec(rawText.trim());
   if (start) {
     e.kind = "start";
     // Deep links (t.me/bot?start=<payload>) arrive as "/start <payload>".
     if (start[1]) e.payload = start[1];
     return { to: "user", events: [e] };
   }
+  const text = rawText ?? readString(msg.caption);
   if (text) e.text = text;
   const attachments = attachmentsOf(msg);
   if (attachments.length) e.attachments = attachments;
   // A shared contact is a phone number the user gave: the form reads it as text.
-  if (msg.contact && !e.text) e.text = msg.contact.phone_number;
+  const phone = attachments.find((a) => a.type === "contact")?.phone;
+  if (phone && !e.text) e.text = phone;
   if (!e.text && !e.attachments) return { to: "ignore", why: "service message" };
   return { to: "user", events: [e] };
 }

@@ -1,10 +1,12 @@
 import { Bot, GrammyError, type Transformer } from "grammy";
 import type { Update, UserFromGetMe } from "grammy/types";
+import { asRecord } from "../../src/channels/read.js";
 import type { ChannelAdapter, ChannelDeps, ChannelHealth, Intake } from "../../src/channels/types.js";
 import type { Env } from "../../src/config/env.js";
+import { isStale } from "../../src/runtime/dedupe.js";
 import type { SendJob, SendOutcome } from "../../src/runtime/queue.js";
 import { botApiAgent, boundedCalls, pooledFetch, shortRetries } from "./client.js";
-import { route } from "./inbound.js";
+import { route, updateTime } from "./inbound.js";
 import { classify, keyboardOf, LONG_PAYLOAD, TELEGRAM_CAPABILITIES, textOf } from "./outbound.js";
 import { Pacer } from "./pacing.js";
 import { secretMatches } from "./verify.js";
@@ -30,10 +32,15 @@ export interface TelegramOptions {
   /** How long one Bot API call may take (default 10 s). */
   callTimeoutMs?: number;
   deps: ChannelDeps;
+  /** The clock an update's age is judged by (tests). */
+  now?: () => number;
 }
 
-/** Handles updates from the operators' group (set by the operators' code). */
-export type OperatorUpdateHandler = (update: Update) => Promise<void>;
+/**
+ * Handles updates from the operators' group (set by the operators' code). The update is a
+ * JSON object with a numeric `update_id`; nothing else about it has been checked.
+ */
+export type OperatorUpdateHandler = (update: { update_id: number } & Record<string, unknown>) => Promise<void>;
 
 /**
  * Telegram through grammY: webhook (secret header, constant-time) or long polling, one path
@@ -131,8 +138,8 @@ export class TelegramChannel implements ChannelAdapter {
       if (!secretMatches(req.headers["x-telegram-bot-api-secret-token"], this.o.secret)) {
         return reply.code(401).send({ error: "secret token is wrong" });
       }
-      const update = req.body as Update | undefined;
-      if (!update || typeof update !== "object" || typeof update.update_id !== "number") {
+      const update = asRecord(req.body);
+      if (!update || !Number.isSafeInteger(update.update_id)) {
         return reply.code(400).send({ error: "not a Telegram update" });
       }
       await this.handle(update, intake);
@@ -140,12 +147,30 @@ export class TelegramChannel implements ChannelAdapter {
     });
   }
 
-  /** One update: recorded durably before the webhook answers (or polling moves on). */
-  async handle(update: Update, intake: Intake): Promise<void> {
-    const r = route(update, this.o.operatorsChatId);
-    if (r.to === "ignore") return;
+  /**
+   * One update: recorded durably before the webhook answers (or polling moves on). Any JSON
+   * object is handled: what cannot be mapped is ignored (one debug line, never the update).
+   * A message older than the dedupe window is acknowledged and dropped: its update_id may
+   * have been forgotten, so dedupe could no longer tell a redelivery from a new update.
+   */
+  async handle(update: Update | Record<string, unknown>, intake: Intake): Promise<void> {
+    const now = this.o.now?.() ?? Date.now();
+    const updateId = (update as { update_id?: unknown }).update_id;
+    const at = updateTime(update);
+    if (isStale(at, now)) {
+      this.o.deps.log.info(
+        { channel: "telegram", update_id: updateId, ageHours: Math.round((now - (at ?? now)) / 3_600_000) },
+        "telegram: update older than the dedupe window acknowledged and dropped",
+      );
+      return;
+    }
+    const r = route(update, this.o.operatorsChatId, now);
+    if (r.to === "ignore") {
+      this.o.deps.log.debug({ channel: "telegram", update_id: updateId, why: r.why }, "telegram: update ignored");
+      return;
+    }
     if (r.to === "operators") {
-      await this.onOperators?.(update);
+      await this.onOperators?.(r.update as Parameters<OperatorUpdateHandler>[0]);
       return;
     }
     for (const e of r.events) {

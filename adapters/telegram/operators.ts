@@ -1,7 +1,8 @@
 import type { Api } from "grammy";
-import type { InlineKeyboardButton, Message, Update } from "grammy/types";
+import type { InlineKeyboardButton, Message } from "grammy/types";
 import type { Keyv } from "keyv";
 import type { Logger } from "pino";
+import { asArray, asRecord, readFlag, readId, readNumber, readString } from "../../src/channels/read.js";
 import type { Content } from "../../src/content/load.js";
 import type { ControlEvent } from "../../src/engine/engine.js";
 import { Texts } from "../../src/engine/template.js";
@@ -244,29 +245,39 @@ export class TelegramOperators implements OperatorsPort {
   }
 
   /** The request an operator's message is about: its topic, or the bot message it replies to. */
-  private async requestOf(m: Message): Promise<string | undefined> {
-    if (m.is_topic_message && m.message_thread_id) {
-      const id = (await this.o.kv.get(this.threadKey(m.message_thread_id))) as string | undefined;
+  private async requestOf(m: GroupMessage): Promise<string | undefined> {
+    if (m.isTopicMessage && m.threadId) {
+      const id = (await this.o.kv.get(this.threadKey(m.threadId))) as string | undefined;
       if (id) return id;
     }
-    const reply = m.reply_to_message;
+    const reply = m.replyTo;
     // In a forum every message "replies" to the topic's creation message: that is not a reply.
-    if (reply && !reply.forum_topic_created && reply.message_id !== m.message_thread_id) {
-      return (await this.o.kv.get(this.messageKey(reply.message_id))) as string | undefined;
+    if (reply && !reply.topicCreated && reply.messageId !== m.threadId) {
+      return (await this.o.kv.get(this.messageKey(reply.messageId))) as string | undefined;
     }
     return undefined;
   }
 
+  /**
+   * An update from the group, read field by field: whatever its shape, it maps to control
+   * events or to nothing, and never throws for the shape (it runs in the inbox's ops lane,
+   * where a throw would hold up every operator action behind it).
+   */
   async handleUpdate(raw: unknown, key: string): Promise<RoutedControl[]> {
-    const update = raw as Update;
+    const update = asRecord(raw);
+    if (!update) return [];
     const t = this.texts();
-    const cq = update.callback_query;
-    if (cq?.data?.startsWith("ops:")) {
-      const [, action, id = ""] = cq.data.split(":");
-      const r = await this.o.requests.get(id);
-      void this.o.api
-        .answerCallbackQuery(cq.id, r ? {} : { text: t.msg("ops_no_request", { request_id: id }) })
-        .catch(() => undefined);
+    const cq = asRecord(update.callback_query);
+    const data = readString(cq?.data);
+    if (cq && data?.startsWith("ops:")) {
+      const [, action, id = ""] = data.split(":");
+      const r = id ? await this.o.requests.get(id) : undefined;
+      const queryId = readId(cq.id);
+      if (queryId) {
+        void this.o.api
+          .answerCallbackQuery(queryId, r ? {} : { text: t.msg("ops_no_request", { request_id: id }) })
+          .catch(() => undefined);
+      }
       if (!r) return [];
       const operator = displayName(cq.from) ?? "operator";
       const event: ControlEvent =
@@ -277,11 +288,10 @@ export class TelegramOperators implements OperatorsPort {
             : { kind: "back_to_bot", requestId: r.id, operator };
       return [{ conv: r.conv, event, key: `${key}:control` }];
     }
-    const m = update.message;
-    if (!m?.from || m.from.is_bot || m.from.id === this.o.botId()) return [];
+    const m = groupMessage(update.message);
+    if (!m || m.fromBot || m.fromId === String(this.o.botId() ?? "")) return [];
     // Service messages (topic created, members joined…) carry no words for anyone.
-    const text = m.text ?? m.caption;
-    const photo = m.photo?.at(-1)?.file_id;
+    const { text, photo } = m;
     if (!text && !photo) return [];
     const requestId = await this.requestOf(m);
     if (!requestId) {
@@ -290,7 +300,7 @@ export class TelegramOperators implements OperatorsPort {
     }
     const r = await this.o.requests.get(requestId);
     if (!r) return [];
-    const operator = displayName(m.from) ?? "operator";
+    const operator = m.fromName ?? "operator";
     if (text?.startsWith("//")) {
       // An internal note: kept with the request, never sent to the user.
       await this.o.requests.append(r.id, key, {
@@ -310,19 +320,69 @@ export class TelegramOperators implements OperatorsPort {
   }
 
   /** A short explanation, at most once per person every few minutes, where they wrote. */
-  private async help(m: Message): Promise<void> {
+  private async help(m: GroupMessage): Promise<void> {
     const every = this.o.content.config.operators.help_every_minutes * 60_000;
-    const k = `ops:help:${this.o.chatId}:${m.from?.id}`;
+    const k = `ops:help:${this.o.chatId}:${m.fromId}`;
     if (every > 0 && (await this.o.kv.get(k))) return;
     await this.o.kv.set(k, 1, every || 1);
     await this.pacer.take(this.o.chatId);
     await this.o.api
       .sendMessage(this.o.chatId, this.texts().msg("ops_help"), {
-        ...(m.is_topic_message && m.message_thread_id ? { message_thread_id: m.message_thread_id } : {}),
-        reply_parameters: { message_id: m.message_id, allow_sending_without_reply: true },
+        ...(m.isTopicMessage && m.threadId ? { message_thread_id: m.threadId } : {}),
+        ...(m.messageId ? { reply_parameters: { message_id: m.messageId, allow_sending_without_reply: true } } : {}),
       })
       .catch((err) =>
         this.o.log.warn({ err: err instanceof Error ? err.message : err }, "operators' group: help not sent"),
       );
   }
+}
+
+/** What the operators' code reads from a message in the group. */
+interface GroupMessage {
+  messageId?: number;
+  threadId?: number;
+  isTopicMessage: boolean;
+  fromId: string;
+  fromName?: string;
+  fromBot: boolean;
+  text?: string;
+  /** The largest size's file id. */
+  photo?: string;
+  replyTo?: { messageId: number; topicCreated: boolean };
+}
+
+/** A group message, read defensively; undefined when it is not one or has no sender. */
+function groupMessage(v: unknown): GroupMessage | undefined {
+  const m = asRecord(v);
+  const from = asRecord(m?.from);
+  const fromId = readId(from?.id);
+  if (!m || !from || !fromId) return undefined;
+  const out: GroupMessage = {
+    isTopicMessage: readFlag(m.is_topic_message),
+    fromId,
+    fromBot: readFlag(from.is_bot),
+  };
+  const messageId = positiveInt(m.message_id);
+  if (messageId) out.messageId = messageId;
+  const threadId = positiveInt(m.message_thread_id);
+  if (threadId) out.threadId = threadId;
+  const name = displayName(from);
+  if (name) out.fromName = name;
+  const text = readString(m.text) || readString(m.caption);
+  if (text) out.text = text;
+  const photo = asArray(m.photo)
+    .map((p) => readId(asRecord(p)?.file_id))
+    .filter(Boolean)
+    .at(-1);
+  if (photo) out.photo = photo;
+  const reply = asRecord(m.reply_to_message);
+  const replyId = positiveInt(reply?.message_id);
+  if (reply && replyId)
+    out.replyTo = { messageId: replyId, topicCreated: asRecord(reply.forum_topic_created) !== undefined };
+  return out;
+}
+
+function positiveInt(v: unknown): number | undefined {
+  const n = readNumber(v);
+  return n !== undefined && Number.isSafeInteger(n) && n > 0 ? n : undefined;
 }

@@ -1,6 +1,6 @@
+import { asArray, asRecord, type Rec, readId, readNumber, readString, readText } from "../../src/channels/read.js";
 import type { Attachment, InboundEvent } from "../../src/model/message.js";
 import { decodeQuickReply } from "./outbound.js";
-import type { ZaloInboundAttachment, ZaloWebhookBody } from "./types.js";
 
 /**
  * `JSON.parse`, except that an integer literal of 16 digits or more (past 2^53: Zalo's ids)
@@ -56,26 +56,28 @@ export function parseJsonKeepingBigInts(text: string): unknown {
 }
 
 /** A JSON value as a string id: strings as they are, small numbers as digits, anything else undefined. */
-export function str(v: unknown): string | undefined {
-  if (typeof v === "string") return v.trim() ? v : undefined;
-  if (typeof v === "number" && Number.isSafeInteger(v)) return String(v);
-  return undefined;
-}
+export const str = readId;
 
 /** Events we acknowledge and never act on (SPEC: a well-formed event we do not act on → 200). */
 const RECEIPTS = new Set(["user_received_message", "user_seen_message"]);
 
-const ATTACHMENT_EVENTS: Record<string, Attachment["type"]> = {
-  user_send_image: "image",
-  user_send_gif: "image",
-  user_send_sticker: "sticker",
-  user_send_file: "file",
-  user_send_audio: "audio",
-  user_send_video: "video",
-  user_send_link: "link",
-  user_send_location: "location",
-  user_send_business_card: "contact",
-};
+const ATTACHMENT_EVENTS = new Map<string, Attachment["type"]>([
+  ["user_send_image", "image"],
+  ["user_send_gif", "image"],
+  ["user_send_sticker", "sticker"],
+  ["user_send_file", "file"],
+  ["user_send_audio", "audio"],
+  ["user_send_video", "video"],
+  ["user_send_link", "link"],
+  ["user_send_location", "location"],
+  ["user_send_business_card", "contact"],
+]);
+
+/** Attachment `type`s that differ from the event's own. */
+const ATTACHMENT_TYPES = new Map<string, Attachment["type"]>([
+  ["gif", "image"],
+  ["business_card", "contact"],
+]);
 
 export interface Mapped {
   events: InboundEvent[];
@@ -84,16 +86,31 @@ export interface Mapped {
 }
 
 /**
+ * The body's `timestamp` in ms: Zalo sends milliseconds as a string. A value too small to be
+ * milliseconds (before 1973) is taken as seconds, so a unit change could not make every
+ * event look years old. Undefined when absent or not a positive number.
+ */
+export function zaloTime(body: unknown): number | undefined {
+  const raw = str(asRecord(body)?.timestamp);
+  const n = raw === undefined ? Number.NaN : Number(raw);
+  if (!Number.isFinite(n) || n <= 0) return undefined;
+  return n < 1e11 ? n * 1000 : n;
+}
+
+/**
  * One Zalo webhook body → the common events (zero or one). Ids:
  * `zalo:msg:<msg_id>` for messages and echoes; `zalo:<event>:<user>:<timestamp>` for
- * follow, unfollow and submitted info, which carry no msg_id.
+ * follow, unfollow and submitted info, which carry no msg_id. The body is read field by
+ * field: a field of the wrong type is absent, and an event that cannot be mapped is ignored.
  */
-export function mapZaloEvent(body: ZaloWebhookBody): Mapped {
+export function mapZaloEvent(raw: unknown, now = Date.now()): Mapped {
+  const body = asRecord(raw) ?? {};
   const name = str(body.event_name) ?? "";
-  const ts = Number(str(body.timestamp) ?? Date.now());
-  const timestamp = Number.isFinite(ts) && ts > 0 ? ts : Date.now();
-  const msg = body.message ?? {};
+  const stamp = str(body.timestamp);
+  const timestamp = zaloTime(body) ?? now;
+  const msg = asRecord(body.message) ?? {};
   const msgId = str(msg.msg_id);
+  const sender = asRecord(body.sender);
   const base = (userId: string, key: string): Pick<InboundEvent, "id" | "channel" | "userId" | "timestamp"> => ({
     id: msgId ? `zalo:msg:${msgId}` : `zalo:${name}:${userId}:${key}`,
     channel: "zalo",
@@ -104,10 +121,10 @@ export function mapZaloEvent(body: ZaloWebhookBody): Mapped {
   if (RECEIPTS.has(name)) return { events: [], ignored: "receipt" };
 
   if (name === "follow" || name === "unfollow") {
-    const userId = str(body.follower?.id) ?? str(body.sender?.id);
+    const userId = str(asRecord(body.follower)?.id) ?? str(sender?.id);
     if (!userId) return { events: [], ignored: `${name} without follower.id` };
     const e: InboundEvent = {
-      id: `zalo:${name}:${userId}:${str(body.timestamp) ?? timestamp}`,
+      id: `zalo:${name}:${userId}:${stamp ?? timestamp}`,
       channel: "zalo",
       userId,
       timestamp,
@@ -119,36 +136,35 @@ export function mapZaloEvent(body: ZaloWebhookBody): Mapped {
   if (name.startsWith("oa_send_")) {
     // Every OA send comes back as an echo. Only a person in the OA chat tool sets admin_id:
     // then the bot keeps quiet for that user. Our own API sends carry none and are dropped.
-    const adminId = str(body.sender?.admin_id);
+    const adminId = str(sender?.admin_id);
     if (!adminId) return { events: [], ignored: "own echo" };
-    const userId = str(body.recipient?.id);
+    const userId = str(asRecord(body.recipient)?.id);
     if (!userId) return { events: [], ignored: "echo without recipient.id" };
-    const e: InboundEvent = { ...base(userId, str(body.timestamp) ?? ""), kind: "human_reply" };
-    const text = typeof msg.text === "string" && msg.text.trim() ? msg.text : undefined;
-    if (text) e.text = text;
-    else e.text = `[${name.slice("oa_send_".length)}]`;
+    const e: InboundEvent = { ...base(userId, stamp ?? ""), kind: "human_reply" };
+    e.text = readText(msg.text) ?? `[${name.slice("oa_send_".length)}]`;
     if (msgId) e.platformMessageId = msgId;
     e.meta = { adminId };
     return { events: [e] };
   }
 
   if (name === "user_submit_info") {
-    const userId = str(body.sender?.id) ?? str(body.user_id_by_app);
+    const userId = str(sender?.id) ?? str(body.user_id_by_app);
     if (!userId) return { events: [], ignored: "submit_info without sender.id" };
-    const e: InboundEvent = { ...base(userId, str(body.timestamp) ?? ""), kind: "message" };
+    const e: InboundEvent = { ...base(userId, stamp ?? ""), kind: "message" };
     const text = submittedInfoText(body.info);
     if (text) e.text = text;
     if (msgId) e.platformMessageId = msgId;
     return { events: [e] };
   }
 
-  if (name === "user_send_text" || name in ATTACHMENT_EVENTS) {
-    const userId = str(body.sender?.id);
+  const type = ATTACHMENT_EVENTS.get(name);
+  if (name === "user_send_text" || type) {
+    const userId = str(sender?.id);
     if (!userId) return { events: [], ignored: `${name} without sender.id` };
-    const e: InboundEvent = { ...base(userId, str(body.timestamp) ?? ""), kind: "message" };
+    const e: InboundEvent = { ...base(userId, stamp ?? ""), kind: "message" };
     if (msgId) e.platformMessageId = msgId;
-    const text = typeof msg.text === "string" ? msg.text : "";
-    if (name === "user_send_text") {
+    const text = readString(msg.text) ?? "";
+    if (!type) {
       const qr = decodeQuickReply(text);
       if (qr) {
         // A tapped quick reply (oa.query.hide): its payload came back as the text.
@@ -160,8 +176,10 @@ export function mapZaloEvent(body: ZaloWebhookBody): Mapped {
       if (text) e.text = text;
       return { events: [e] };
     }
-    const type = ATTACHMENT_EVENTS[name] as Attachment["type"];
-    const attachments = (msg.attachments ?? []).map((a) => toAttachment(a, type));
+    const attachments = asArray(msg.attachments)
+      .map((a) => asRecord(a))
+      .filter((a): a is Rec => a !== undefined)
+      .map((a) => toAttachment(a, type));
     if (attachments.length === 0) attachments.push({ type });
     e.attachments = attachments;
     // An image caption or the text around a link is what the user said.
@@ -175,29 +193,29 @@ export function mapZaloEvent(body: ZaloWebhookBody): Mapped {
   return { events: [], ignored: name ? `unknown event ${name}` : "no event_name" };
 }
 
-function toAttachment(a: ZaloInboundAttachment, fallback: Attachment["type"]): Attachment {
-  const p = a.payload ?? {};
-  const type =
-    ({ gif: "image", business_card: "contact" } as Record<string, Attachment["type"]>)[a.type ?? ""] ?? fallback;
+function toAttachment(a: Rec, fallback: Attachment["type"]): Attachment {
+  const p = asRecord(a.payload) ?? {};
+  const type = ATTACHMENT_TYPES.get(readString(a.type) ?? "") ?? fallback;
   const out: Attachment = { type };
   const url = str(p.url);
   if (url) out.url = url;
-  if (type === "sticker" && str(p.id)) out.fileId = str(p.id) as string;
+  const id = str(p.id);
+  if (type === "sticker" && id) out.fileId = id;
   const name = str(p.name) ?? str(p.title);
   if (name && (type === "file" || type === "link" || type === "contact")) out.name = name;
   if (type === "location") {
-    const lat = Number(p.coordinates?.latitude);
-    const lon = Number(p.coordinates?.longitude);
-    if (Number.isFinite(lat)) out.latitude = lat;
-    if (Number.isFinite(lon)) out.longitude = lon;
+    const c = asRecord(p.coordinates);
+    const lat = coordinate(c?.latitude);
+    const lon = coordinate(c?.longitude);
+    if (lat !== undefined) out.latitude = lat;
+    if (lon !== undefined) out.longitude = lon;
   }
   if (type === "contact") {
     // The card's description is a JSON string: {"phone": "…", "qrCodeUrl": "…"}.
-    const d = str(p.description);
+    const d = readString(p.description);
     if (d) {
       try {
-        const j = parseJsonKeepingBigInts(d) as { phone?: unknown };
-        const phone = str(j?.phone);
+        const phone = str(asRecord(parseJsonKeepingBigInts(d))?.phone);
         if (phone) out.phone = phone;
       } catch {
         // not JSON: no phone
@@ -207,11 +225,18 @@ function toAttachment(a: ZaloInboundAttachment, fallback: Attachment["type"]): A
   return out;
 }
 
+/** A coordinate as Zalo sends it: a number, or a decimal string ("10.7769"). */
+function coordinate(v: unknown): number | undefined {
+  const n = typeof v === "string" && v.trim() ? Number(v) : readNumber(v);
+  return n !== undefined && Number.isFinite(n) ? n : undefined;
+}
+
 /** The fields a user submitted (request_user_info), one per line, in a stable order. */
-export function submittedInfoText(info: Record<string, unknown> | undefined): string {
-  if (!info || typeof info !== "object") return "";
+export function submittedInfoText(raw: unknown): string {
+  const info = asRecord(raw);
+  if (!info) return "";
   const order = ["name", "phone", "address", "ward", "district", "city"];
-  const keys = [...order.filter((k) => k in info), ...Object.keys(info).filter((k) => !order.includes(k))];
+  const keys = [...order.filter((k) => Object.hasOwn(info, k)), ...Object.keys(info).filter((k) => !order.includes(k))];
   return keys
     .map((k) => [k, str(info[k])] as const)
     .filter((kv): kv is readonly [string, string] => !!kv[1])

@@ -1,16 +1,17 @@
 import type { FastifyInstance } from "fastify";
 import type { Keyv } from "keyv";
 import type { Logger } from "pino";
+import { asRecord, type Rec } from "../../src/channels/read.js";
 import type { ChannelAdapter, ChannelDeps, ChannelHealth, Intake } from "../../src/channels/types.js";
 import type { Env } from "../../src/config/env.js";
 import type { ChannelCapabilities } from "../../src/model/capabilities.js";
 import type { InboundEvent } from "../../src/model/message.js";
+import { dropStale } from "../../src/runtime/dedupe.js";
 import type { SendJob, SendOutcome } from "../../src/runtime/queue.js";
 import { ZaloClient, ZaloNetworkError } from "./client.js";
 import { mapZaloEvent, parseJsonKeepingBigInts, str } from "./inbound.js";
 import { classifyZaloError, toZaloBody } from "./outbound.js";
 import { ReauthRequired, TokenUnavailable, ZaloTokens } from "./tokens.js";
-import type { ZaloWebhookBody } from "./types.js";
 import { verifyZaloSignature } from "./verify.js";
 
 /**
@@ -64,9 +65,10 @@ const SENT_TTL = 3600_000;
  * `app_id` that is not ours; except a request with no signature header and no
  * `event_name` (the console's "test" ping carries nothing to act on): 200 `{ok:false}`,
  * dropped. A verified event is recorded (`intake.accept`) and then answered 200 (receipts,
- * echoes of our own sends and unknown events: 200 without recording). No replay window on
- * the timestamp: Zalo retries the same signed body for up to hours; the msg_id dedupe
- * drops the repeats.
+ * echoes of our own sends, unknown events and bodies whose fields cannot be mapped: 200
+ * without recording). Zalo retries the same signed body for up to hours; the msg_id dedupe
+ * drops the repeats, and an event whose own `timestamp` is older than the dedupe window
+ * (`src/runtime/dedupe.ts`) is acknowledged and dropped, since dedupe may have forgotten it.
  *
  * Display names: read from the kv cache at intake (never a network call on a message's way);
  * looked up (`/v3.0/oa/user/detail`) when operators need one (`displayName`), cached 7 days,
@@ -112,14 +114,13 @@ export class ZaloChannel implements ChannelAdapter {
 
     app.post("/webhooks/zalo", async (req, reply) => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      let body: ZaloWebhookBody;
+      let body: Rec | undefined;
       try {
-        const parsed = parseJsonKeepingBigInts(raw.toString("utf8"));
-        if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("not an object");
-        body = parsed as ZaloWebhookBody;
+        body = asRecord(parseJsonKeepingBigInts(raw.toString("utf8")));
       } catch {
-        return reply.status(400).send({ error: "malformed body" });
+        body = undefined;
       }
+      if (!body) return reply.status(400).send({ error: "malformed body" });
       const header = req.headers["x-zevent-signature"];
       const appId = str(body.app_id) ?? "";
       const timestamp = str(body.timestamp) ?? "";
@@ -135,9 +136,10 @@ export class ZaloChannel implements ChannelAdapter {
       // Zalo numbers its redeliveries; worth seeing (it disables a webhook that keeps failing).
       const retry = req.headers.num_retry;
       if (retry && retry !== "0") this.log.info({ event: str(body.event_name), retry }, "zalo: redelivered event");
-      const { events, ignored } = mapZaloEvent(body);
+      const now = this.o.now?.() ?? Date.now();
+      const { events, ignored } = mapZaloEvent(body, now);
       if (ignored) this.log.debug({ event: str(body.event_name), why: ignored, retry }, "zalo: event ignored");
-      const keep = await this.filterOwnEchoes(events);
+      const keep = await this.filterOwnEchoes(dropStale(events, now, this.log));
       if (keep.length > 0) {
         await this.attachNames(keep);
         await intake.accept(keep);

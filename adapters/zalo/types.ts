@@ -4,7 +4,11 @@
  * with `parseJsonKeepingBigInts` so a bare numeric id would still arrive as a string.
  */
 
-/** One webhook delivery (every event shares this envelope; fields vary by `event_name`). */
+/**
+ * One webhook delivery (every event shares this envelope; fields vary by `event_name`), as
+ * Zalo documents it. The adapter never trusts a body to match: `mapZaloEvent` reads it as
+ * `unknown`, field by field.
+ */
 export interface ZaloWebhookBody {
   app_id?: string;
   oa_id?: string;

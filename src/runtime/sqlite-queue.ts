@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { type Db, prepared } from "../store/sqlite.js";
 import type { WriteBatch } from "../store/sqlite-batch.js";
+import { DEDUPE_TTL_MS } from "./dedupe.js";
 import { type LaneGroups, Lanes } from "./lanes.js";
 import {
   backoffMs,
@@ -14,13 +15,13 @@ import {
   type Sender,
 } from "./queue.js";
 
-const WEEK = 7 * 24 * 3600_000;
 const DONE = 1;
 const FAILED = 2;
 
 /**
  * Inbox on the embedded SQLite file. `record` claims the dedupe key and inserts the item
  * in one transaction, so a redelivery is dropped and an acknowledged item is never lost.
+ * Dedupe keys are kept `DEDUPE_TTL_MS` (adapters drop events older than that).
  */
 export class SqliteInbox implements Inbox {
   private lanes?: Lanes;
@@ -38,7 +39,6 @@ export class SqliteInbox implements Inbox {
     db: Db,
     private readonly batch: WriteBatch,
     private readonly log: Logger,
-    private readonly dedupeTtlMs = WEEK,
   ) {
     this.sql = prepared(db);
     this.claim = db.prepare("INSERT OR IGNORE INTO dedupe (key, expires) VALUES (?, ?)");
@@ -56,7 +56,7 @@ export class SqliteInbox implements Inbox {
     // the caller hears back: only then may a webhook answer 200.
     const fresh = await this.batch.run(() =>
       items.map((it) => {
-        if (this.claim.run(it.key, now + this.dedupeTtlMs).changes === 0) return false;
+        if (this.claim.run(it.key, now + DEDUPE_TTL_MS).changes === 0) return false;
         this.insert.run(it.conv, JSON.stringify(it), now);
         return true;
       }),

@@ -21,6 +21,7 @@ import {
 /** notes/messenger.md §2: 258 bytes, `\u00e4` as six literal characters. */
 const FIXTURE = String.raw`{"object":"page","entry":[{"id":"1895382890692545","time":1486464322257,"messaging":[{"sender":{"id":"1412611362105802"},"recipient":{"id":"1895382890692545"},"timestamp":1486464322190,"message":{"mid":"mid.1486464322190:cb04e5a654","text":"h\u00e4llo"}}]}]}`;
 const FIXTURE_SIG = "sha256=868eafb5b0ab0970409c9acaa97133a7b86900d4761c1dd9195c64d0fcddec5d";
+const FIXTURE_TIME = 1486464322190;
 const RESERIALISED_SIG = "sha256=cdd46ad39525cb264d814ce08a3cb092e99d1c4492e8a019b42897f252bd4b6c";
 
 const content = shippedContent();
@@ -91,12 +92,25 @@ describe("POST /webhooks/messenger", () => {
   afterAll(() => r.close());
 
   it("accepts Meta's escaped-Unicode body as sent, and answers the user", async () => {
-    const res = await r.post(FIXTURE, FIXTURE_SIG);
-    expect(res).toEqual({ statusCode: 200, body: "EVENT_RECEIVED" });
-    const [sent] = await waitFor(() => r.sent("1412611362105802").length > 0 && r.sent("1412611362105802"));
-    expect(sent?.body).toMatchObject({ recipient: { id: "1412611362105802" }, messaging_type: "RESPONSE" });
-    const session = await r.h.hotro.backend.sessions.get("messenger:1412611362105802");
-    expect(session?.recent[0]).toMatchObject({ from: "user", text: "hällo" });
+    // The documented body dates from 2017, far past the dedupe window: read by a clock set to then.
+    const then = await rig({ adapter: { now: () => FIXTURE_TIME + 1000 } });
+    try {
+      const res = await then.post(FIXTURE, FIXTURE_SIG);
+      expect(res).toEqual({ statusCode: 200, body: "EVENT_RECEIVED" });
+      const [sent] = await waitFor(() => then.sent("1412611362105802").length > 0 && then.sent("1412611362105802"));
+      expect(sent?.body).toMatchObject({ recipient: { id: "1412611362105802" }, messaging_type: "RESPONSE" });
+      const session = await then.h.hotro.backend.sessions.get("messenger:1412611362105802");
+      expect(session?.recent[0]).toMatchObject({ from: "user", text: "hällo" });
+    } finally {
+      await then.close();
+    }
+  });
+
+  it("acknowledges the same 2017 body today without answering it: older than the dedupe window", async () => {
+    expect(await r.post(FIXTURE, FIXTURE_SIG)).toEqual({ statusCode: 200, body: "EVENT_RECEIVED" });
+    await r.idle();
+    expect(r.sent("1412611362105802")).toHaveLength(0);
+    expect(inboxRows(r).filter((x) => x.conv === "messenger:1412611362105802")).toHaveLength(0);
   });
 
   it("refuses the re-serialised body (401) and processes nothing", async () => {
@@ -107,7 +121,7 @@ describe("POST /webhooks/messenger", () => {
   });
 
   it("verifies bodies with `\\/` escapes over the raw bytes", async () => {
-    const raw = String.raw`{"object":"page","entry":[{"id":"${PAGE}","time":1700000000000,"messaging":[{"sender":{"id":"slash"},"recipient":{"id":"${PAGE}"},"timestamp":1700000000000,"message":{"mid":"m_slash","text":"xin ch\u00e0o, xem https:\/\/example.com\/a"}}]}]}`;
+    const raw = String.raw`{"object":"page","entry":[{"id":"${PAGE}","time":${Date.now()},"messaging":[{"sender":{"id":"slash"},"recipient":{"id":"${PAGE}"},"timestamp":${Date.now()},"message":{"mid":"m_slash","text":"xin ch\u00e0o, xem https:\/\/example.com\/a"}}]}]}`;
     expect(raw).toContain("\\/");
     expect((await r.post(JSON.stringify(JSON.parse(raw)), signatureFor(raw, SECRET))).statusCode).toBe(401);
     const res = await r.post(raw, signatureFor(raw, SECRET));

@@ -1,6 +1,7 @@
 import { Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import { DEDUPE_TTL_MS } from "../../runtime/dedupe.js";
 import type { LaneGroups } from "../../runtime/lanes.js";
 import {
   backoffMs,
@@ -54,6 +55,7 @@ if KEYS[3] then redis.call('DEL', KEYS[3]) end
 return redis.call('LLEN', KEYS[1])`;
 
 const LOCK_TTL = 10_000;
+/** Outbox job keys and retry state (inbox dedupe keys live `DEDUPE_TTL_MS`). */
 const WEEK = 7 * 24 * 3600_000;
 
 interface DrainJob {
@@ -263,7 +265,7 @@ export class RedisInbox extends RedisLists implements Inbox {
         this.listKey(it.conv),
         this.pendingSet,
         JSON.stringify(it),
-        String(WEEK),
+        String(DEDUPE_TTL_MS),
         it.conv,
       );
     }
