@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { LANGS } from "../../src/content/schema.js";
 import type { InboundEvent } from "../../src/model/message.js";
+import { isBlank } from "../../src/text/blank.js";
 import type { ClientFrame, ErrorCode } from "./types.js";
 
 /** Visitor ids are made by the server (128 random bits); a stored one must look like it. */
@@ -58,7 +59,7 @@ export function parseFrame(data: Buffer | ArrayBuffer | Buffer[], isBinary: bool
   const frame = r.data;
   if (frame.type === "message") {
     const text = frame.text.normalize("NFC").trim();
-    if (!text) return { ok: false, code: "malformed", reason: "the message is empty", id: frame.id };
+    if (isBlank(text)) return { ok: false, code: "malformed", reason: "the message is empty", id: frame.id };
     const count = charCount(text);
     if (count > maxChars)
       return { ok: false, code: "too_long", reason: `longer than ${maxChars} characters`, id: frame.id, count };
