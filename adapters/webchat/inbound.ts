@@ -13,6 +13,7 @@ const Frame = z.discriminatedUnion("type", [
     .object({
       type: z.literal("hello"),
       visitor: z.string().max(64).optional(),
+      secret: z.string().max(128).optional(),
       lang: z.enum(LANGS).optional(),
     })
     .strict(),

@@ -46,6 +46,22 @@ const EnvSchema = z.object({
   OPERATORS_TELEGRAM_CHAT_ID: optional(z.string().regex(/^-?\d+$/, "a numeric chat id such as -1001234567890")),
   OPERATOR_API_TOKEN: optional(z.string().min(16, "use at least 16 characters")),
   WEBCHAT_ALLOWED_ORIGINS: optional(z.string()),
+  /**
+   * Behind a reverse proxy: whose `X-Forwarded-For` to believe for the client's address (the
+   * live chat's per-IP limits). `1` (or another number of proxy hops), `true` (every hop), or
+   * comma-separated addresses/CIDRs of the proxies. Unset: the socket's own address.
+   */
+  TRUST_PROXY: optional(
+    z
+      .string()
+      .regex(
+        /^(true|false|\d{1,2}|[0-9A-Fa-f.:/]+(\s*,\s*[0-9A-Fa-f.:/]+)*)$/,
+        "true, a number of proxy hops, or comma-separated proxy addresses/CIDRs",
+      )
+      .transform((v): boolean | number | string[] =>
+        v === "true" ? true : v === "false" ? false : /^\d+$/.test(v) ? Number(v) : v.split(",").map((x) => x.trim()),
+      ),
+  ),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
