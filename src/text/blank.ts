@@ -1,9 +1,10 @@
 /**
- * Characters that show nothing on their own: whitespace, format characters (zero-width space,
- * joiners, word joiner, BOM, soft hyphen, direction marks, tags), variation selectors, the
- * combining grapheme joiner, Hangul fillers and the blank Braille pattern.
+ * Characters that show nothing on their own: whitespace, format characters and Unicode's
+ * default-ignorable ones (zero-width space, joiners, word joiner, BOM, soft hyphen, direction
+ * marks, variation selectors, the combining grapheme joiner, Hangul fillers, tags), and the
+ * blank Braille pattern.
  */
-const INVISIBLE = /[\s\p{Cf}\u034F\u115F\u1160\u2800\u3164\uFE00-\uFE0F\uFFA0\u{E0100}-\u{E01EF}]/gu;
+const INVISIBLE = /[\s\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]/gu;
 
 /** Whether a text shows nothing at all: such a message is empty, however many characters it has. */
 export function isBlank(text: string): boolean {

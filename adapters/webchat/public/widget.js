@@ -19,7 +19,7 @@
   const VISITOR = /^[A-Za-z0-9_-]{16,64}$/;
   const SECRET = /^[A-Za-z0-9_-]{43}$/;
   /** Shows nothing (whitespace, zero-width characters, BOM, soft hyphen…): not sent, as the server refuses it. */
-  const BLANK = /^[\s\p{Cf}\u034F\u115F\u1160\u2800\u3164\uFE00-\uFE0F\uFFA0]*$/u;
+  const BLANK = /^[\s\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]*$/u;
   const SVG = "http://www.w3.org/2000/svg";
   const ICON_CHAT =
     "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 6.5h2v2H7zm4 0h2v2h-2zm4 0h2v2h-2z";
