@@ -158,6 +158,8 @@ export const MESSAGE_KEYS = [
   "ops_reopened",
   "ops_no_request",
   "ops_note_saved",
+  "ops_flood_notice",
+  "ops_open_exists",
 ] as const;
 export type MessageKey = (typeof MESSAGE_KEYS)[number];
 
