@@ -338,7 +338,8 @@ export class TelegramOperators implements OperatorsPort {
     const r = await this.o.requests.get(id);
     try {
       if (!r) await this.answer(m, t.msg("ops_no_request", { request_id: id }));
-      else if (r.ops?.rootMessageId) await this.answer(m, t.msg("ops_open_exists", { request_id: id }));
+      // Posted already, or on its way (not held in a notice): nothing to open.
+      else if (r.ops?.rootMessageId || !r.notice) await this.answer(m, t.msg("ops_open_exists", { request_id: id }));
       else await this.post(r, { prepaid: 0 });
     } catch (err) {
       this.o.log.warn({ request: id, error: classify(err).error }, "operators' group: /open failed");

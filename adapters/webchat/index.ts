@@ -383,6 +383,7 @@ export class WebchatChannel implements ChannelAdapter {
       if (fresh) await this.history.remove(visitor, entry.id).catch(() => undefined);
       return this.refuse(conn, "unavailable", { id: frame.id, detail: "the message could not be recorded" });
     }
+    await this.visitors.renew(visitor);
     this.reply(conn, { type: "ack", id: frame.id, entry });
     // The visitor's other tabs (on any process) show it too.
     if (fresh) await this.fanout.publish(visitor, { type: "message", entry });
@@ -402,6 +403,7 @@ export class WebchatChannel implements ChannelAdapter {
   async send(job: SendJob): Promise<SendOutcome> {
     try {
       const { entry } = await this.history.append(job.userId, entryOf(job.message, Date.now()));
+      await this.visitors.renew(job.userId);
       await this.fanout.publish(job.userId, { type: "message", entry });
       return { ok: true };
     } catch (err) {
@@ -437,6 +439,7 @@ export class WebchatChannel implements ChannelAdapter {
       }
       this.limiter.sweep();
       this.floods.sweep();
+      this.visitors.sweep();
     }, every);
     this.timer.unref();
   }

@@ -34,6 +34,9 @@ const sha256 = (s: string) => createHash("sha256").update(s, "utf8").digest();
  * secrets themselves.
  */
 export class Visitors {
+  /** When this process last renewed a visitor's record (at most once a day each). */
+  private readonly renewed = new Map<string, number>();
+
   constructor(
     private readonly deps: Pick<ChannelDeps, "kv">,
     /** A record lives as long as the history it guards (refreshed at every hello). */
@@ -50,6 +53,7 @@ export class Visitors {
     const secret = randomBytes(32).toString("base64url");
     const rec: StoredVisitor = { hash: sha256(secret).toString("base64url"), since: now, net };
     await this.deps.kv.set(this.key(visitor), rec, this.ttlMs);
+    this.renewed.set(visitor, now);
     return { visitor, secret };
   }
 
@@ -67,7 +71,24 @@ export class Visitors {
     const stored = Buffer.from(rec.hash, "base64url");
     if (stored.length !== presented.length || !timingSafeEqual(stored, presented)) return false;
     await this.deps.kv.set(this.key(visitor), { ...rec, net } satisfies StoredVisitor, this.ttlMs);
+    this.renewed.set(visitor, Date.now());
     return true;
+  }
+
+  /**
+   * Keep the record as long as the history it guards, which is renewed by every new entry (an
+   * operator may answer weeks later): renewed here too, at most once a day per process.
+   */
+  async renew(visitor: string, now = Date.now()): Promise<void> {
+    if (now - (this.renewed.get(visitor) ?? 0) < 86_400_000) return;
+    this.renewed.set(visitor, now);
+    const rec = (await this.deps.kv.get(this.key(visitor))) as StoredVisitor | undefined;
+    if (rec?.hash) await this.deps.kv.set(this.key(visitor), rec, this.ttlMs);
+  }
+
+  /** Forget renewals older than a day (called periodically). */
+  sweep(now = Date.now()): void {
+    for (const [v, at] of this.renewed) if (now - at >= 86_400_000) this.renewed.delete(v);
   }
 
   /** The network the visitor last connected from (hashed), for per-IP limits. */
