@@ -45,24 +45,27 @@ export class Floods {
   }
 
   /**
-   * May one more new visitor come from `net`? `retryAfterMs` when not. Sliding window: exact,
-   * and small, because the limit is.
+   * May one more new visitor come from `net`? `retryAfterMs` when not (`known`: this process had
+   * already found the network full). Sliding window: exact, and small, because the limit is.
    */
-  async newVisitor(net: string, now = Date.now()): Promise<{ ok: true } | { ok: false; retryAfterMs: number }> {
+  async newVisitor(
+    net: string,
+    now = Date.now(),
+  ): Promise<{ ok: true } | { ok: false; retryAfterMs: number; known: boolean }> {
     const w: Window = {
       key: `webchat:flood:visitors:${net}`,
       max: this.limits.new_visitors_per_ip,
       ms: this.limits.new_visitors_minutes * MINUTE,
     };
     const blocked = this.blockedFor(w.key, now);
-    if (blocked) return { ok: false, retryAfterMs: blocked };
+    if (blocked) return { ok: false, retryAfterMs: blocked, known: true };
     return this.deps.withLock(w.key, 5_000, async () => {
       const times = await this.times(w, now);
       if (times.length >= w.max) {
         const retryAfterMs = Math.max(1, (times[0] ?? now) + w.ms - now);
         this.full.set(w.key, now + retryAfterMs);
         if (this.full.size > 10_000) this.sweep(now);
-        return { ok: false, retryAfterMs };
+        return { ok: false, retryAfterMs, known: false };
       }
       await this.record(w, times, now);
       return { ok: true };

@@ -318,7 +318,12 @@ export class WebchatChannel implements ChannelAdapter {
       const room = await this.floods.newVisitor(conn.net);
       if (!room.ok) {
         const minutes = Math.max(1, Math.ceil(room.retryAfterMs / 60_000));
-        this.log.warn({ retryAfterMs: room.retryAfterMs }, "webchat: too many new visitors from one network, refused");
+        // Logged once per network and window (per process): a flood must not flood the log too.
+        if (!room.known)
+          this.log.warn(
+            { retryAfterMs: room.retryAfterMs },
+            "webchat: too many new visitors from one network, refused",
+          );
         this.reply(conn, {
           type: "error",
           code: "too_many_visitors",
@@ -336,7 +341,7 @@ export class WebchatChannel implements ChannelAdapter {
     set.add(conn);
     this.sockets.set(visitor, set);
     const history = secret ? [] : await this.history.list(visitor);
-    // The secret goes to this browser once, when it is made; it is never logged or stored.
+    // The secret goes to this browser once, when it is made; it is never logged, and stored only as its hash.
     this.reply(conn, { type: "welcome", visitor, history, ...(secret ? { secret } : {}) });
     // A visitor with nothing yet: the bot greets them (recorded once, however often they reload).
     if (history.length === 0) await this.intake?.accept([startEvent(visitor, Date.now())]);

@@ -22,8 +22,8 @@ describe("flood limits, piece by piece", () => {
     const f = new Floods(deps(), WebchatFloods.parse({ new_visitors_per_ip: 2, new_visitors_minutes: 1 }));
     expect(await f.newVisitor("n1", 0)).toEqual({ ok: true });
     expect(await f.newVisitor("n1", 1000)).toEqual({ ok: true });
-    expect(await f.newVisitor("n1", 2000)).toEqual({ ok: false, retryAfterMs: 58_000 });
-    expect(await f.newVisitor("n1", 30_000)).toEqual({ ok: false, retryAfterMs: 30_000 }); // remembered locally
+    expect(await f.newVisitor("n1", 2000)).toEqual({ ok: false, retryAfterMs: 58_000, known: false });
+    expect(await f.newVisitor("n1", 30_000)).toEqual({ ok: false, retryAfterMs: 30_000, known: true }); // remembered locally
     expect(await f.newVisitor("n2", 2000)).toEqual({ ok: true });
     expect(await f.newVisitor("n1", 60_001)).toEqual({ ok: true });
   });
