@@ -195,11 +195,17 @@ describe("the live chat in a browser", () => {
     await page.goto(`${s.url}/`);
     const log = page.getByRole("log");
     await log.getByText("Xin chào").waitFor();
+    await sleep(300); // the stored conversation's history is in
     const input = page.getByRole("textbox", { name: "Tin nhắn của bạn" });
+    const before = await log.locator(".hc-user").count();
     await input.fill("\u200b\u200b\ufeff\u00ad");
     await input.press("Enter");
     await sleep(500);
-    expect(await log.locator(".hc-user").count()).toBe(0);
+    expect(await log.locator(".hc-user").count()).toBe(before);
+    expect(await log.locator(".hc-pending").count()).toBe(0);
+    // Not sent at all: the box keeps it, and there is no refusal from the server to show.
+    expect(await input.inputValue()).toBe("\u200b\u200b\ufeff\u00ad");
+    expect(await page.getByRole("alert").isHidden()).toBe(true);
     await page.close();
   }, 60_000);
 
