@@ -52,6 +52,24 @@ describe("npm run check", () => {
     expect(p[0]).toMatch(/flows\/general\.yaml:\d+: YAML: /);
   });
 
+  it("checks the live chat's flood limits in limits.yaml, with their lines", () => {
+    pack = copyPack();
+    const file = join(pack.config, "limits.yaml");
+    edit(file, "new_visitors_per_ip: 10", "new_visitors_per_ip: 0");
+    edit(file, "escalations_per_minute: 10", "escalations_per_minute: lots");
+    edit(file, "notice_minutes: 10", "notice_minutes: 10\n    per_visitor: 2");
+    const p = problems(pack);
+    expect(p).toContain(
+      `${file}:${lineOf(file, "new_visitors_per_ip: 0")}: limits.webchat.new_visitors_per_ip: Too small: expected number to be >=1`,
+    );
+    expect(
+      p.some((x) =>
+        x.startsWith(`${file}:${lineOf(file, "escalations_per_minute")}: limits.webchat.escalations_per_minute:`),
+      ),
+    ).toBe(true);
+    expect(p.some((x) => x.includes("per_visitor"))).toBe(true);
+  });
+
   it("names an unknown intent referenced by a quick reply, with its line", () => {
     pack = copyPack();
     const file = join(pack.flows, "general.yaml");

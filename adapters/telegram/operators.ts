@@ -7,6 +7,7 @@ import type { Content } from "../../src/content/load.js";
 import type { ControlEvent } from "../../src/engine/engine.js";
 import { Texts } from "../../src/engine/template.js";
 import type { ChannelId } from "../../src/model/message.js";
+import { getNotice, type Notice } from "../../src/runtime/notices.js";
 import type { OpsJob, SendOutcome } from "../../src/runtime/queue.js";
 import type { OperatorsPort, RoutedControl } from "../../src/runtime/runtime.js";
 import type { RequestRecord, RequestStore, TranscriptEntry } from "../../src/store/requests.js";
@@ -26,6 +27,27 @@ const CHANNEL_NAMES: Record<ChannelId, string> = {
 const PRIORITY_ICON: Record<string, string> = { low: "⚪", normal: "🔵", high: "🟠", urgent: "🔴" };
 const TOPIC_COLOR: Record<string, number> = { low: 0x6fb9f0, normal: 0x6fb9f0, high: 0xffd67e, urgent: 0xfb6f5f };
 
+/** One job's run: group slots it took in advance (a job that gives way takes them all at once). */
+interface Turn {
+  prepaid: number;
+}
+
+/** What a notice in the group shows (stored per notice, so an edit or a restart continues it). */
+interface NoticePost {
+  messageId: number;
+  /** How many request ids it lists. */
+  shown: number;
+  at: number;
+}
+
+const paced = (ms: number): SendOutcome => ({
+  ok: false,
+  permanent: false,
+  error: "paced",
+  retryAfterMs: Math.max(1, ms),
+  paced: true,
+});
+
 export interface TelegramOperatorsOptions {
   api: Api;
   chatId: string;
@@ -37,6 +59,14 @@ export interface TelegramOperatorsOptions {
   now?: () => Date;
   /** Group pacing (Telegram allows about 20 messages a minute in a group). */
   pacing?: { burst: number; intervalMs: number };
+  /**
+   * Slots of the group's pacing that jobs which give way (`OpsJob.yields`: the live chat) leave
+   * free for the others: with the default 2, a request from another channel gets its topic and
+   * card at once however busy a live-chat flood keeps the group.
+   */
+  reserve?: number;
+  /** A flood notice waits this long after its first request (then after each edit) to gather more (5 s). */
+  noticeSettleMs?: number;
   /** The user's name from their platform, asked once a request reaches operators. */
   nameOf?: (channel: ChannelId, userId: string) => Promise<string | undefined>;
 }
@@ -51,10 +81,46 @@ export interface TelegramOperatorsOptions {
 export class TelegramOperators implements OperatorsPort {
   private forum: boolean | undefined;
   private readonly pacer: Pacer;
+  /** Jobs that do not give way and were told to wait: key → when they should be through. */
+  private readonly waiting = new Map<string, number>();
 
   constructor(private readonly o: TelegramOperatorsOptions) {
     const p = o.pacing ?? { burst: 5, intervalMs: 3000 };
     this.pacer = new Pacer(p.burst, p.intervalMs);
+  }
+
+  /** A group slot for one message: one taken in advance, or wait for the pacing. */
+  private async slot(turn: Turn): Promise<void> {
+    if (turn.prepaid > 0) {
+      turn.prepaid--;
+      return;
+    }
+    await this.pacer.take(this.o.chatId);
+  }
+
+  /**
+   * For a job that gives way: 0 once its `cost` slots are taken, else how long to wait. It waits
+   * while any other job waits for the group, and takes slots only beyond the reserve (never on
+   * credit), so it can never be queued in front of another channel's request.
+   */
+  private giveWay(cost: number): number {
+    const now = Date.now();
+    let until = 0;
+    for (const [k, t] of this.waiting) {
+      if (t <= now) this.waiting.delete(k);
+      else until = Math.max(until, t);
+    }
+    if (until > now) return until - now + Math.round(Math.random() * 200);
+    return this.pacer.tryTake(this.o.chatId, cost, this.o.reserve ?? 2);
+  }
+
+  /** Group messages a job will send: its request's topic and card if not posted yet, then its own. */
+  private async cost(job: OpsJob, r: RequestRecord): Promise<number> {
+    let n = 0;
+    if (job.op === "post" || !r.ops?.rootMessageId) n += !r.ops?.threadId && (await this.isForum()) ? 2 : 1;
+    if (job.op === "mirror") n += (job.text ? 1 : 0) + (job.attachments ?? []).filter((a) => a.fileId ?? a.url).length;
+    else if (job.op !== "post") n += 1;
+    return Math.max(1, n);
   }
 
   private texts(): Texts {
@@ -119,8 +185,8 @@ export class TelegramOperators implements OperatorsPort {
   }
 
   /** Send into the request's topic (or as a reply to its first message) and map the new message to it. */
-  private async say(r: RequestRecord, text: string, extra: { buttons?: boolean } = {}): Promise<Message> {
-    await this.pacer.take(this.o.chatId);
+  private async say(r: RequestRecord, text: string, turn: Turn, extra: { buttons?: boolean } = {}): Promise<Message> {
+    await this.slot(turn);
     const where = r.ops?.threadId
       ? { message_thread_id: r.ops.threadId }
       : r.ops?.rootMessageId
@@ -135,21 +201,38 @@ export class TelegramOperators implements OperatorsPort {
   }
 
   async run(job: OpsJob): Promise<SendOutcome> {
-    // The group is busy (20 messages a minute): come back later instead of holding a worker.
-    const wait = this.pacer.delay(this.o.chatId);
-    if (wait > 1000) return { ok: false, permanent: false, error: "paced", retryAfterMs: wait, paced: true };
+    const waitKey = `${job.requestId}:${job.op}`;
+    if (!job.yields) {
+      // The group is busy (20 messages a minute): come back later instead of holding a worker.
+      const wait = this.pacer.delay(this.o.chatId);
+      if (wait > 1000) {
+        this.waiting.set(waitKey, Date.now() + wait + 2000);
+        return paced(wait);
+      }
+      this.waiting.delete(waitKey);
+    }
     const r = await this.o.requests.get(job.requestId);
     if (!r) return { ok: false, permanent: true, error: `request ${job.requestId} not found` };
+    if (job.op === "notice") return this.notice(job);
+    // Listed in a flood notice and not opened by an operator: nothing to post (the transcript keeps it).
+    if (r.notice && !r.ops?.rootMessageId) return { ok: true };
+    const turn: Turn = { prepaid: 0 };
+    if (job.yields) {
+      const cost = await this.cost(job, r);
+      const wait = this.giveWay(cost);
+      if (wait > 0) return paced(wait);
+      turn.prepaid = cost;
+    }
     try {
       if (job.op === "post" || !r.ops?.rootMessageId) {
-        await this.post(r);
+        await this.post(r, turn);
         if (job.op === "post") return { ok: true };
       }
       const rec = (await this.o.requests.get(job.requestId)) ?? r;
       const t = this.texts();
       switch (job.op) {
         case "mirror":
-          await this.mirror(rec, job);
+          await this.mirror(rec, job, turn);
           break;
         case "update":
           if (rec.ops?.threadId) {
@@ -160,22 +243,24 @@ export class TelegramOperators implements OperatorsPort {
           await this.say(
             rec,
             t.msg("ops_priority_changed", { request_id: rec.id, priority: t.msg(`priority_${rec.priority}`) }),
+            turn,
           );
           break;
         case "failure":
-          await this.say(rec, `⚠️ ${t.msg("ops_delivery_failed", { error: job.text ?? "?" })}`);
+          await this.say(rec, `⚠️ ${t.msg("ops_delivery_failed", { error: job.text ?? "?" })}`, turn);
           break;
         case "taken":
           await this.say(
             rec,
             t.msg("ops_taken", { request_id: rec.id, operator: job.operator ?? rec.assignee ?? "?" }),
+            turn,
           );
           break;
         case "back_to_bot":
-          await this.say(rec, t.msg("ops_back_to_bot", { request_id: rec.id, operator: job.operator ?? "?" }));
+          await this.say(rec, t.msg("ops_back_to_bot", { request_id: rec.id, operator: job.operator ?? "?" }), turn);
           break;
         case "closed":
-          await this.say(rec, `✅ ${t.msg("ops_closed", { request_id: rec.id, operator: job.operator ?? "?" })}`);
+          await this.say(rec, `✅ ${t.msg("ops_closed", { request_id: rec.id, operator: job.operator ?? "?" })}`, turn);
           if (rec.ops?.threadId)
             await this.o.api.closeForumTopic(this.o.chatId, rec.ops.threadId).catch(() => undefined);
           break;
@@ -197,8 +282,73 @@ export class TelegramOperators implements OperatorsPort {
     }
   }
 
+  /**
+   * A notice standing for a burst of requests (a live-chat flood): one message listing their
+   * ids, posted once the burst has had `noticeSettleMs` to gather and edited as more come, so
+   * the group gets one message however many requests the flood made. It gives way like the
+   * requests it stands for.
+   */
+  private async notice(job: OpsJob): Promise<SendOutcome> {
+    const n = job.notice ? await getNotice(this.o.kv, job.notice) : undefined;
+    if (!n) return { ok: true };
+    const key = `ops:notice-post:${this.o.chatId}:${n.id}`;
+    const post = (await this.o.kv.get(key)) as NoticePost | undefined;
+    if (post && post.shown >= n.requestIds.length) return { ok: true };
+    const notBefore = (post?.at ?? n.since) + (this.o.noticeSettleMs ?? 5_000);
+    if (Date.now() < notBefore) return paced(notBefore - Date.now());
+    const wait = this.giveWay(1);
+    if (wait > 0) return paced(wait);
+    const text = this.noticeText(n);
+    try {
+      let messageId = post?.messageId;
+      if (messageId !== undefined) {
+        try {
+          await this.o.api.editMessageText(this.o.chatId, messageId, text);
+        } catch (err) {
+          const e = classify(err).error;
+          if (/message to edit not found|can't be edited/i.test(e)) messageId = undefined;
+          else if (!/not modified/i.test(e)) throw err;
+        }
+      }
+      if (messageId === undefined) messageId = (await this.o.api.sendMessage(this.o.chatId, text)).message_id;
+      const next: NoticePost = { messageId, shown: n.requestIds.length, at: Date.now() };
+      await this.o.kv.set(key, next, 7 * 24 * 3600_000);
+      return { ok: true };
+    } catch (err) {
+      const outcome = classify(err);
+      this.o.log.warn({ notice: n.id, error: outcome.error }, "operators' group: flood notice not posted");
+      return outcome;
+    }
+  }
+
+  private noticeText(n: Notice): string {
+    const ids = n.requestIds;
+    const listed = ids.slice(0, 250);
+    const more = ids.length - listed.length;
+    return `⚠️ ${this.texts().msg("ops_flood_notice", {
+      count: ids.length,
+      channel_name: CHANNEL_NAMES[n.channel],
+      request_ids: `${listed.join(", ")}${more > 0 ? ` (+${more})` : ""}`,
+      first_id: ids[0] ?? "",
+    })}`.slice(0, 4000);
+  }
+
+  /** `/open HT-000123`: a request listed in a flood notice gets its topic and card now. */
+  private async open(id: string, m: GroupMessage): Promise<void> {
+    const t = this.texts();
+    const r = await this.o.requests.get(id);
+    try {
+      if (!r) await this.answer(m, t.msg("ops_no_request", { request_id: id }));
+      // Posted already, or on its way (not held in a notice): nothing to open.
+      else if (r.ops?.rootMessageId || !r.notice) await this.answer(m, t.msg("ops_open_exists", { request_id: id }));
+      else await this.post(r, { prepaid: 0 });
+    } catch (err) {
+      this.o.log.warn({ request: id, error: classify(err).error }, "operators' group: /open failed");
+    }
+  }
+
   /** First appearance of a request: its topic (forum) and its card with the buttons. */
-  private async post(rec: RequestRecord): Promise<void> {
+  private async post(rec: RequestRecord, turn: Turn): Promise<void> {
     if (rec.ops?.rootMessageId) return;
     let r = rec;
     if (!r.displayName && this.o.nameOf) {
@@ -208,7 +358,7 @@ export class TelegramOperators implements OperatorsPort {
     }
     let threadId = r.ops?.threadId;
     if (!threadId && (await this.isForum())) {
-      await this.pacer.take(this.o.chatId);
+      await this.slot(turn);
       const topic = await this.o.api.createForumTopic(this.o.chatId, this.topicName(r), {
         icon_color: TOPIC_COLOR[r.priority] as 0x6fb9f0,
       });
@@ -219,7 +369,7 @@ export class TelegramOperators implements OperatorsPort {
     }
     const withThread: RequestRecord = { ...r, ops: { chatId: this.o.chatId, ...(threadId ? { threadId } : {}) } };
     const transcript = await this.o.requests.transcript(r.id);
-    const root = await this.say(withThread, this.card(r, transcript), { buttons: true });
+    const root = await this.say(withThread, this.card(r, transcript), turn, { buttons: true });
     await this.o.requests.update(
       r.id,
       { ops: { chatId: this.o.chatId, ...(threadId ? { threadId } : {}), rootMessageId: root.message_id } },
@@ -227,14 +377,14 @@ export class TelegramOperators implements OperatorsPort {
     );
   }
 
-  private async mirror(r: RequestRecord, job: OpsJob): Promise<void> {
+  private async mirror(r: RequestRecord, job: OpsJob, turn: Turn): Promise<void> {
     const t = this.texts();
     const name = r.displayName ?? r.userId;
-    if (job.text) await this.say(r, t.msg("ops_user_says", { name, text: job.text }));
+    if (job.text) await this.say(r, t.msg("ops_user_says", { name, text: job.text }), turn);
     for (const a of job.attachments ?? []) {
       const file = a.fileId ?? a.url;
       if (!file) continue;
-      await this.pacer.take(this.o.chatId);
+      await this.slot(turn);
       const where = r.ops?.threadId ? { message_thread_id: r.ops.threadId } : {};
       const sent =
         a.type === "image"
@@ -293,6 +443,11 @@ export class TelegramOperators implements OperatorsPort {
     // Service messages (topic created, members joined…) carry no words for anyone.
     const { text, photo } = m;
     if (!text && !photo) return [];
+    const open = text?.match(/^\/open(?:@\w+)?\s+([A-Za-z]+-\d+)/);
+    if (open?.[1]) {
+      await this.open(open[1].toUpperCase(), m);
+      return [];
+    }
     const requestId = await this.requestOf(m);
     if (!requestId) {
       await this.help(m);
@@ -325,15 +480,18 @@ export class TelegramOperators implements OperatorsPort {
     const k = `ops:help:${this.o.chatId}:${m.fromId}`;
     if (every > 0 && (await this.o.kv.get(k))) return;
     await this.o.kv.set(k, 1, every || 1);
+    await this.answer(m, this.texts().msg("ops_help")).catch((err) =>
+      this.o.log.warn({ err: err instanceof Error ? err.message : err }, "operators' group: help not sent"),
+    );
+  }
+
+  /** Answer an operator's message where they wrote it. */
+  private async answer(m: GroupMessage, text: string): Promise<void> {
     await this.pacer.take(this.o.chatId);
-    await this.o.api
-      .sendMessage(this.o.chatId, this.texts().msg("ops_help"), {
-        ...(m.isTopicMessage && m.threadId ? { message_thread_id: m.threadId } : {}),
-        ...(m.messageId ? { reply_parameters: { message_id: m.messageId, allow_sending_without_reply: true } } : {}),
-      })
-      .catch((err) =>
-        this.o.log.warn({ err: err instanceof Error ? err.message : err }, "operators' group: help not sent"),
-      );
+    await this.o.api.sendMessage(this.o.chatId, text, {
+      ...(m.isTopicMessage && m.threadId ? { message_thread_id: m.threadId } : {}),
+      ...(m.messageId ? { reply_parameters: { message_id: m.messageId, allow_sending_without_reply: true } } : {}),
+    });
   }
 }
 

@@ -19,6 +19,25 @@ export class Pacer {
     return tokens >= 1 ? 0 : Math.ceil((1 - tokens) * this.intervalMs);
   }
 
+  /**
+   * Take `n` slots at once, only if `keep` would still be left afterwards: 0 when taken, else
+   * how long until it could be. Never waits or goes into debt, so whoever calls `take` later
+   * finds the `keep` slots free (`keep` is lowered so that `n + keep` fits in a burst).
+   */
+  tryTake(chat: string, n: number, keep: number): number {
+    const now = Date.now();
+    const b = this.buckets.get(chat) ?? { tokens: this.burst, at: now };
+    b.tokens = Math.min(this.burst, b.tokens + (now - b.at) / this.intervalMs);
+    b.at = now;
+    this.buckets.set(chat, b);
+    const need = n + Math.max(0, Math.min(keep, this.burst - n));
+    if (b.tokens >= need) {
+      b.tokens -= n;
+      return 0;
+    }
+    return Math.ceil((need - b.tokens) * this.intervalMs);
+  }
+
   /** Resolves when a message may go to `chat`; `onWait` is told first when that takes a while. */
   async take(chat: string, onWait?: (ms: number) => void): Promise<void> {
     const now = Date.now();

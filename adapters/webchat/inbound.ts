@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { LANGS } from "../../src/content/schema.js";
 import type { InboundEvent } from "../../src/model/message.js";
+import { isBlank } from "../../src/text/blank.js";
 import type { ClientFrame, ErrorCode } from "./types.js";
 
 /** Visitor ids are made by the server (128 random bits); a stored one must look like it. */
@@ -12,6 +13,7 @@ const Frame = z.discriminatedUnion("type", [
     .object({
       type: z.literal("hello"),
       visitor: z.string().max(64).optional(),
+      secret: z.string().max(128).optional(),
       lang: z.enum(LANGS).optional(),
     })
     .strict(),
@@ -58,7 +60,7 @@ export function parseFrame(data: Buffer | ArrayBuffer | Buffer[], isBinary: bool
   const frame = r.data;
   if (frame.type === "message") {
     const text = frame.text.normalize("NFC").trim();
-    if (!text) return { ok: false, code: "malformed", reason: "the message is empty", id: frame.id };
+    if (isBlank(text)) return { ok: false, code: "malformed", reason: "the message is empty", id: frame.id };
     const count = charCount(text);
     if (count > maxChars)
       return { ok: false, code: "too_long", reason: `longer than ${maxChars} characters`, id: frame.id, count };

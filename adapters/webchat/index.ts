@@ -1,23 +1,32 @@
-import { randomBytes } from "node:crypto";
 import websocket from "@fastify/websocket";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { ChannelAdapter, ChannelDeps, ChannelHealth, Intake } from "../../src/channels/types.js";
+import type {
+  ChannelAdapter,
+  ChannelDeps,
+  ChannelHealth,
+  EscalationAdmission,
+  Intake,
+} from "../../src/channels/types.js";
 import type { Env } from "../../src/config/env.js";
 import type { Content } from "../../src/content/load.js";
-import { LANGS, type Lang, type WebchatConfig } from "../../src/content/schema.js";
+import { LANGS, type Lang, type WebchatConfig, WebchatFloods } from "../../src/content/schema.js";
 import type { SendJob, SendOutcome } from "../../src/runtime/queue.js";
 import { sanitize } from "../../src/runtime/runtime.js";
 import { type Asset, loadAssets } from "./assets.js";
 import { type Fanout, LocalFanout, RedisFanout } from "./fanout.js";
+import { Floods } from "./floods.js";
 import { History } from "./history.js";
 import { eventOf, parseFrame, startEvent, VISITOR_ID } from "./inbound.js";
 import { entryOf, WEBCHAT_CAPABILITIES } from "./outbound.js";
 import { pageHtml } from "./page.js";
 import type { ClientFrame, ErrorCode, ServerFrame } from "./types.js";
 import { OriginPolicy, originsFromEnv, RateLimiter } from "./verify.js";
+import { netOf, Visitors } from "./visitors.js";
 
 export interface WebchatOptions {
   config: WebchatConfig;
+  /** Flood limits (`limits.webchat` in config/limits.yaml); their defaults when absent. */
+  floods?: WebchatFloods;
   deps: ChannelDeps;
   /** Allowed besides `config.allowed_origins` (WEBCHAT_ALLOWED_ORIGINS). */
   extraOrigins?: string[];
@@ -45,6 +54,8 @@ const OPEN = 1;
 interface Conn {
   socket: Socket;
   visitor?: string;
+  /** The client's network (hashed IP, see `netOf`), for the flood limits. */
+  net: string;
   lang: Lang;
   alive: boolean;
   /** Malformed frames so far: past `MAX_BAD` the connection is closed (1008). */
@@ -57,13 +68,17 @@ const MAX_BAD = 20;
 /**
  * The web live chat: `GET /` (the page), `/webchat/widget.js` (the same chat as a widget for any
  * site), `/webchat/config` (interface text, CORS) and `/webchat/ws` (the WebSocket). A visitor is
- * an id the server makes and the browser keeps; their conversation is `webchat:<visitor id>`.
+ * a public id plus a secret, both made by the server and kept by the browser; their conversation
+ * is `webchat:<visitor id>` (operators see the id, never the secret).
  */
 export class WebchatChannel implements ChannelAdapter {
   readonly id = "webchat" as const;
   readonly capabilities = WEBCHAT_CAPABILITIES;
+  readonly anonymous = true;
   readonly origins: OriginPolicy;
   readonly history: History;
+  readonly visitors: Visitors;
+  private readonly floods: Floods;
   private readonly fanout: Fanout;
   private readonly limiter: RateLimiter;
   private readonly assets: Record<string, Asset>;
@@ -77,6 +92,8 @@ export class WebchatChannel implements ChannelAdapter {
     this.origins = new OriginPolicy([...c.allowed_origins, ...(o.extraOrigins ?? [])]);
     this.history = new History(o.deps, c.limits.history_messages, c.limits.history_days * 86_400_000);
     this.limiter = new RateLimiter(c.limits.rate_messages, c.limits.rate_seconds * 1000);
+    this.visitors = new Visitors(o.deps, c.limits.history_days * 86_400_000);
+    this.floods = new Floods(o.deps, o.floods ?? WebchatFloods.parse({}));
     const deliver = (visitor: string, frame: ServerFrame) => this.deliver(visitor, frame);
     this.fanout = o.redisUrl
       ? new RedisFanout(o.redisUrl, o.redisChannel ?? "hotro:webchat", o.deps.log, deliver)
@@ -173,7 +190,7 @@ export class WebchatChannel implements ChannelAdapter {
           }
         },
       },
-      (socket) => this.open(socket as unknown as Socket),
+      (socket, req) => this.open(socket as unknown as Socket, netOf(req.ip)),
     );
   }
 
@@ -212,8 +229,15 @@ export class WebchatChannel implements ChannelAdapter {
 
   // ------------------------------------------------------------------ sockets
 
-  private open(socket: Socket): void {
-    const conn: Conn = { socket, lang: this.o.config.default_language, alive: true, bad: 0, queue: Promise.resolve() };
+  private open(socket: Socket, net: string): void {
+    const conn: Conn = {
+      socket,
+      net,
+      lang: this.o.config.default_language,
+      alive: true,
+      bad: 0,
+      queue: Promise.resolve(),
+    };
     this.conns.add(conn);
     socket.on("pong", () => {
       conn.alive = true;
@@ -280,17 +304,53 @@ export class WebchatChannel implements ChannelAdapter {
       conn.bad++;
       return this.refuse(conn, "malformed", { detail: "hello was already sent on this connection" });
     }
-    const visitor =
-      frame.visitor && VISITOR_ID.test(frame.visitor) ? frame.visitor : randomBytes(16).toString("base64url");
-    conn.visitor = visitor;
     conn.lang = this.langOf(frame.lang);
+    // The id alone proves nothing (operators see it): without its secret, a new visitor.
+    const known =
+      !!frame.visitor &&
+      VISITOR_ID.test(frame.visitor) &&
+      (await this.visitors.verify(frame.visitor, frame.secret, conn.net));
+    let visitor: string;
+    let secret: string | undefined;
+    if (known && frame.visitor) visitor = frame.visitor;
+    else {
+      if (frame.visitor) this.log.info("webchat: a visitor id without its secret: a new visitor instead");
+      const room = await this.floods.newVisitor(conn.net);
+      if (!room.ok) {
+        const minutes = Math.max(1, Math.ceil(room.retryAfterMs / 60_000));
+        // Logged once per network and window (per process): a flood must not flood the log too.
+        if (!room.known)
+          this.log.warn(
+            { retryAfterMs: room.retryAfterMs },
+            "webchat: too many new visitors from one network, refused",
+          );
+        this.reply(conn, {
+          type: "error",
+          code: "too_many_visitors",
+          message: this.text(conn.lang, "too_many_visitors", { minutes }),
+          retryAfterMs: room.retryAfterMs,
+        });
+        // 1013: try again later (the page waits `retryAfterMs` before it does).
+        conn.socket.close(1013, "too many new visitors");
+        return;
+      }
+      ({ visitor, secret } = await this.visitors.create(conn.net));
+    }
+    conn.visitor = visitor;
     const set = this.sockets.get(visitor) ?? new Set<Conn>();
     set.add(conn);
     this.sockets.set(visitor, set);
-    const history = await this.history.list(visitor);
-    this.reply(conn, { type: "welcome", visitor, history });
+    const history = secret ? [] : await this.history.list(visitor);
+    // The secret goes to this browser once, when it is made; it is never logged, and stored only as its hash.
+    this.reply(conn, { type: "welcome", visitor, history, ...(secret ? { secret } : {}) });
     // A visitor with nothing yet: the bot greets them (recorded once, however often they reload).
     if (history.length === 0) await this.intake?.accept([startEvent(visitor, Date.now())]);
+  }
+
+  /** Flood limits: a visitor's new request gets its own topic, or joins the burst's notice. */
+  async admitEscalation(visitor: string, requestId: string): Promise<EscalationAdmission> {
+    const net = (await this.visitors.netOf(visitor)) ?? netOf(`visitor:${visitor}`);
+    return this.floods.admitEscalation(net, requestId);
   }
 
   private async userMessage(
@@ -328,6 +388,7 @@ export class WebchatChannel implements ChannelAdapter {
       if (fresh) await this.history.remove(visitor, entry.id).catch(() => undefined);
       return this.refuse(conn, "unavailable", { id: frame.id, detail: "the message could not be recorded" });
     }
+    await this.visitors.renew(visitor);
     this.reply(conn, { type: "ack", id: frame.id, entry });
     // The visitor's other tabs (on any process) show it too.
     if (fresh) await this.fanout.publish(visitor, { type: "message", entry });
@@ -347,6 +408,7 @@ export class WebchatChannel implements ChannelAdapter {
   async send(job: SendJob): Promise<SendOutcome> {
     try {
       const { entry } = await this.history.append(job.userId, entryOf(job.message, Date.now()));
+      await this.visitors.renew(job.userId);
       await this.fanout.publish(job.userId, { type: "message", entry });
       return { ok: true };
     } catch (err) {
@@ -381,6 +443,8 @@ export class WebchatChannel implements ChannelAdapter {
         }
       }
       this.limiter.sweep();
+      this.floods.sweep();
+      this.visitors.sweep();
     }, every);
     this.timer.unref();
   }
@@ -421,6 +485,7 @@ function pagePolicy(host: string | undefined): string {
 export function createWebchatChannel(env: Env, deps: ChannelDeps, content: Content): WebchatChannel {
   const o: WebchatOptions = {
     config: content.config.webchat,
+    floods: content.config.limits.webchat,
     deps,
     extraOrigins: originsFromEnv(env.WEBCHAT_ALLOWED_ORIGINS),
     brand: content.config.brand.name,

@@ -4,11 +4,13 @@ import type { Button, QuickReply } from "../../src/model/message.js";
 /**
  * The live chat's wire protocol: JSON text frames over one WebSocket (`/webchat/ws`).
  *
- * Browser → server: `hello` first (a stored visitor id, or none for a new visitor), then
+ * Browser → server: `hello` first (the stored visitor id and its secret, or neither for a new
+ * visitor; an id without its secret gets a new visitor too), then
  * `message` / `postback`, each with a client-made `id` that stays the same when the browser
  * resends it after a reconnect (the inbox drops the duplicate).
  *
- * Server → browser: `welcome` (the visitor id and the stored history), `ack` (one per accepted
+ * Server → browser: `welcome` (the visitor id and the stored history; for a new visitor, also
+ * their secret, for the browser to keep and present next time), `ack` (one per accepted
  * message, with what was recorded: secrets already masked), `message` (a new history entry),
  * `typing`, and `error` (a code, the client id it refers to, and a sentence for the page).
  */
@@ -31,14 +33,21 @@ export interface Entry {
 }
 
 export type ClientFrame =
-  | { type: "hello"; visitor?: string | undefined; lang?: Lang | undefined }
+  | { type: "hello"; visitor?: string | undefined; secret?: string | undefined; lang?: Lang | undefined }
   | { type: "message"; id: string; text: string }
   | { type: "postback"; id: string; payload: string; text?: string | undefined };
 
-export type ErrorCode = "malformed" | "hello_first" | "too_long" | "rate_limited" | "unavailable";
+export type ErrorCode =
+  | "malformed"
+  | "hello_first"
+  | "too_long"
+  | "rate_limited"
+  | "unavailable"
+  /** Refused at hello: too many new visitors from the client's network; the socket is closed (1013). */
+  | "too_many_visitors";
 
 export type ServerFrame =
-  | { type: "welcome"; visitor: string; history: Entry[] }
+  | { type: "welcome"; visitor: string; history: Entry[]; secret?: string }
   | { type: "ack"; id: string; entry: Entry }
   | { type: "message"; entry: Entry }
   | { type: "typing" }

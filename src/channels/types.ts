@@ -17,6 +17,12 @@ export interface ChannelHealth {
 }
 
 /**
+ * Whether a new request gets its own place in the operators' group (`post`), or is listed in
+ * a notice standing for a burst of them (a flood: the request is still created).
+ */
+export type EscalationAdmission = { post: true } | { post: false; notice: string };
+
+/**
  * One platform. Adapters are the only code that knows a platform's payloads, signatures,
  * send API and limits (DESIGN.md); the rest of the bot sees this interface.
  */
@@ -34,6 +40,13 @@ export interface ChannelAdapter {
   displayName?(userId: string): Promise<string | undefined>;
   /** Show "typing…" while a reply is prepared, where the platform has it. */
   typing?(userId: string, meta?: Record<string, string>): Promise<void>;
+  /**
+   * Anyone can open conversations here without a platform account (the web live chat), so a
+   * flood is cheap: this channel's posts in the operators' group give way to other channels'.
+   */
+  readonly anonymous?: boolean;
+  /** Decide how a new request of `userId` reaches operators (flood limits); absent: always `post`. */
+  admitEscalation?(userId: string, requestId: string): Promise<EscalationAdmission>;
   /** Start background work (polling) once the server is up. */
   start?(intake: Intake): Promise<void>;
   stop?(): Promise<void>;

@@ -49,6 +49,22 @@ const EnvSchema = z.object({
   /** Serve /metrics on this port only (no credential), instead of the main port behind the operator credential. */
   METRICS_PORT: optional(z.coerce.number().int().min(0).max(65535)),
   METRICS_HOST: z.string().min(1).default("127.0.0.1"),
+  /**
+   * Behind a reverse proxy: whose `X-Forwarded-For` to believe for the client's address (the
+   * live chat's per-IP limits). `1` (or another number of proxy hops), `true` (every hop), or
+   * comma-separated addresses/CIDRs of the proxies. Unset: the socket's own address.
+   */
+  TRUST_PROXY: optional(
+    z
+      .string()
+      .regex(
+        /^(true|false|\d{1,2}|[0-9A-Fa-f.:/]+(\s*,\s*[0-9A-Fa-f.:/]+)*)$/,
+        "true, a number of proxy hops, or comma-separated proxy addresses/CIDRs",
+      )
+      .transform((v): boolean | number | string[] =>
+        v === "true" ? true : v === "false" ? false : /^\d+$/.test(v) ? Number(v) : v.split(",").map((x) => x.trim()),
+      ),
+  ),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

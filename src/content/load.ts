@@ -15,6 +15,7 @@ import {
   type MessageKey,
   type OfficialChannel,
   WebchatConfig,
+  WebchatFloods,
   type Weekly,
 } from "./schema.js";
 import { validateContent } from "./validate.js";
@@ -49,6 +50,7 @@ export interface Config {
     human_idle_minutes: number;
     inbox_echo_minutes: number;
     form_failures_before_escalation: number;
+    webchat: WebchatFloods;
   };
   matcher: { answer_threshold: number; clarify_threshold: number; margin: number };
   /** Sends in flight at once per process: per channel, and for the operators' posts. */
@@ -225,6 +227,7 @@ function withDefaults(c: Record<string, unknown>): Config {
       human_idle_minutes: limits.human_idle_minutes ?? 60,
       inbox_echo_minutes: limits.inbox_echo_minutes ?? 30,
       form_failures_before_escalation: limits.form_failures_before_escalation ?? 2,
+      webchat: limits.webchat ?? WebchatFloods.parse({}),
     },
     matcher: (c.matcher as Config["matcher"]) ?? { answer_threshold: 0.55, clarify_threshold: 0.3, margin: 0.15 },
     delivery: { per_channel: 16, operators: 8, ...(c.delivery as Partial<Config["delivery"]> | undefined) },

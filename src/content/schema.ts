@@ -158,6 +158,8 @@ export const MESSAGE_KEYS = [
   "ops_reopened",
   "ops_no_request",
   "ops_note_saved",
+  "ops_flood_notice",
+  "ops_open_exists",
 ] as const;
 export type MessageKey = (typeof MESSAGE_KEYS)[number];
 
@@ -279,6 +281,10 @@ export const WebchatTexts = z
       "Bạn gửi hơi nhanh. Vui lòng đợi {seconds} giây rồi gửi lại.",
       "You are sending too fast. Please wait {seconds} s and send again.",
     ),
+    too_many_visitors: webchatText(
+      "Có quá nhiều cuộc trò chuyện mới từ mạng của bạn. Vui lòng thử lại sau {minutes} phút.",
+      "Too many new conversations from your network. Please try again in {minutes} min.",
+    ),
     malformed: webchatText("Máy chủ không đọc được tin nhắn này.", "The server could not read that message."),
     failed: webchatText("Chưa gửi được tin nhắn, bạn thử lại nhé.", "The message was not sent; please try again."),
   })
@@ -311,6 +317,27 @@ export const WebchatConfig = z
   .strict();
 export type WebchatConfig = z.infer<typeof WebchatConfig>;
 
+/**
+ * Flood limits of the web live chat (`limits.webchat` in config/limits.yaml). Anyone can open it
+ * without an account, so they are counted per client IP address (IPv6: per /64) and, for what
+ * reaches the operators' group, for all visitors together.
+ */
+export const WebchatFloods = z
+  .object({
+    /** New visitors (new identities) from one IP in any window of `new_visitors_minutes`; more are refused. */
+    new_visitors_per_ip: z.number().int().min(1).default(10),
+    new_visitors_minutes: z.number().int().min(1).default(10),
+    /** Requests from one IP posted to operators one by one (a topic each) in `escalations_per_ip_minutes`… */
+    escalations_per_ip: z.number().int().min(0).default(3),
+    escalations_per_ip_minutes: z.number().int().min(1).default(10),
+    /** …and from every live-chat visitor together in any minute. */
+    escalations_per_minute: z.number().int().min(0).default(10),
+    /** Requests beyond either are still created, and listed in one notice per burst of this many minutes. */
+    notice_minutes: z.number().int().min(1).default(10),
+  })
+  .strict();
+export type WebchatFloods = z.infer<typeof WebchatFloods>;
+
 export const ConfigFile = z
   .object({
     brand: z
@@ -337,6 +364,7 @@ export const ConfigFile = z
         human_idle_minutes: z.number().int().min(1).default(60),
         inbox_echo_minutes: z.number().int().min(1).default(30),
         form_failures_before_escalation: z.number().int().min(1).default(2),
+        webchat: WebchatFloods.prefault({}),
       })
       .strict()
       .optional(),

@@ -72,6 +72,9 @@ export const KNOWN_PLACEHOLDERS = new Set([
   "text",
   "fields",
   "transcript",
+  "count",
+  "request_ids",
+  "first_id",
 ]);
 
 /** Checks that need the whole pack: references between files, required entries, templates. */

@@ -58,9 +58,16 @@ export interface SendJob {
 export interface OpsJob {
   kind: "ops";
   requestId: string;
-  op: "post" | "mirror" | "update" | "failure" | "closed" | "taken" | "back_to_bot";
+  op: "post" | "mirror" | "update" | "failure" | "closed" | "taken" | "back_to_bot" | "notice";
   /** The operator who acted, for "closed", "taken" and "back_to_bot". */
   operator?: string;
+  /** For "notice": the notice (`src/runtime/notices.ts`) that lists this request among others. */
+  notice?: string;
+  /**
+   * Gives way in the operators' group: sent only while other jobs wait for nothing and a
+   * reserve is left for them (requests of a channel anyone can flood: the live chat).
+   */
+  yields?: boolean;
   text?: string;
   attachments?: { type: string; url?: string; fileId?: string }[];
 }

@@ -1,6 +1,6 @@
 import type { Keyv } from "keyv";
 import type { Logger } from "pino";
-import type { ChannelAdapter, Intake } from "../channels/types.js";
+import type { ChannelAdapter, EscalationAdmission, Intake } from "../channels/types.js";
 import { type Action, NEW_REQUEST } from "../engine/actions.js";
 import { type ControlEvent, type EngineDeps, type EngineResult, handle, handleControl } from "../engine/engine.js";
 import type { Session } from "../engine/session.js";
@@ -192,13 +192,12 @@ export class Runtime implements Intake {
     const now = this.now().getTime();
     const resolve = (id: string) => (id === NEW_REQUEST && newId ? newId : id);
     const event = item.body.type === "event" ? item.body.event : undefined;
-    const ops = (requestId: string, op: OpsJob["op"], extra: Partial<OpsJob> = {}) => {
+    const adapter = this.d.channels.get(channel);
+    const ops = (requestId: string, op: OpsJob["op"], extra: Partial<OpsJob> = {}, lane = `ops:${requestId}`) => {
       if (!this.d.operators) return;
-      jobs.push({
-        key: `${item.key}:ops:${jobs.length}`,
-        lane: `ops:${requestId}`,
-        body: { kind: "ops", requestId, op, ...extra },
-      });
+      const body: OpsJob = { kind: "ops", requestId, op, ...extra };
+      if (adapter?.anonymous) body.yields = true;
+      jobs.push({ key: `${item.key}:ops:${jobs.length}`, lane, body });
     };
 
     for (const [i, a] of result.actions.entries()) {
@@ -217,7 +216,17 @@ export class Runtime implements Intake {
           newId = rec.id;
           for (const r of s.requests) if (r.id === NEW_REQUEST) r.id = rec.id;
           if (s.openRequestId === NEW_REQUEST) s.openRequestId = rec.id;
-          ops(rec.id, "post");
+          if (!this.d.operators) break;
+          // A flood (the live chat): the request goes into one notice for the burst, not a topic of its own.
+          const admission: EscalationAdmission = adapter?.admitEscalation
+            ? await adapter.admitEscalation(userId, rec.id)
+            : { post: true };
+          if (admission.post) ops(rec.id, "post");
+          else {
+            if (rec.notice !== admission.notice)
+              await this.d.requests.update(rec.id, { notice: admission.notice }, now);
+            ops(rec.id, "notice", { notice: admission.notice }, `ops:notice:${admission.notice}`);
+          }
           break;
         }
         case "request.update": {
@@ -249,7 +258,6 @@ export class Runtime implements Intake {
         }
         case "reply":
         case "deliver": {
-          const adapter = this.d.channels.get(channel);
           if (!adapter) {
             this.d.log.warn({ conv: item.conv }, "no adapter for this conversation's channel: reply dropped");
             break;
@@ -319,13 +327,9 @@ export class Runtime implements Intake {
     if (b.kind !== "send" || !b.requestId) return;
     await this.d.requests.update(b.requestId, { lastError: error }, Date.now());
     if (b.byPerson && this.d.operators) {
-      await this.d.outbox.enqueue([
-        {
-          key: `${job.key}:failure`,
-          lane: `ops:${b.requestId}`,
-          body: { kind: "ops", requestId: b.requestId, op: "failure", text: error },
-        },
-      ]);
+      const body: OpsJob = { kind: "ops", requestId: b.requestId, op: "failure", text: error };
+      if (this.d.channels.get(b.channel)?.anonymous) body.yields = true;
+      await this.d.outbox.enqueue([{ key: `${job.key}:failure`, lane: `ops:${b.requestId}`, body }]);
     }
   }
 }

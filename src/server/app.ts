@@ -90,6 +90,8 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
   const app: FastifyInstance = Fastify({
     loggerInstance: log as unknown as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
+    // Behind a proxy (Caddy in docker-compose.yml), the client's address for the live chat's limits.
+    ...(env.TRUST_PROXY !== undefined ? { trustProxy: trustProxy(env.TRUST_PROXY) } : {}),
     // fastify's own request lines carry the query string, where Messenger's verification
     // puts its token: they are off, and the hook below logs the path only.
     logController: new LogController({ disableRequestLogging: true }),
@@ -197,4 +199,10 @@ async function startChannels(list: ChannelAdapter[], runtime: Runtime, log: Logg
   ]);
   clearTimeout(timer);
   if (late) log.warn("a channel is still starting: the server goes on without waiting for it");
+}
+
+/** `TRUST_PROXY` for fastify: a number of hops trusts that many proxies in front, nearest first. */
+function trustProxy(v: boolean | number | string[]): boolean | string[] | ((addr: string, hop: number) => boolean) {
+  if (typeof v !== "number") return v;
+  return (_addr, hop) => hop < v;
 }

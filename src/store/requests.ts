@@ -27,6 +27,11 @@ export interface RequestRecord {
   ops?: { chatId: string; threadId?: number; rootMessageId?: number };
   /** Last delivery failure shown to operators (closed window, blocked bot…). */
   lastError?: string;
+  /**
+   * Listed in this notice of the operators' group (a flood) rather than given a topic of its
+   * own; an operator opens it with `/open <id>`.
+   */
+  notice?: string;
 }
 
 export interface TranscriptEntry extends TranscriptLine {
@@ -53,7 +58,10 @@ export interface NewRequest {
 }
 
 export type RequestPatch = Partial<
-  Pick<RequestRecord, "status" | "priority" | "handoff" | "assignee" | "ops" | "lastError" | "fields" | "displayName">
+  Pick<
+    RequestRecord,
+    "status" | "priority" | "handoff" | "assignee" | "ops" | "lastError" | "fields" | "displayName" | "notice"
+  >
 >;
 
 export interface RequestStore {

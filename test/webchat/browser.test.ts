@@ -49,10 +49,17 @@ describe.runIf(browserAvailable())("the live chat in a browser", () => {
     if (!UPDATE) rmSync(SHOTS, { recursive: true, force: true });
   });
 
-  const visitorOf = async (page: Page) =>
-    (await page.evaluate(
+  /** What the page keeps in localStorage: the visitor's id and secret. */
+  const stored = async (page: Page): Promise<{ visitor?: string; secret?: string }> => {
+    const raw = (await page.evaluate(
       `Object.entries(localStorage).find(([k]) => k.startsWith("hotro-webchat:"))?.[1] ?? ""`,
     )) as string;
+    try {
+      return JSON.parse(raw) as { visitor?: string; secret?: string };
+    } catch {
+      return {};
+    }
+  };
 
   it("answers, takes a quick reply, keeps the history over a reload, shows an operator's reply live", async () => {
     const page = await browser.ctx.newPage();
@@ -82,8 +89,9 @@ describe.runIf(browserAvailable())("the live chat in a browser", () => {
     expect(await log.locator(".hc-user").last().textContent()).toContain("Kiểm tra yêu cầu");
 
     // A reload continues the same conversation, history shown, no second greeting.
-    const visitor = await visitorOf(page);
+    const { visitor = "", secret } = await stored(page);
     expect(visitor).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     await page.reload();
     await log.getByText("Mình không tìm thấy yêu cầu hỗ trợ nào của bạn").waitFor();
     const text = (await log.textContent()) ?? "";
@@ -91,7 +99,7 @@ describe.runIf(browserAvailable())("the live chat in a browser", () => {
       expect(text).toContain(line);
     }
     expect(text.split("Xin chào! Mình là trợ lý tự động")).toHaveLength(2);
-    expect(await visitorOf(page)).toBe(visitor);
+    expect(await stored(page)).toEqual({ visitor, secret });
 
     // The connection drops: a message written meanwhile waits, and goes once the page has
     // reconnected by itself. Then, asking for a person opens a request for this conversation.
@@ -152,10 +160,18 @@ describe.runIf(browserAvailable())("the live chat in a browser", () => {
     await page.goto(`${s.url}/?lang=en`);
     const log = page.getByRole("log", { name: "Messages" });
     await log.getByText("Xin chào").first().waitFor(); // the welcome is in: the stored id won't come back
-    // A new visitor (the first test's one has messages in the rate window).
-    await page.evaluate("localStorage.clear()");
+    // A new visitor (the first test's one has messages in the rate window): what an earlier
+    // version stored, a bare id without a secret, gets a new identity and a new conversation.
+    const before = await stored(page);
+    await page.evaluate(
+      `(() => { const k = Object.keys(localStorage).find((k) => k.startsWith("hotro-webchat:")); localStorage.setItem(k, ${JSON.stringify(before.visitor)}); })()`,
+    );
     await page.reload();
     await log.getByText("Xin chào").waitFor();
+    await page.waitForFunction(`Object.values(localStorage).some((v) => v.startsWith("{"))`);
+    const after = await stored(page);
+    expect(after.visitor).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(after.visitor).not.toBe(before.visitor);
     const input = page.getByRole("textbox", { name: "Your message" });
     const alert = page.getByRole("alert");
 
@@ -173,6 +189,51 @@ describe.runIf(browserAvailable())("the live chat in a browser", () => {
     await alert.getByText(/You are sending too fast\. Please wait \d+ s/).waitFor();
     expect(await input.inputValue()).toBe("question 9");
     await page.close();
+  }, 60_000);
+
+  it("a message of invisible characters only is not sent", async () => {
+    const page = await browser.ctx.newPage();
+    await page.goto(`${s.url}/`);
+    const log = page.getByRole("log");
+    await log.getByText("Xin chào").waitFor();
+    await sleep(300); // the stored conversation's history is in
+    const input = page.getByRole("textbox", { name: "Tin nhắn của bạn" });
+    const before = await log.locator(".hc-user").count();
+    await input.fill("\u200b\u200b\ufeff\u00ad");
+    await input.press("Enter");
+    await sleep(500);
+    expect(await log.locator(".hc-user").count()).toBe(before);
+    expect(await log.locator(".hc-pending").count()).toBe(0);
+    // Not sent at all: the box keeps it, and there is no refusal from the server to show.
+    expect(await input.inputValue()).toBe("\u200b\u200b\ufeff\u00ad");
+    expect(await page.getByRole("alert").isHidden()).toBe(true);
+    await page.close();
+  }, 60_000);
+
+  it("refused as one new visitor too many from this network: the page says so and waits", async () => {
+    const strict = await startChat({
+      webchat: { floods: { ...s.h.hotro.content.config.limits.webchat, new_visitors_per_ip: 1 } },
+    });
+    try {
+      const page = await browser.ctx.newPage();
+      await page.goto(`${strict.url}/`);
+      await page.getByRole("log").getByText("Xin chào").waitFor();
+      // A second new visitor from the same address (the stored credentials gone).
+      await page.evaluate("localStorage.clear()");
+      await page.reload();
+      const status = page.getByRole("status");
+      await status
+        .getByText("Có quá nhiều cuộc trò chuyện mới từ mạng của bạn. Vui lòng thử lại sau 10 phút.")
+        .waitFor();
+      // It waits as told instead of reconnecting over and over.
+      await sleep(2500);
+      const refusals = strict.h.logs.filter((l) => l.includes("too many new visitors from one network")).length;
+      expect(refusals).toBe(1);
+      expect(await status.textContent()).toContain("thử lại sau 10 phút");
+      await page.close();
+    } finally {
+      await strict.close();
+    }
   }, 60_000);
 
   it("refuses a page from another origin; a listed site embeds the widget", async () => {

@@ -6,7 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium } from "playwright-core";
 import { WebchatChannel, type WebchatOptions } from "../../adapters/webchat/index.js";
-import type { ServerFrame } from "../../adapters/webchat/types.js";
+import type { Entry, ServerFrame } from "../../adapters/webchat/types.js";
+import type { ChannelAdapter } from "../../src/channels/types.js";
+import type { AppDeps } from "../../src/server/app.js";
 import { channelDeps } from "../../src/server/server.js";
 import { CHROMIUM } from "../helpers/browser.js";
 import { type Harness, type HarnessOptions, harness } from "../helpers/harness.js";
@@ -19,9 +21,18 @@ export interface Chat {
   close(): Promise<void>;
 }
 
-/** The real app (runtime, engine, in-memory store) with the live chat, listening on a random port. */
+/**
+ * The real app (runtime, engine, in-memory store) with the live chat, listening on a random port.
+ * Every test visitor comes from 127.0.0.1, so unless a test sets `webchat.floods` the limit of
+ * new visitors per IP is lifted (the flood tests use the shipped limits).
+ */
 export async function startChat(
-  opts: { harness?: HarnessOptions; webchat?: Partial<Omit<WebchatOptions, "deps">> } = {},
+  opts: {
+    harness?: HarnessOptions;
+    webchat?: Partial<Omit<WebchatOptions, "deps">>;
+    /** More channels next to the live chat (the Telegram one the operators' group rides on). */
+    channels?: (d: AppDeps) => ChannelAdapter[];
+  } = {},
 ): Promise<Chat> {
   let chat: WebchatChannel | undefined;
   const h = await harness({
@@ -32,9 +43,10 @@ export async function startChat(
         config: d.content.config.webchat,
         deps: channelDeps(d),
         brand: d.content.config.brand.name,
+        floods: { ...d.content.config.limits.webchat, new_visitors_per_ip: 10_000 },
         ...opts.webchat,
       });
-      return [chat];
+      return [chat, ...(opts.channels?.(d) ?? [])];
     },
   });
   await h.hotro.app.listen({ port: 0, host: "127.0.0.1" });
@@ -130,8 +142,10 @@ export class Client {
     });
   }
 
-  static open(url: string, origin?: string): Promise<Client> {
-    const ws = new WebSocketClient(`${url.replace(/^http/, "ws")}/webchat/ws`, origin ? { headers: { origin } } : {});
+  static open(url: string, origin?: string, headers: Record<string, string> = {}): Promise<Client> {
+    const ws = new WebSocketClient(`${url.replace(/^http/, "ws")}/webchat/ws`, {
+      headers: { ...headers, ...(origin ? { origin } : {}) },
+    });
     const c = new Client(ws);
     return new Promise((resolve, reject) => {
       ws.on("open", () => resolve(c));
@@ -139,13 +153,21 @@ export class Client {
     });
   }
 
-  /** Open and say hello; resolves with the welcome frame. */
-  static async hello(url: string, visitor?: string): Promise<{ c: Client; visitor: string; history: unknown[] }> {
-    const c = await Client.open(url);
-    c.send({ type: "hello", lang: "vi", ...(visitor ? { visitor } : {}) });
-    const w = await c.next((f) => f.type === "welcome");
-    if (w.type !== "welcome") throw new Error("no welcome");
-    return { c, visitor: w.visitor, history: w.history };
+  /**
+   * Open and say hello, as a new visitor or presenting `creds` (an id with or without its
+   * secret); resolves with the welcome: the visitor, the secret when a new one was made, the history.
+   */
+  static async hello(
+    url: string,
+    creds?: { visitor?: string; secret?: string },
+    headers?: Record<string, string>,
+  ): Promise<{ c: Client; visitor: string; secret?: string; history: Entry[] }> {
+    const c = await Client.open(url, undefined, headers);
+    const { visitor, secret } = creds ?? {};
+    c.send({ type: "hello", lang: "vi", ...(visitor ? { visitor } : {}), ...(secret ? { secret } : {}) });
+    const w = await c.next((f) => f.type === "welcome" || (f.type === "error" && f.code === "too_many_visitors"));
+    if (w.type !== "welcome") throw new Error(`no welcome: ${JSON.stringify(w)}`);
+    return { c, visitor: w.visitor, history: w.history, ...(w.secret ? { secret: w.secret } : {}) };
   }
 
   send(frame: unknown): void {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseFrame } from "../../adapters/webchat/inbound.js";
 import { entryOf } from "../../adapters/webchat/outbound.js";
-import type { Entry, ServerFrame } from "../../adapters/webchat/types.js";
+import type { ServerFrame } from "../../adapters/webchat/types.js";
 import { OriginPolicy, originsFromEnv, RateLimiter } from "../../adapters/webchat/verify.js";
 import { EnvError } from "../../src/config/env.js";
 import { type Chat, Client, sleep, startChat, upgradeStatus } from "./helpers.js";
@@ -103,7 +103,8 @@ describe("webchat over a real socket", () => {
     await sleep(300);
     first.c.close();
 
-    const again = await Client.hello(s.url, first.visitor);
+    const again = await Client.hello(s.url, first);
+    expect(again.visitor).toBe(first.visitor);
     again.c.send({ type: "message", id: "dup1", text: "giờ làm việc" });
     const ack = await again.c.next(isAck);
     expect(ack.entry.id).toBe("u:dup1");
@@ -164,6 +165,24 @@ describe("webchat over a real socket", () => {
     c.close();
   });
 
+  it("a message of invisible characters only is empty: refused, not recorded, not answered", async () => {
+    const { c, visitor } = await Client.hello(s.url);
+    await c.next((f) => f.type === "message" && f.entry.from === "bot");
+    const invisible = ["\u200b\u200b\u200b", "\ufeff", "\u00ad\u00ad", " \u200c\u200d\u2060 \n\t", "\u3164", "\u2800"];
+    for (const [i, text] of invisible.entries()) c.send({ type: "message", id: `inv${i}`, text });
+    for (let i = 0; i < 100 && c.frames.filter(isErr).length < invisible.length; i++) await sleep(20);
+    const errors = c.frames.filter(isErr);
+    expect(errors.map((e) => e.id)).toEqual(invisible.map((_, i) => `inv${i}`));
+    expect(errors.every((e) => e.code === "malformed" && e.detail === "the message is empty")).toBe(true);
+    expect(c.frames.filter(isAck)).toEqual([]);
+    await sleep(200);
+    expect((await s.chat.history.list(visitor)).filter((e) => e.from === "user")).toEqual([]);
+    // Visible text with a zero-width character in it is a message like any other.
+    c.send({ type: "message", id: "vis", text: "giờ\u200b làm việc" });
+    expect((await c.next(isAck)).id).toBe("vis");
+    c.close();
+  });
+
   it("asks for hello first", async () => {
     const c = await Client.open(s.url);
     c.send({ type: "message", id: "m1", text: "hi" });
@@ -202,7 +221,8 @@ describe("webchat over a real socket", () => {
   });
 
   it("keeps what is sent while the visitor is away, bounded, and shows it on return", async () => {
-    const { c, visitor } = await Client.hello(s.url);
+    const me = await Client.hello(s.url);
+    const { c, visitor } = me;
     c.close();
     for (let i = 0; i < 105; i++) {
       const out = await s.chat.send({
@@ -214,8 +234,8 @@ describe("webchat over a real socket", () => {
       });
       expect(out).toEqual({ ok: true });
     }
-    const back = await Client.hello(s.url, visitor);
-    const history = back.history as Entry[];
+    const back = await Client.hello(s.url, me);
+    const history = back.history;
     expect(history).toHaveLength(100);
     expect(history.at(-1)?.text).toBe("tin 104");
     expect(history.map((e) => e.seq)).toEqual([...history.map((e) => e.seq)].sort((a, b) => a - b));
@@ -224,7 +244,8 @@ describe("webchat over a real socket", () => {
 
   it("delivers live to every open tab of the visitor, with the operator's name", async () => {
     const a = await Client.hello(s.url);
-    const b = await Client.hello(s.url, a.visitor);
+    const b = await Client.hello(s.url, a);
+    expect(b.visitor).toBe(a.visitor);
     await s.chat.send({
       kind: "send",
       channel: "webchat",
@@ -291,6 +312,17 @@ describe("webchat pieces", () => {
       10,
     );
     expect(long).toMatchObject({ ok: false, code: "too_long", count: 11 });
+    for (const text of ["\u200b", "\ufeff\u00ad", "\u2060 \u200d", "\u180e\u200e\u200f"]) {
+      const blank = parseFrame(Buffer.from(JSON.stringify({ type: "message", id: "b", text })), false, 10);
+      expect(blank, JSON.stringify(text)).toMatchObject({
+        ok: false,
+        code: "malformed",
+        reason: "the message is empty",
+      });
+    }
+    expect(parseFrame(Buffer.from(JSON.stringify({ type: "message", id: "e", text: "👍\u200d" })), false, 10).ok).toBe(
+      true,
+    );
   });
 
   it("outbound: operators keep their name; an image a browser cannot load keeps its caption", () => {

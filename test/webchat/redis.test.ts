@@ -26,7 +26,8 @@ describe.runIf(available)("webchat with two processes on Redis", () => {
   });
 
   it("a reply sent by one process reaches the socket held by the other; both keep the same history", async () => {
-    const { c, visitor } = await Client.hello(b.url);
+    const me = await Client.hello(b.url);
+    const { c, visitor } = me;
     await c.next((f) => f.type === "message" && f.entry.from === "bot", 10_000);
     expect(
       await a.chat.send({
@@ -50,7 +51,8 @@ describe.runIf(available)("webchat with two processes on Redis", () => {
 
     // Reconnecting to the other process shows the same conversation.
     c.close();
-    const again = await Client.hello(a.url, visitor);
+    const again = await Client.hello(a.url, me);
+    expect(again.visitor).toBe(visitor);
     expect(again.history).toEqual(fromA);
     again.c.close();
   });

@@ -5,7 +5,8 @@
  *     and gets a chat button in the corner.
  * The chat lives in a shadow root, so the host site's styles and ours never mix. It talks to
  * the server over one WebSocket (/webchat/ws), reconnects by itself with backoff, and keeps the
- * visitor id in localStorage so a reload continues the conversation with its history.
+ * visitor's id and secret in localStorage so a reload continues the conversation with its
+ * history (the id alone gets a new conversation: operators see ids, never secrets).
  */
 (() => {
   const script = document.currentScript;
@@ -16,23 +17,32 @@
     script.dataset.lang || new URLSearchParams(location.search).get("lang") || document.documentElement.lang;
   const STORE_KEY = `hotro-webchat:${server}`;
   const VISITOR = /^[A-Za-z0-9_-]{16,64}$/;
+  const SECRET = /^[A-Za-z0-9_-]{43}$/;
+  /** Shows nothing (whitespace, zero-width characters, BOM, soft hyphen…): not sent, as the server refuses it. */
+  const BLANK = /^[\s\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]*$/u;
   const SVG = "http://www.w3.org/2000/svg";
   const ICON_CHAT =
     "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 6.5h2v2H7zm4 0h2v2h-2zm4 0h2v2h-2z";
   const ICON_SEND = "M3 20.5 21 12 3 3.5 3 10l12 2-12 2z";
 
-  /** localStorage can be off (private mode, blocked storage): then the visitor lasts this tab. */
+  /**
+   * The visitor's credentials, `{"visitor": …, "secret": …}`. localStorage can be off (private
+   * mode, blocked storage): then the visitor lasts this tab. A bare id stored by an earlier
+   * version has no secret: it is dropped and the server makes a new visitor.
+   */
   const store = {
     get() {
       try {
-        return localStorage.getItem(STORE_KEY) || "";
+        const value = JSON.parse(localStorage.getItem(STORE_KEY) || "null");
+        if (value && VISITOR.test(value.visitor) && SECRET.test(value.secret)) return value;
       } catch {
-        return "";
+        // not JSON: an earlier version's bare id
       }
+      return null;
     },
     set(value) {
       try {
-        localStorage.setItem(STORE_KEY, value);
+        localStorage.setItem(STORE_KEY, JSON.stringify(value));
       } catch {
         // nothing to do: the conversation continues until the tab closes
       }
@@ -208,7 +218,12 @@
     let typingTimer = 0;
     let errorTimer = 0;
     let unread = 0;
-    let visitor = store.get();
+    /** `{visitor, secret}` once the server has made them; presented on every (re)connection. */
+    let creds = store.get();
+    /** The visitor whose conversation the log shows. */
+    let shownVisitor = "";
+    /** Refused as one new visitor too many: no reconnecting before this time (ms). */
+    let holdUntil = 0;
     /** Sent and not acknowledged yet, by client id: resent after a reconnect (same id, so never twice). */
     const pending = new Map();
     /** Entries shown, by seq (the server's order). */
@@ -429,7 +444,7 @@
 
     function submit() {
       const text = input.value.normalize("NFC").trim();
-      if (!text) return;
+      if (BLANK.test(text)) return;
       const count = countChars(text);
       if (count > cfg.maxChars) {
         showError(fill(t.too_long, { max: cfg.maxChars, count }));
@@ -470,8 +485,19 @@
         case "welcome": {
           greeted = true;
           attempt = 0;
-          visitor = frame.visitor;
-          store.set(visitor);
+          holdUntil = 0;
+          if (frame.secret && SECRET.test(frame.secret)) {
+            creds = { visitor: frame.visitor, secret: frame.secret };
+            store.set(creds);
+          }
+          // A new visitor (the stored one expired, or another tab replaced it): a new conversation.
+          if (shownVisitor && shownVisitor !== frame.visitor) {
+            log.replaceChildren();
+            shown.clear();
+            for (const p of pending.values()) log.append(p.li);
+          }
+          shownVisitor = frame.visitor;
+          hideError();
           setStatus("");
           log.setAttribute("aria-busy", "true"); // the history is not news: do not read it all out
           for (const entry of frame.history || []) add(entry, false);
@@ -497,6 +523,11 @@
           break;
         case "error": {
           stopTyping();
+          if (frame.code === "too_many_visitors") {
+            // The server closes the socket: wait as long as it says before trying again.
+            holdUntil = Date.now() + (Number(frame.retryAfterMs) || 60_000);
+            setStatus(frame.message || t.unavailable);
+          }
           const p = frame.id ? pending.get(frame.id) : undefined;
           if (p) {
             p.li.remove();
@@ -516,7 +547,8 @@
     }
 
     function connect() {
-      if (socket) return;
+      // Held (too many new visitors): the retry is already scheduled for when it ends.
+      if (socket || holdUntil > Date.now()) return;
       clearTimeout(retry);
       setStatus(attempt ? t.reconnecting : t.connecting);
       let ws;
@@ -530,7 +562,10 @@
       greeted = false;
       ws.addEventListener("open", () => {
         const hello = { type: "hello", lang };
-        if (VISITOR.test(visitor)) hello.visitor = visitor;
+        if (creds) {
+          hello.visitor = creds.visitor;
+          hello.secret = creds.secret;
+        }
         ws.send(JSON.stringify(hello));
       });
       ws.addEventListener("message", (ev) => {
@@ -552,21 +587,23 @@
     }
 
     function reconnectLater() {
-      const delay = backoff(attempt);
+      const held = holdUntil - Date.now();
+      const delay = Math.max(backoff(attempt), held);
       attempt++;
-      setStatus(attempt > 6 ? t.unavailable : t.reconnecting);
+      // While held, the status keeps the server's explanation (and when to come back).
+      if (held <= 0) setStatus(attempt > 6 ? t.unavailable : t.reconnecting);
       clearTimeout(retry);
       retry = setTimeout(connect, delay);
     }
 
     window.addEventListener("online", () => {
       attempt = 0;
-      connect();
+      if (holdUntil <= Date.now()) connect();
     });
 
     // The page connects at once; the widget when opened, or at once for a returning visitor
     // (so an operator's reply shows on the button while the chat is closed).
-    if (mode === "page" || VISITOR.test(visitor)) connect();
+    if (mode === "page" || creds) connect();
     if (mode === "page") input.focus();
   }
 
