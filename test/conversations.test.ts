@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { REQUIRED_INTENTS } from "../src/content/validate.js";
-import type { Attachment } from "../src/model/message.js";
 import { matcherFor } from "../src/nlu/train.js";
+import type { Attachment } from "../src/ports/message.js";
 import { shippedContent } from "./helpers/content.js";
 import { choicesOf, harness, textOf } from "./helpers/harness.js";
 

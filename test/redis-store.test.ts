@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { InboundEvent } from "../src/model/message.js";
+import type { InboundEvent } from "../src/ports/message.js";
 import { CaptureChannel, type Harness, harness, textOf } from "./helpers/harness.js";
 import { flushPrefix, redisReachable } from "./helpers/redis.js";
 

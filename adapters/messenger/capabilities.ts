@@ -1,4 +1,4 @@
-import type { ChannelCapabilities } from "../../src/model/capabilities.js";
+import type { ChannelCapabilities } from "../../src/ports/capabilities.js";
 
 /**
  * What Messenger shows (notes/messenger.md §5): text under 2,000 characters (kept at 1,990

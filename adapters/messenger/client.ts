@@ -1,5 +1,5 @@
 import { Agent, request } from "undici";
-import type { SendOutcome } from "../../src/runtime/queue.js";
+import type { SendOutcome } from "../../src/ports/queue.js";
 import type { GraphError } from "./types.js";
 import { appSecretProof } from "./verify.js";
 

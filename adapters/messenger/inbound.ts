@@ -1,5 +1,5 @@
-import { asRecord, readNumber } from "../../src/channels/read.js";
-import type { Attachment, InboundEvent } from "../../src/model/message.js";
+import type { Attachment, InboundEvent } from "../../src/ports/message.js";
+import { asRecord, readNumber } from "../shared/read.js";
 import { METADATA_TAG } from "./capabilities.js";
 import type { MessagingItem, WebhookAttachment, WebhookBody, WebhookMessage, WebhookReferral } from "./types.js";
 

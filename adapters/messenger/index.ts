@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
-import type { ChannelAdapter, ChannelDeps, ChannelHealth, Intake } from "../../src/channels/types.js";
 import type { Env } from "../../src/config/env.js";
-import type { InboundEvent } from "../../src/model/message.js";
-import { dropStale } from "../../src/runtime/dedupe.js";
-import type { SendJob, SendOutcome } from "../../src/runtime/queue.js";
+import type { ChannelAdapter, ChannelDeps, ChannelHealth, Intake } from "../../src/ports/channel.js";
+import type { InboundEvent } from "../../src/ports/message.js";
+import type { SendJob, SendOutcome } from "../../src/ports/queue.js";
+import { dropStale } from "../../src/queue/dedupe.js";
 import { MESSENGER_CAPABILITIES } from "./capabilities.js";
 import { type Classified, classify, GraphClient, type GraphResult } from "./client.js";
 import { parseDelivery } from "./inbound.js";

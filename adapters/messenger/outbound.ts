@@ -1,4 +1,4 @@
-import type { Button, OutboundMessage } from "../../src/model/message.js";
+import type { Button, OutboundMessage } from "../../src/ports/message.js";
 import { render, shorten } from "../../src/render/render.js";
 import { MAX_PAYLOAD, MESSENGER_CAPABILITIES, METADATA_TAG } from "./capabilities.js";
 import type { SendButton, SendMessage, SendQuickReply } from "./types.js";

@@ -1,14 +1,5 @@
-import {
-  asArray,
-  asRecord,
-  boundedCopy,
-  type Rec,
-  readId,
-  readNumber,
-  readString,
-  readText,
-} from "../../src/channels/read.js";
-import type { Attachment, InboundEvent } from "../../src/model/message.js";
+import type { Attachment, InboundEvent } from "../../src/ports/message.js";
+import { asArray, asRecord, boundedCopy, type Rec, readId, readNumber, readString, readText } from "../shared/read.js";
 
 /**
  * Telegram updates → channel-agnostic events. Only private chats are users; the operators'

@@ -1,10 +1,10 @@
 import { Bot, GrammyError, type Transformer } from "grammy";
 import type { Update, UserFromGetMe } from "grammy/types";
-import { asRecord } from "../../src/channels/read.js";
-import type { ChannelAdapter, ChannelDeps, ChannelHealth, Intake } from "../../src/channels/types.js";
 import type { Env } from "../../src/config/env.js";
-import { isStale } from "../../src/runtime/dedupe.js";
-import type { SendJob, SendOutcome } from "../../src/runtime/queue.js";
+import type { ChannelAdapter, ChannelDeps, ChannelHealth, Intake } from "../../src/ports/channel.js";
+import type { SendJob, SendOutcome } from "../../src/ports/queue.js";
+import { isStale } from "../../src/queue/dedupe.js";
+import { asRecord } from "../shared/read.js";
 import { botApiAgent, boundedCalls, pooledFetch, shortRetries } from "./client.js";
 import { route, updateTime } from "./inbound.js";
 import { classify, keyboardOf, LONG_PAYLOAD, TELEGRAM_CAPABILITIES, textOf } from "./outbound.js";

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { GrammyError, HttpError } from "grammy";
 import type { InlineKeyboardButton } from "grammy/types";
-import type { ChannelCapabilities } from "../../src/model/capabilities.js";
-import type { OutboundMessage } from "../../src/model/message.js";
-import type { SendOutcome } from "../../src/runtime/queue.js";
+import type { ChannelCapabilities } from "../../src/ports/capabilities.js";
+import type { OutboundMessage } from "../../src/ports/message.js";
+import type { SendOutcome } from "../../src/ports/queue.js";
 
 /** Telegram's limits (Bot API): 4096 characters of text, 64 bytes of callback_data. */
 export const TELEGRAM_CAPABILITIES: ChannelCapabilities = {

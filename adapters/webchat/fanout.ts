@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
-import type { ChannelHealth } from "../../src/channels/types.js";
+import type { ChannelHealth } from "../../src/ports/channel.js";
 import type { ServerFrame } from "./types.js";
 
 /** Hands a frame to this process's open sockets of one visitor. */

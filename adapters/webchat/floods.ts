@@ -1,5 +1,5 @@
-import type { ChannelDeps, EscalationAdmission } from "../../src/channels/types.js";
 import type { WebchatFloods } from "../../src/content/schema.js";
+import type { ChannelDeps, EscalationAdmission } from "../../src/ports/channel.js";
 import { addToNotice } from "../../src/runtime/notices.js";
 
 const MINUTE = 60_000;

@@ -1,4 +1,4 @@
-import type { ChannelDeps } from "../../src/channels/types.js";
+import type { ChannelDeps } from "../../src/ports/channel.js";
 import type { Entry } from "./types.js";
 
 interface Stored {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { ChannelCapabilities } from "../../src/model/capabilities.js";
-import type { OutboundMessage } from "../../src/model/message.js";
+import type { ChannelCapabilities } from "../../src/ports/capabilities.js";
+import type { OutboundMessage } from "../../src/ports/message.js";
 import type { Entry } from "./types.js";
 
 /** A browser shows anything: long text, every button kind, images; "typing" is drawn by the page. */

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { isIPv4, isIPv6 } from "node:net";
-import type { ChannelDeps } from "../../src/channels/types.js";
+import type { ChannelDeps } from "../../src/ports/channel.js";
 
 /** A visitor's secret as the server makes it: 32 random bytes, base64url (43 characters). */
 export const SECRET = /^[A-Za-z0-9_-]{43}$/;

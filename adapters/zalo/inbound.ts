@@ -1,5 +1,5 @@
-import { asArray, asRecord, type Rec, readId, readNumber, readString, readText } from "../../src/channels/read.js";
-import type { Attachment, InboundEvent } from "../../src/model/message.js";
+import type { Attachment, InboundEvent } from "../../src/ports/message.js";
+import { asArray, asRecord, type Rec, readId, readNumber, readString, readText } from "../shared/read.js";
 import { decodeQuickReply } from "./outbound.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { Button, OutboundMessage, QuickReply } from "../../src/model/message.js";
+import type { Button, OutboundMessage, QuickReply } from "../../src/ports/message.js";
 import type { ZaloButton, ZaloSendBody } from "./types.js";
 
 /**

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Keyv } from "keyv";
 import type { Logger } from "pino";
-import type { ChannelDeps, ChannelHealth } from "../../src/channels/types.js";
+import type { ChannelDeps, ChannelHealth } from "../../src/ports/channel.js";
 import { type ZaloClient, ZaloNetworkError } from "./client.js";
 import type { TokenRecord, ZaloTokenResponse } from "./types.js";
 

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createInterface } from "node:readline/promises";
-import { CliChannel, formatForTerminal } from "../channels/cli.js";
+import { CliChannel, formatForTerminal } from "../../adapters/cli/index.js";
 import { parseEnv } from "../config/env.js";
 import { buildApp } from "../server/app.js";
 import { createLogger } from "../server/log.js";

@@ -1,6 +1,6 @@
 import { EnvError, parseEnv } from "../config/env.js";
 import { ContentError } from "../content/load.js";
-import { buildServer } from "../server/server.js";
+import { buildServer } from "../root/compose.js";
 
 /** `npm start`: the server on the embedded store (or Redis when REDIS_URL is set). */
 async function main(): Promise<void> {

@@ -6,8 +6,8 @@ import type { TokenRecord } from "../../adapters/zalo/types.js";
 import { type Env, EnvError, parseEnv } from "../config/env.js";
 import { loadContent } from "../content/load.js";
 import { createLogger } from "../server/log.js";
-import { type Backend, DEFAULT_DELIVERY } from "../store/backend.js";
 import { backendFor } from "../store/select.js";
+import { type Backend, DEFAULT_DELIVERY } from "../store/sqlite/backend.js";
 import { runCli } from "./run.js";
 
 /**

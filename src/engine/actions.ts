@@ -1,5 +1,5 @@
 import type { Priority } from "../content/schema.js";
-import type { Attachment, OutboundMessage } from "../model/message.js";
+import type { Attachment, OutboundMessage } from "../ports/message.js";
 import type { RequestStatus, TranscriptLine } from "./session.js";
 
 /**

@@ -1,7 +1,7 @@
 import type { Content } from "../content/load.js";
 import type { Intent, Lang, Priority } from "../content/schema.js";
-import type { ChannelId, InboundEvent, OutboundMessage, QuickReply } from "../model/message.js";
 import type { Matcher, MatchResult, Zone } from "../nlu/matcher.js";
+import type { ChannelId, InboundEvent, OutboundMessage, QuickReply } from "../ports/message.js";
 import { type Clock, requestIds } from "../text/entities.js";
 import { canon, fold } from "../text/normalize.js";
 import type { Action } from "./actions.js";

@@ -1,4 +1,4 @@
-import type { Attachment, QuickReply } from "../model/message.js";
+import type { Attachment, QuickReply } from "../ports/message.js";
 import { NEW_REQUEST, type RequestDraft } from "./actions.js";
 import { command, decide, type Turn } from "./engine.js";
 import type { Escalation } from "./escalation.js";

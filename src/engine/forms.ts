@@ -1,5 +1,5 @@
 import type { FormField } from "../content/schema.js";
-import type { Attachment } from "../model/message.js";
+import type { Attachment } from "../ports/message.js";
 import { amounts, type Clock, emails, phones, times } from "../text/entities.js";
 import { MASK } from "../text/secrets.js";
 

@@ -1,4 +1,4 @@
-import type { OutboundMessage, QuickReply } from "../model/message.js";
+import type { OutboundMessage, QuickReply } from "../ports/message.js";
 import { emails, handles, normalizePhone, normalizeUrl, phones, requestIds, urls } from "../text/entities.js";
 import { fold } from "../text/normalize.js";
 import { type Action, NEW_REQUEST, type RequestDraft } from "./actions.js";

@@ -1,5 +1,5 @@
 import type { Lang, Priority } from "../content/schema.js";
-import type { QuickReply } from "../model/message.js";
+import type { QuickReply } from "../ports/message.js";
 
 export type RequestStatus = "open" | "in_progress" | "resolved";
 

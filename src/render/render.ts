@@ -1,5 +1,5 @@
-import type { ChannelCapabilities } from "../model/capabilities.js";
-import type { Button, OutboundMessage, QuickReply } from "../model/message.js";
+import type { ChannelCapabilities } from "../ports/capabilities.js";
+import type { Button, OutboundMessage, QuickReply } from "../ports/message.js";
 
 /**
  * Fit one message to a channel: split long text without breaking words, shorten titles,

@@ -1,8 +1,8 @@
 import type { Logger } from "pino";
 import { Gauge, type Registry } from "prom-client";
-import type { ChannelAdapter } from "../channels/types.js";
-import type { ChannelId } from "../model/message.js";
-import type { SendOutcome } from "./queue.js";
+import type { ChannelAdapter } from "../ports/channel.js";
+import type { ChannelId } from "../ports/message.js";
+import type { SendOutcome } from "../ports/queue.js";
 
 /**
  * `up`: sending works. `starting`: the adapter has not reached its platform yet.

@@ -1,5 +1,5 @@
 import type { Keyv } from "keyv";
-import type { ChannelId } from "../model/message.js";
+import type { ChannelId } from "../ports/message.js";
 
 /**
  * A notice in the operators' group that stands for many requests at once: a flood of

@@ -1,16 +1,16 @@
 import type { Keyv } from "keyv";
 import type { Logger } from "pino";
-import type { ChannelAdapter, EscalationAdmission, Intake } from "../channels/types.js";
 import { type Action, NEW_REQUEST } from "../engine/actions.js";
 import { type ControlEvent, type EngineDeps, type EngineResult, handle, handleControl } from "../engine/engine.js";
 import type { Session } from "../engine/session.js";
-import { type ChannelId, conversationKey, type InboundEvent, parseConversationKey } from "../model/message.js";
+import type { ChannelAdapter, EscalationAdmission, Intake } from "../ports/channel.js";
+import { type ChannelId, conversationKey, type InboundEvent, parseConversationKey } from "../ports/message.js";
+import type { Inbox, InboxItem, OpsJob, Outbox, OutboxJob, SendJob, SendOutcome } from "../ports/queue.js";
 import { render } from "../render/render.js";
-import type { Metrics } from "../server/metrics.js";
-import type { RequestStore } from "../store/requests.js";
+import type { RequestStore } from "../store/sqlite/requests.js";
 import { maskSecrets } from "../text/secrets.js";
 import { ChannelStates } from "./channel-states.js";
-import type { Inbox, InboxItem, OpsJob, Outbox, OutboxJob, SendJob, SendOutcome } from "./queue.js";
+import type { Metrics } from "./metrics.js";
 
 /** The session plus the outcome of the last event, so replaying that event after a crash repeats nothing. */
 export interface StoredSession extends Session {

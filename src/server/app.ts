@@ -1,18 +1,18 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
-import type { ChannelAdapter } from "../channels/types.js";
 import { type Env, enabledChannels } from "../config/env.js";
 import { type Content, loadContentOrThrow } from "../content/load.js";
 import { EscalationRules } from "../engine/escalation.js";
-import type { ChannelId } from "../model/message.js";
 import type { Matcher } from "../nlu/matcher.js";
 import { matcherFor } from "../nlu/train.js";
+import type { ChannelAdapter } from "../ports/channel.js";
+import type { ChannelId } from "../ports/message.js";
+import { Metrics } from "../runtime/metrics.js";
 import { type OperatorsPort, Runtime, type RuntimeDeps } from "../runtime/runtime.js";
-import type { Backend } from "../store/backend.js";
 import { backendFor } from "../store/select.js";
+import type { Backend } from "../store/sqlite/backend.js";
 import { looksLikeApi } from "./api/auth.js";
 import { createLogger } from "./log.js";
-import { Metrics } from "./metrics.js";
 import { metricsRoutes } from "./metrics-routes.js";
 
 export interface AppOptions {

@@ -1,8 +1,8 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import type { Logger } from "pino";
 import type { Env } from "../config/env.js";
+import type { Metrics } from "../runtime/metrics.js";
 import { bearerAuthenticator, requireOperator } from "./api/auth.js";
-import type { Metrics } from "./metrics.js";
 
 /**
  * `/metrics` tells how busy the desk is and which intents users ask about: not for the

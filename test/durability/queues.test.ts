@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import type { InboxItem, Outbox, OutboxJob, SendOutcome } from "../../src/runtime/queue.js";
-import { SqliteOutbox } from "../../src/runtime/sqlite-queue.js";
+import type { InboxItem, Outbox, OutboxJob, SendOutcome } from "../../src/ports/queue.js";
 import { createLogger } from "../../src/server/log.js";
 import { RedisInbox, RedisOutbox } from "../../src/store/redis/queue.js";
-import { openDb } from "../../src/store/sqlite.js";
-import { WriteBatch } from "../../src/store/sqlite-batch.js";
+import { WriteBatch } from "../../src/store/sqlite/batch.js";
+import { openDb } from "../../src/store/sqlite/db.js";
+import { SqliteOutbox } from "../../src/store/sqlite/queue.js";
 import { FakePlatform, waitFor } from "../helpers/fake-platform.js";
 import { flushPrefix, redisReachable, redisUrl } from "../helpers/redis.js";
 

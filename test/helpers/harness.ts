@@ -1,16 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
-import type { ChannelAdapter } from "../../src/channels/types.js";
 import { parseEnv } from "../../src/config/env.js";
 import type { Content } from "../../src/content/load.js";
-import { type ChannelCapabilities, CLI_CAPABILITIES } from "../../src/model/capabilities.js";
-import type { Attachment, ChannelId, InboundEvent, OutboundMessage } from "../../src/model/message.js";
-import type { OpsJob, SendJob, SendOutcome } from "../../src/runtime/queue.js";
+import { type ChannelCapabilities, CLI_CAPABILITIES } from "../../src/ports/capabilities.js";
+import type { ChannelAdapter } from "../../src/ports/channel.js";
+import type { Attachment, ChannelId, InboundEvent, OutboundMessage } from "../../src/ports/message.js";
+import type { OpsJob, SendJob, SendOutcome } from "../../src/ports/queue.js";
 import type { OperatorsPort, RoutedControl } from "../../src/runtime/runtime.js";
 import { type AppOptions, buildApp, type Hotro } from "../../src/server/app.js";
 import { createLogger } from "../../src/server/log.js";
-import { embeddedBackend } from "../../src/store/backend.js";
 import { redisBackend } from "../../src/store/redis/backend.js";
+import { embeddedBackend } from "../../src/store/sqlite/backend.js";
 import { shippedContent } from "./content.js";
 import { redisUrl } from "./redis.js";
 

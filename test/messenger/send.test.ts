@@ -6,9 +6,9 @@ import { MessengerChannel } from "../../adapters/messenger/index.js";
 import { toE164 } from "../../adapters/messenger/outbound.js";
 import { appSecretProof } from "../../adapters/messenger/verify.js";
 import { parseEnv } from "../../src/config/env.js";
-import type { OutboundMessage } from "../../src/model/message.js";
-import type { SendJob } from "../../src/runtime/queue.js";
-import type { Db } from "../../src/store/sqlite.js";
+import type { OutboundMessage } from "../../src/ports/message.js";
+import type { SendJob } from "../../src/ports/queue.js";
+import type { Db } from "../../src/store/sqlite/db.js";
 import { FakePlatform, waitFor } from "../helpers/fake-platform.js";
 import { delivery, graphError, isSendTo, type Rig, rig, SEND_PATH, sleep, TOKEN, userMessage } from "./setup.js";
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signatureFor, verifySignature } from "../../adapters/messenger/verify.js";
 import { Texts } from "../../src/engine/template.js";
-import type { Db } from "../../src/store/sqlite.js";
+import type { Db } from "../../src/store/sqlite/db.js";
 import { shippedContent } from "../helpers/content.js";
 import { waitFor } from "../helpers/fake-platform.js";
 import {

@@ -3,7 +3,7 @@ import { MessengerChannel } from "../../adapters/messenger/index.js";
 import { signatureFor } from "../../adapters/messenger/verify.js";
 import type { TelegramChannel } from "../../adapters/telegram/index.js";
 import { ZaloChannel } from "../../adapters/zalo/index.js";
-import { channelDeps, telegramOperators } from "../../src/server/server.js";
+import { channelDeps, telegramOperators } from "../../src/root/compose.js";
 import { FakePlatform, waitFor } from "../helpers/fake-platform.js";
 import { type Harness, harness } from "../helpers/harness.js";
 import {

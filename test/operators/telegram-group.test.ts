@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { TelegramChannel } from "../../adapters/telegram/index.js";
-import { telegramOperators } from "../../src/server/server.js";
+import { telegramOperators } from "../../src/root/compose.js";
 import { waitFor } from "../helpers/fake-platform.js";
 import { type Harness, harness } from "../helpers/harness.js";
 import {

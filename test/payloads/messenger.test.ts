@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEDUPE_TTL_MS, MAX_EVENT_AGE_MS } from "../../src/runtime/dedupe.js";
+import { DEDUPE_TTL_MS, MAX_EVENT_AGE_MS } from "../../src/queue/dedupe.js";
 import { waitFor } from "../helpers/fake-platform.js";
 import { apply, mutations, processingErrors } from "../helpers/mutate.js";
 import { delivery, PAGE, PAGE_INBOX, type Rig, rig, sleep, userMessage } from "../messenger/setup.js";

@@ -8,7 +8,7 @@ import {
   readNumber,
   readString,
   readText,
-} from "../../src/channels/read.js";
+} from "../../adapters/shared/read.js";
 
 const WRONG = [null, undefined, {}, [], 123, "x", true];
 

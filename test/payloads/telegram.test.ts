@@ -1,7 +1,7 @@
 import type { Update } from "grammy/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TelegramChannel } from "../../adapters/telegram/index.js";
-import { DEDUPE_TTL_MS, MAX_EVENT_AGE_MS } from "../../src/runtime/dedupe.js";
+import { DEDUPE_TTL_MS, MAX_EVENT_AGE_MS } from "../../src/queue/dedupe.js";
 import { waitFor } from "../helpers/fake-platform.js";
 import { type Harness, harness } from "../helpers/harness.js";
 import { apply, mutations, processingErrors, touches } from "../helpers/mutate.js";

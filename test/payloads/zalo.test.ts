@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { zaloTime } from "../../adapters/zalo/inbound.js";
-import { DEDUPE_TTL_MS, MAX_EVENT_AGE_MS } from "../../src/runtime/dedupe.js";
+import { DEDUPE_TTL_MS, MAX_EVENT_AGE_MS } from "../../src/queue/dedupe.js";
 import { waitFor } from "../helpers/fake-platform.js";
 import { type Harness, harness } from "../helpers/harness.js";
 import { apply, mutations, processingErrors } from "../helpers/mutate.js";

@@ -1,7 +1,7 @@
 import type { Transformer } from "grammy";
 import type { Update, UserFromGetMe } from "grammy/types";
 import { TelegramChannel, type TelegramOptions } from "../../adapters/telegram/index.js";
-import { channelDeps } from "../../src/server/server.js";
+import { channelDeps } from "../../src/root/compose.js";
 
 export const TOKEN = "123456:TEST-token-for-tests";
 export const SECRET = "s3cret_webhook-token";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { groupOfKey, Lanes, outboxGroups } from "../../src/runtime/lanes.js";
+import { groupOfKey, Lanes, outboxGroups } from "../../src/queue/lanes.js";
 
 describe("Lanes with per-group budgets", () => {
   it("lanes stuck on one platform hold only that platform's share; other groups keep moving", async () => {

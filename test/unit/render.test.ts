@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ChannelCapabilities } from "../../src/model/capabilities.js";
+import type { ChannelCapabilities } from "../../src/ports/capabilities.js";
 import { render, shorten, splitText } from "../../src/render/render.js";
 
 const caps = (over: Partial<ChannelCapabilities> = {}): ChannelCapabilities => ({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { openDb } from "../../src/store/sqlite.js";
-import { WriteBatch } from "../../src/store/sqlite-batch.js";
+import { WriteBatch } from "../../src/store/sqlite/batch.js";
+import { openDb } from "../../src/store/sqlite/db.js";
 
 describe("group commit", () => {
   it("commits every write of a tick together and resolves each caller after the commit", async () => {

@@ -7,9 +7,9 @@ import { join } from "node:path";
 import { type BrowserContext, chromium } from "playwright-core";
 import { WebchatChannel, type WebchatOptions } from "../../adapters/webchat/index.js";
 import type { Entry, ServerFrame } from "../../adapters/webchat/types.js";
-import type { ChannelAdapter } from "../../src/channels/types.js";
+import type { ChannelAdapter } from "../../src/ports/channel.js";
+import { channelDeps } from "../../src/root/compose.js";
 import type { AppDeps } from "../../src/server/app.js";
-import { channelDeps } from "../../src/server/server.js";
 import { CHROMIUM } from "../helpers/browser.js";
 import { type Harness, type HarnessOptions, harness } from "../helpers/harness.js";
 

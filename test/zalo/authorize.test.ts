@@ -3,7 +3,7 @@ import { tokenKey } from "../../adapters/zalo/tokens.js";
 import type { TokenRecord } from "../../adapters/zalo/types.js";
 import { type AuthorizeIO, authorize, parseCodeInput } from "../../src/cli/zalo-authorize.js";
 import { parseEnv } from "../../src/config/env.js";
-import { embeddedBackend } from "../../src/store/backend.js";
+import { embeddedBackend } from "../../src/store/sqlite/backend.js";
 import { APP_ID, APP_SECRET, channel, FakeZalo, memoryLog, USER } from "./fake-zalo.js";
 
 describe("npm run zalo:authorize", () => {

@@ -3,9 +3,9 @@ import { Writable } from "node:stream";
 import type { Logger } from "pino";
 import { ZaloChannel, type ZaloOptions } from "../../adapters/zalo/index.js";
 import { zaloMac } from "../../adapters/zalo/verify.js";
-import type { ChannelDeps } from "../../src/channels/types.js";
+import type { ChannelDeps } from "../../src/ports/channel.js";
 import { createLogger } from "../../src/server/log.js";
-import { embeddedBackend } from "../../src/store/backend.js";
+import { embeddedBackend } from "../../src/store/sqlite/backend.js";
 import { FakePlatform, type Recorded } from "../helpers/fake-platform.js";
 
 /** Ids past 2^53, as Zalo sends them (19 digits). */

@@ -3,8 +3,8 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vites
 import type { ZaloChannel } from "../../adapters/zalo/index.js";
 import { fingerprint, tokenKey } from "../../adapters/zalo/tokens.js";
 import type { TokenRecord } from "../../adapters/zalo/types.js";
-import type { ChannelDeps } from "../../src/channels/types.js";
-import type { SendJob } from "../../src/runtime/queue.js";
+import type { ChannelDeps } from "../../src/ports/channel.js";
+import type { SendJob } from "../../src/ports/queue.js";
 import { redisBackend } from "../../src/store/redis/backend.js";
 import { harness } from "../helpers/harness.js";
 import { flushPrefix, redisReachable, redisUrl } from "../helpers/redis.js";

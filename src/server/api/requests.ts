@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { CHANNELS } from "../../model/message.js";
+import { CHANNELS } from "../../ports/message.js";
 import type { AppDeps } from "../app.js";
 
 const ListQuery = z

@@ -1,8 +1,6 @@
 import { Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { DEDUPE_TTL_MS } from "../../runtime/dedupe.js";
-import type { LaneGroups } from "../../runtime/lanes.js";
 import {
   backoffMs,
   type Inbox,
@@ -14,7 +12,9 @@ import {
   retryPlan,
   type Sender,
   type SendOutcome,
-} from "../../runtime/queue.js";
+} from "../../ports/queue.js";
+import { DEDUPE_TTL_MS } from "../../queue/dedupe.js";
+import type { LaneGroups } from "../../queue/lanes.js";
 import { RedisLock } from "./lock.js";
 
 /**

@@ -8,7 +8,7 @@ import {
   type RequestRecord,
   type RequestStore,
   type TranscriptEntry,
-} from "../requests.js";
+} from "../sqlite/requests.js";
 
 // Read-modify-write of a request in one step, so two processes cannot lose an update.
 const UPDATE = `

@@ -1,9 +1,9 @@
-import type { Priority } from "../content/schema.js";
-import type { RequestDraft } from "../engine/actions.js";
-import type { RequestStatus, TranscriptLine } from "../engine/session.js";
-import type { Attachment, ChannelId } from "../model/message.js";
-import { type Db, prepared } from "./sqlite.js";
-import type { WriteBatch } from "./sqlite-batch.js";
+import type { Priority } from "../../content/schema.js";
+import type { RequestDraft } from "../../engine/actions.js";
+import type { RequestStatus, TranscriptLine } from "../../engine/session.js";
+import type { Attachment, ChannelId } from "../../ports/message.js";
+import type { WriteBatch } from "./batch.js";
+import { type Db, prepared } from "./db.js";
 
 /** A support request as operators and the API see it. */
 export interface RequestRecord {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
-import type { ChannelCapabilities } from "../model/capabilities.js";
-import type { ChannelId, InboundEvent } from "../model/message.js";
-import type { SendJob, SendOutcome } from "../runtime/queue.js";
+import type { ChannelCapabilities } from "./capabilities.js";
+import type { ChannelId, InboundEvent } from "./message.js";
+import type { SendJob, SendOutcome } from "./queue.js";
 
 /** What adapters hand their events to: resolves once the events are durably recorded. */
 export interface Intake {

@@ -1,13 +1,13 @@
 import { Keyv } from "keyv";
 import type { Logger } from "pino";
-import { outboxGroups } from "../runtime/lanes.js";
-import type { Inbox, Outbox } from "../runtime/queue.js";
-import type { StoredSession } from "../runtime/runtime.js";
-import { SqliteInbox, SqliteOutbox } from "../runtime/sqlite-queue.js";
+import type { Inbox, Outbox } from "../../ports/queue.js";
+import { outboxGroups } from "../../queue/lanes.js";
+import type { StoredSession } from "../../runtime/runtime.js";
+import { WriteBatch } from "./batch.js";
+import { type Db, openDb } from "./db.js";
+import { SqliteKeyvStore } from "./keyv.js";
+import { SqliteInbox, SqliteOutbox } from "./queue.js";
 import { type RequestStore, SqliteRequestStore } from "./requests.js";
-import { type Db, openDb } from "./sqlite.js";
-import { WriteBatch } from "./sqlite-batch.js";
-import { SqliteKeyvStore } from "./sqlite-keyv.js";
 
 /**
  * Everything that differs between the embedded deployment (SQLite in DATA_DIR) and the

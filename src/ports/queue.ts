@@ -1,5 +1,5 @@
 import type { ControlEvent } from "../engine/engine.js";
-import type { ChannelId, InboundEvent, OutboundMessage } from "../model/message.js";
+import type { ChannelId, InboundEvent, OutboundMessage } from "./message.js";
 
 /**
  * The seams between intake, processing and delivery. The embedded store implements them on

@@ -1,4 +1,4 @@
-import type { Db } from "./sqlite.js";
+import type { Db } from "./db.js";
 
 interface Pending {
   fn: () => unknown;

@@ -1,8 +1,4 @@
 import type { Logger } from "pino";
-import { type Db, prepared } from "../store/sqlite.js";
-import type { WriteBatch } from "../store/sqlite-batch.js";
-import { DEDUPE_TTL_MS } from "./dedupe.js";
-import { type LaneGroups, Lanes } from "./lanes.js";
 import {
   backoffMs,
   type Inbox,
@@ -13,7 +9,11 @@ import {
   retryLogLevel,
   retryPlan,
   type Sender,
-} from "./queue.js";
+} from "../../ports/queue.js";
+import { DEDUPE_TTL_MS } from "../../queue/dedupe.js";
+import { type LaneGroups, Lanes } from "../../queue/lanes.js";
+import type { WriteBatch } from "./batch.js";
+import { type Db, prepared } from "./db.js";
 
 const DONE = 1;
 const FAILED = 2;

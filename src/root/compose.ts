@@ -3,11 +3,11 @@ import { createTelegramChannel, type TelegramChannel } from "../../adapters/tele
 import { TelegramOperators, type TelegramOperatorsOptions } from "../../adapters/telegram/operators.js";
 import { createWebchatChannel } from "../../adapters/webchat/index.js";
 import { createZaloChannel } from "../../adapters/zalo/index.js";
-import type { ChannelAdapter, ChannelDeps } from "../channels/types.js";
 import type { Env } from "../config/env.js";
+import type { ChannelAdapter, ChannelDeps } from "../ports/channel.js";
 import type { OperatorsPort } from "../runtime/runtime.js";
-import { type AppDeps, buildApp, type Hotro } from "./app.js";
-import { operatorApi } from "./operator-api.js";
+import { type AppDeps, buildApp, type Hotro } from "../server/app.js";
+import { operatorApi } from "../server/operator-api.js";
 
 /** What adapters get from the app: the log, the shared store and the deployment-wide lock. */
 export function channelDeps(d: AppDeps): ChannelDeps {

@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { KeyvStoreAdapter, StoredData } from "keyv";
-import type { Db } from "./sqlite.js";
-import type { WriteBatch } from "./sqlite-batch.js";
+import type { WriteBatch } from "./batch.js";
+import type { Db } from "./db.js";
 
 /**
  * A keyv store over the embedded SQLite file, so state goes through keyv (like the Redis

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { InboundEvent } from "../model/message.js";
+import type { InboundEvent } from "../ports/message.js";
 
 const HOUR = 3_600_000;
 

@@ -1,7 +1,7 @@
-import { CLI_CAPABILITIES } from "../model/capabilities.js";
-import type { OutboundMessage } from "../model/message.js";
-import type { SendJob, SendOutcome } from "../runtime/queue.js";
-import type { ChannelAdapter } from "./types.js";
+import { CLI_CAPABILITIES } from "../../src/ports/capabilities.js";
+import type { ChannelAdapter } from "../../src/ports/channel.js";
+import type { OutboundMessage } from "../../src/ports/message.js";
+import type { SendJob, SendOutcome } from "../../src/ports/queue.js";
 
 /** The terminal: quick replies become numbered choices (typing the number picks one). */
 export class CliChannel implements ChannelAdapter {
