@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { LANGS } from "../../src/content/schema.js";
 import type { InboundEvent } from "../../src/ports/message.js";
+import { LANGS } from "../../src/ports/vocabulary.js";
 import { isBlank } from "../../src/text/blank.js";
 import type { ClientFrame, ErrorCode } from "./types.js";
 

@@ -2,7 +2,7 @@ import websocket from "@fastify/websocket";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Env } from "../../src/config/env.js";
 import type { Content } from "../../src/content/load.js";
-import { LANGS, type Lang, type WebchatConfig, WebchatFloods } from "../../src/content/schema.js";
+import { type WebchatConfig, WebchatFloods } from "../../src/content/schema.js";
 import type {
   ChannelAdapter,
   ChannelDeps,
@@ -11,6 +11,7 @@ import type {
   Intake,
 } from "../../src/ports/channel.js";
 import type { SendJob, SendOutcome } from "../../src/ports/queue.js";
+import { LANGS, type Lang } from "../../src/ports/vocabulary.js";
 import { sanitize } from "../../src/runtime/runtime.js";
 import { type Asset, loadAssets } from "./assets.js";
 import { type Fanout, LocalFanout, RedisFanout } from "./fanout.js";

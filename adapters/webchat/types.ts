@@ -1,5 +1,5 @@
-import type { Lang } from "../../src/content/schema.js";
 import type { Button, QuickReply } from "../../src/ports/message.js";
+import type { Lang } from "../../src/ports/vocabulary.js";
 
 /**
  * The live chat's wire protocol: JSON text frames over one WebSocket (`/webchat/ws`).

@@ -2,8 +2,8 @@ import { pathToFileURL } from "node:url";
 import { classify, GraphClient } from "../../adapters/messenger/client.js";
 import { type Env, EnvError, parseEnv } from "../config/env.js";
 import { type Content, ContentError, loadContentOrThrow } from "../content/load.js";
-import type { Lang } from "../content/schema.js";
 import { Texts } from "../engine/template.js";
+import type { Lang } from "../ports/vocabulary.js";
 import { shorten } from "../render/render.js";
 import { runCli } from "./run.js";
 

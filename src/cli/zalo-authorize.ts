@@ -5,9 +5,10 @@ import { fingerprint, recordFromResponse, tokenKey } from "../../adapters/zalo/t
 import type { TokenRecord } from "../../adapters/zalo/types.js";
 import { type Env, EnvError, parseEnv } from "../config/env.js";
 import { loadContent } from "../content/load.js";
+import type { Backend } from "../ports/backend.js";
 import { createLogger } from "../server/log.js";
+import { DEFAULT_DELIVERY } from "../store/options.js";
 import { backendFor } from "../store/select.js";
-import { type Backend, DEFAULT_DELIVERY } from "../store/sqlite/backend.js";
 import { runCli } from "./run.js";
 
 /**

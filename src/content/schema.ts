@@ -1,13 +1,11 @@
 import { z } from "zod";
+import { LANGS, PRIORITIES } from "../ports/vocabulary.js";
 
 /**
  * One zod schema for everything a deployment edits: `flows/*.yaml` (content) and
  * `config/*.yaml` (deployment). Cross-references (an intent naming a form, a rule
  * naming an intent) are checked in `validate.ts`, where the YAML line is known.
  */
-
-export const LANGS = ["vi", "en"] as const;
-export type Lang = (typeof LANGS)[number];
 
 /** Text shown to users: always both languages, so a missing translation is a load error. */
 export const Localized = z.object({ vi: z.string().min(1), en: z.string().min(1) }).strict();
@@ -223,8 +221,7 @@ export const OfficialChannel = z
   .strict();
 export type OfficialChannel = z.infer<typeof OfficialChannel>;
 
-export const Priority = z.enum(["low", "normal", "high", "urgent"]);
-export type Priority = z.infer<typeof Priority>;
+export const Priority = z.enum(PRIORITIES);
 
 export const EscalationRule = z
   .object({

@@ -1,6 +1,7 @@
-import type { Priority } from "../content/schema.js";
 import type { Attachment, OutboundMessage } from "../ports/message.js";
-import type { RequestStatus, TranscriptLine } from "./session.js";
+import type { RequestDraft } from "../ports/requests.js";
+import type { RequestStatus, TranscriptLine } from "../ports/session.js";
+import type { Priority } from "../ports/vocabulary.js";
 
 /**
  * Stands for the id of the request created earlier in the same turn; the runtime swaps in
@@ -8,17 +9,6 @@ import type { RequestStatus, TranscriptLine } from "./session.js";
  * Text keeps the `{request_id}` placeholder for the same reason.
  */
 export const NEW_REQUEST = "$new";
-
-export interface RequestDraft {
-  intent: string;
-  title: string;
-  priority: Priority;
-  /** Field label → answer, in the order asked. */
-  fields: Record<string, string>;
-  transcript: TranscriptLine[];
-  /** The escalation rule that created it, if a rule did. */
-  rule?: string;
-}
 
 /** What the engine decided; the runtime carries it out, in order. */
 export type Action =

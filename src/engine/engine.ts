@@ -1,14 +1,17 @@
 import type { Content } from "../content/load.js";
-import type { Intent, Lang, Priority } from "../content/schema.js";
+import type { Intent } from "../content/schema.js";
 import type { Matcher, MatchResult, Zone } from "../nlu/matcher.js";
+import type { ControlEvent } from "../ports/control.js";
 import type { ChannelId, InboundEvent, OutboundMessage, QuickReply } from "../ports/message.js";
+import type { Session } from "../ports/session.js";
+import type { Lang, Priority } from "../ports/vocabulary.js";
 import { type Clock, requestIds } from "../text/entities.js";
 import { canon, fold } from "../text/normalize.js";
 import type { Action } from "./actions.js";
 import { type EscalationRules, maxPriority } from "./escalation.js";
 import { formTurn } from "./form-flow.js";
 import { answerIntent, escalate, openRequestFor } from "./intents.js";
-import { newSession, remember, type Session } from "./session.js";
+import { newSession, remember } from "./session.js";
 import { Texts } from "./template.js";
 
 export interface EngineDeps {
@@ -22,13 +25,6 @@ export interface EngineContext extends EngineDeps {
   /** Whether operators can be reached (an operators' group is configured). */
   operators: boolean;
 }
-
-/** Events that come from operators, routed through the user's conversation so they stay in order with it. */
-export type ControlEvent =
-  | { kind: "operator_message"; requestId: string; operator: string; text?: string; image?: { url: string } }
-  | { kind: "request_taken"; requestId: string; operator: string }
-  | { kind: "request_closed"; requestId: string; operator?: string }
-  | { kind: "back_to_bot"; requestId?: string; operator?: string };
 
 export interface EngineResult {
   session: Session;

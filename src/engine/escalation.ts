@@ -1,4 +1,5 @@
-import type { EscalationRule, Priority } from "../content/schema.js";
+import type { EscalationRule } from "../content/schema.js";
+import type { Priority } from "../ports/vocabulary.js";
 import { canon, fold } from "../text/normalize.js";
 
 /** What the rules look at after a turn. */

@@ -1,5 +1,6 @@
 import type { Attachment, QuickReply } from "../ports/message.js";
-import { NEW_REQUEST, type RequestDraft } from "./actions.js";
+import type { RequestDraft } from "../ports/requests.js";
+import { NEW_REQUEST } from "./actions.js";
 import { command, decide, type Turn } from "./engine.js";
 import type { Escalation } from "./escalation.js";
 import { validateField } from "./forms.js";

@@ -1,12 +1,13 @@
 import type { OutboundMessage, QuickReply } from "../ports/message.js";
+import type { RequestDraft } from "../ports/requests.js";
+import type { RequestRef } from "../ports/session.js";
 import { emails, handles, normalizePhone, normalizeUrl, phones, requestIds, urls } from "../text/entities.js";
 import { fold } from "../text/normalize.js";
-import { type Action, NEW_REQUEST, type RequestDraft } from "./actions.js";
+import { type Action, NEW_REQUEST } from "./actions.js";
 import type { Turn } from "./engine.js";
 import { type Escalation, maxPriority } from "./escalation.js";
 import { startForm } from "./form-flow.js";
 import { isOpen } from "./hours.js";
-import type { RequestRef } from "./session.js";
 
 /** The user's open request about the same problem (intent), if there is one. */
 export function openRequestFor(t: Turn, intent: string): RequestRef | undefined {

@@ -1,4 +1,5 @@
-import type { Lang, Lexicon as LexiconData } from "../content/schema.js";
+import type { Lexicon as LexiconData } from "../content/schema.js";
+import type { Lang } from "../ports/vocabulary.js";
 import { canon, fold, hasVietnameseMarks, tokens } from "../text/normalize.js";
 import { type Analysed, analyse, type FeatureContext, featureCounts, withPlaceholders } from "./features.js";
 import { Lexicon } from "./lexicon.js";

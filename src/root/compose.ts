@@ -5,7 +5,7 @@ import { createWebchatChannel } from "../../adapters/webchat/index.js";
 import { createZaloChannel } from "../../adapters/zalo/index.js";
 import type { Env } from "../config/env.js";
 import type { ChannelAdapter, ChannelDeps } from "../ports/channel.js";
-import type { OperatorsPort } from "../runtime/runtime.js";
+import type { OperatorsPort } from "../ports/operators.js";
 import { type AppDeps, buildApp, type Hotro } from "../server/app.js";
 import { operatorApi } from "../server/operator-api.js";
 

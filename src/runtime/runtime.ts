@@ -1,35 +1,18 @@
 import type { Keyv } from "keyv";
 import type { Logger } from "pino";
 import { type Action, NEW_REQUEST } from "../engine/actions.js";
-import { type ControlEvent, type EngineDeps, type EngineResult, handle, handleControl } from "../engine/engine.js";
-import type { Session } from "../engine/session.js";
+import { type EngineDeps, type EngineResult, handle, handleControl } from "../engine/engine.js";
 import type { ChannelAdapter, EscalationAdmission, Intake } from "../ports/channel.js";
+import type { ControlEvent } from "../ports/control.js";
 import { type ChannelId, conversationKey, type InboundEvent, parseConversationKey } from "../ports/message.js";
+import type { OperatorsPort } from "../ports/operators.js";
 import type { Inbox, InboxItem, OpsJob, Outbox, OutboxJob, SendJob, SendOutcome } from "../ports/queue.js";
+import type { RequestStore } from "../ports/requests.js";
+import type { StoredSession } from "../ports/session.js";
 import { render } from "../render/render.js";
-import type { RequestStore } from "../store/sqlite/requests.js";
 import { maskSecrets } from "../text/secrets.js";
 import { ChannelStates } from "./channel-states.js";
 import type { Metrics } from "./metrics.js";
-
-/** The session plus the outcome of the last event, so replaying that event after a crash repeats nothing. */
-export interface StoredSession extends Session {
-  processed?: { key: string; jobs: OutboxJob[] };
-}
-
-/** A control event for a user's conversation, decided from an operator's action. */
-export interface RoutedControl {
-  conv: string;
-  event: ControlEvent;
-  key: string;
-}
-
-/** Carries out operator-side jobs (posting to the Telegram group); absent when no group is configured. */
-export interface OperatorsPort {
-  run(job: OpsJob): Promise<SendOutcome>;
-  /** Read an update from the operators' group: what it means for users' conversations. */
-  handleUpdate(update: unknown, key: string): Promise<RoutedControl[]>;
-}
 
 export interface RuntimeDeps extends EngineDeps {
   sessions: Keyv<StoredSession>;

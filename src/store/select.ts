@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
 import type { Content } from "../content/load.js";
+import type { Backend } from "../ports/backend.js";
 import { redisBackend } from "./redis/backend.js";
-import { type Backend, embeddedBackend } from "./sqlite/backend.js";
+import { embeddedBackend } from "./sqlite/backend.js";
 
 /** What picks the store: Redis when REDIS_URL is set, else the SQLite file in DATA_DIR. */
 export interface StoreSettings {

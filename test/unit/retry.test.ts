@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_RETRY_AGE_MS, retryPlan } from "../../src/ports/queue.js";
+import { MAX_RETRY_AGE_MS, retryPlan } from "../../src/queue/retry.js";
 
 describe("retry plan", () => {
   const now = 1_000_000_000;

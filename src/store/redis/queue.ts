@@ -1,20 +1,10 @@
 import { Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import {
-  backoffMs,
-  type Inbox,
-  type InboxHandler,
-  type InboxItem,
-  type Outbox,
-  type OutboxJob,
-  retryLogLevel,
-  retryPlan,
-  type Sender,
-  type SendOutcome,
-} from "../../ports/queue.js";
+import type { Inbox, InboxHandler, InboxItem, Outbox, OutboxJob, Sender, SendOutcome } from "../../ports/queue.js";
 import { DEDUPE_TTL_MS } from "../../queue/dedupe.js";
 import type { LaneGroups } from "../../queue/lanes.js";
+import { backoffMs, retryLogLevel, retryPlan } from "../../queue/retry.js";
 import { RedisLock } from "./lock.js";
 
 /**

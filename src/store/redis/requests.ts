@@ -1,14 +1,13 @@
 import type { Redis } from "ioredis";
-import {
-  formatRequestId,
-  type NewRequest,
-  newRecord,
-  type RequestFilter,
-  type RequestPatch,
-  type RequestRecord,
-  type RequestStore,
-  type TranscriptEntry,
-} from "../sqlite/requests.js";
+import type {
+  NewRequest,
+  RequestFilter,
+  RequestPatch,
+  RequestRecord,
+  RequestStore,
+  TranscriptEntry,
+} from "../../ports/requests.js";
+import { formatRequestId, newRecord } from "../sqlite/requests.js";
 
 // Read-modify-write of a request in one step, so two processes cannot lose an update.
 const UPDATE = `

@@ -1,17 +1,8 @@
 import type { Logger } from "pino";
-import {
-  backoffMs,
-  type Inbox,
-  type InboxHandler,
-  type InboxItem,
-  type Outbox,
-  type OutboxJob,
-  retryLogLevel,
-  retryPlan,
-  type Sender,
-} from "../../ports/queue.js";
+import type { Inbox, InboxHandler, InboxItem, Outbox, OutboxJob, Sender } from "../../ports/queue.js";
 import { DEDUPE_TTL_MS } from "../../queue/dedupe.js";
 import { type LaneGroups, Lanes } from "../../queue/lanes.js";
+import { backoffMs, retryLogLevel, retryPlan } from "../../queue/retry.js";
 import type { WriteBatch } from "./batch.js";
 import { type Db, prepared } from "./db.js";
 

@@ -1,78 +1,13 @@
-import type { Priority } from "../../content/schema.js";
-import type { RequestDraft } from "../../engine/actions.js";
-import type { RequestStatus, TranscriptLine } from "../../engine/session.js";
-import type { Attachment, ChannelId } from "../../ports/message.js";
+import type {
+  NewRequest,
+  RequestFilter,
+  RequestPatch,
+  RequestRecord,
+  RequestStore,
+  TranscriptEntry,
+} from "../../ports/requests.js";
 import type { WriteBatch } from "./batch.js";
 import { type Db, prepared } from "./db.js";
-
-/** A support request as operators and the API see it. */
-export interface RequestRecord {
-  id: string;
-  conv: string;
-  channel: ChannelId;
-  userId: string;
-  displayName?: string;
-  intent: string;
-  title: string;
-  priority: Priority;
-  status: RequestStatus;
-  fields: Record<string, string>;
-  rule?: string;
-  /** A person was asked to take the conversation (not only a filed request). */
-  handoff: boolean;
-  assignee?: string;
-  createdAt: number;
-  updatedAt: number;
-  /** Where the request lives in the operators' group. */
-  ops?: { chatId: string; threadId?: number; rootMessageId?: number };
-  /** Last delivery failure shown to operators (closed window, blocked bot…). */
-  lastError?: string;
-  /**
-   * Listed in this notice of the operators' group (a flood) rather than given a topic of its
-   * own; an operator opens it with `/open <id>`.
-   */
-  notice?: string;
-}
-
-export interface TranscriptEntry extends TranscriptLine {
-  attachments?: Attachment[];
-}
-
-export interface RequestFilter {
-  status?: RequestStatus;
-  priority?: Priority;
-  channel?: ChannelId;
-  conv?: string;
-  limit?: number;
-}
-
-export interface NewRequest {
-  conv: string;
-  channel: ChannelId;
-  userId: string;
-  displayName?: string;
-  draft: RequestDraft;
-  handoff: boolean;
-  /** Identifies the turn that asked for it: creating twice from one turn returns the same request. */
-  idempotencyKey: string;
-}
-
-export type RequestPatch = Partial<
-  Pick<
-    RequestRecord,
-    "status" | "priority" | "handoff" | "assignee" | "ops" | "lastError" | "fields" | "displayName" | "notice"
-  >
->;
-
-export interface RequestStore {
-  create(r: NewRequest, now: number): Promise<RequestRecord>;
-  get(id: string): Promise<RequestRecord | undefined>;
-  update(id: string, patch: RequestPatch, now: number): Promise<RequestRecord | undefined>;
-  /** Idempotent per `lineKey`. */
-  append(id: string, lineKey: string, entry: TranscriptEntry): Promise<void>;
-  transcript(id: string): Promise<TranscriptEntry[]>;
-  list(filter: RequestFilter): Promise<RequestRecord[]>;
-}
 
 export function formatRequestId(prefix: string, n: number): string {
   return `${prefix}-${String(n).padStart(6, "0")}`;

@@ -1,0 +1,23 @@
+import type { Keyv } from "keyv";
+import type { Inbox, Outbox } from "./queue.js";
+import type { RequestStore } from "./requests.js";
+import type { StoredSession } from "./session.js";
+
+/**
+ * Everything that differs between the embedded deployment (SQLite in DATA_DIR) and the
+ * scaled-out one (Redis): state through keyv, requests, the inbox and the outbox.
+ */
+export interface Backend {
+  kind: "embedded" | "memory" | "redis";
+  sessions: Keyv<StoredSession>;
+  /** Small shared values: channel tokens, callback payloads, user profiles. */
+  kv: Keyv;
+  requests: RequestStore;
+  inbox: Inbox;
+  outbox: Outbox;
+  /** A lock held across processes (Redis) or this process (embedded). */
+  withLock<T>(name: string, ttlMs: number, fn: () => Promise<T>): Promise<T>;
+  /** Whether the store can be used right now (Redis connected); the embedded file always can. */
+  healthy(): boolean;
+  close(): Promise<void>;
+}

@@ -1,0 +1,6 @@
+/** Events that come from operators, routed through the user's conversation so they stay in order with it. */
+export type ControlEvent =
+  | { kind: "operator_message"; requestId: string; operator: string; text?: string; image?: { url: string } }
+  | { kind: "request_taken"; requestId: string; operator: string }
+  | { kind: "request_closed"; requestId: string; operator?: string }
+  | { kind: "back_to_bot"; requestId?: string; operator?: string };

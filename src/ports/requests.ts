@@ -1,0 +1,84 @@
+import type { Attachment, ChannelId } from "./message.js";
+import type { RequestStatus, TranscriptLine } from "./session.js";
+import type { Priority } from "./vocabulary.js";
+
+/** What the engine asks for when it files a request; the store gives it an id and keeps it. */
+export interface RequestDraft {
+  intent: string;
+  title: string;
+  priority: Priority;
+  /** Field label → answer, in the order asked. */
+  fields: Record<string, string>;
+  transcript: TranscriptLine[];
+  /** The escalation rule that created it, if a rule did. */
+  rule?: string;
+}
+
+/** A support request as operators and the API see it. */
+export interface RequestRecord {
+  id: string;
+  conv: string;
+  channel: ChannelId;
+  userId: string;
+  displayName?: string;
+  intent: string;
+  title: string;
+  priority: Priority;
+  status: RequestStatus;
+  fields: Record<string, string>;
+  rule?: string;
+  /** A person was asked to take the conversation (not only a filed request). */
+  handoff: boolean;
+  assignee?: string;
+  createdAt: number;
+  updatedAt: number;
+  /** Where the request lives in the operators' group. */
+  ops?: { chatId: string; threadId?: number; rootMessageId?: number };
+  /** Last delivery failure shown to operators (closed window, blocked bot…). */
+  lastError?: string;
+  /**
+   * Listed in this notice of the operators' group (a flood) rather than given a topic of its
+   * own; an operator opens it with `/open <id>`.
+   */
+  notice?: string;
+}
+
+export interface TranscriptEntry extends TranscriptLine {
+  attachments?: Attachment[];
+}
+
+export interface RequestFilter {
+  status?: RequestStatus;
+  priority?: Priority;
+  channel?: ChannelId;
+  conv?: string;
+  limit?: number;
+}
+
+export interface NewRequest {
+  conv: string;
+  channel: ChannelId;
+  userId: string;
+  displayName?: string;
+  draft: RequestDraft;
+  handoff: boolean;
+  /** Identifies the turn that asked for it: creating twice from one turn returns the same request. */
+  idempotencyKey: string;
+}
+
+export type RequestPatch = Partial<
+  Pick<
+    RequestRecord,
+    "status" | "priority" | "handoff" | "assignee" | "ops" | "lastError" | "fields" | "displayName" | "notice"
+  >
+>;
+
+export interface RequestStore {
+  create(r: NewRequest, now: number): Promise<RequestRecord>;
+  get(id: string): Promise<RequestRecord | undefined>;
+  update(id: string, patch: RequestPatch, now: number): Promise<RequestRecord | undefined>;
+  /** Idempotent per `lineKey`. */
+  append(id: string, lineKey: string, entry: TranscriptEntry): Promise<void>;
+  transcript(id: string): Promise<TranscriptEntry[]>;
+  list(filter: RequestFilter): Promise<RequestRecord[]>;
+}
