@@ -90,6 +90,9 @@ export function tokens(canonical: string): string[] {
   return canonical.match(TOKEN) ?? [];
 }
 
+/** The patterns of this module, for the linear-pattern check in the tests. */
+export const NORMALIZE_PATTERNS: readonly RegExp[] = [ZERO_WIDTH, STRETCH, SPACES, MARKS, TONE_RE, TOKEN];
+
 /** Collapse double letters left by `canon` ("khoaa" → "khoa"), used only when the stretched form is unknown. */
 export function squeezeDoubles(token: string): string {
   return token.replace(/(\p{L})\1+/gu, "$1");
