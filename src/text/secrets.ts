@@ -148,6 +148,16 @@ const UNITS = new Set(
     "mah usd digits digit times minutes minute mins seconds secs hours days chars characters letters"
   ).split(" "),
 );
+/** Words before a number that make it a date, a time or a price: "sinh năm 1998", "lúc 1530", "giá 2000". */
+const QUANTITY_BEFORE = new Set(
+  "nam ngay thang luc gio gia tien phi het sau truoc trong khoang year years at price cost since in".split(" "),
+);
+/** The word just before position `p` (spaces skipped), folded. */
+function wordBefore(sc: Scanner, p: number): string {
+  const t = sc.tokenBefore(p);
+  return t ? sc.s.slice(t.from, t.to) : "";
+}
+
 /** Between "mã" alone and its separator: "mã nha: 552 019", "mã của em là 4417". */
 const MA_FILLER = new Set("nha nhe ne day do a ak cua minh em e toi tui anh chi nay".split(" "));
 /** Between a value and a keyword that follows it: "583920 là mã OTP", "123456 is my OTP". */
@@ -391,7 +401,7 @@ function forward(sc: Scanner, kind: KeyKind, weak: boolean, end: number): void {
   if (kind !== "pw") {
     // "smart otp hiện số 918273", "otp tôi mới nhận 6 5 4 3 2 1": a few words, then the
     // code. Without a separator only a code-sized run counts (4–8 digits, not a phone).
-    if (!sep && loose > 0 && at !== p) {
+    if (!sep && loose > 0 && at !== p && !QUANTITY_BEFORE.has(wordBefore(sc, p))) {
       const code = codeAt(sc, sc.skipSpaces(p, false), 4);
       if (code && digitCount(sc.s.slice(code.from, code.to)) <= 8) {
         sc.add(code.from, code.to, kindOf(kind));
@@ -429,7 +439,7 @@ function forward(sc: Scanner, kind: KeyKind, weak: boolean, end: number): void {
     return;
   }
   if (!sep) {
-    if (loose === 0) return;
+    if (loose === 0 || QUANTITY_BEFORE.has(wordBefore(sc, p))) return;
     // A few words and then, without a separator, a PIN-sized number ("mật khẩu ATM của em
     // 2468") or a quoted value ("ghi mật khẩu vào đây 'Tuyet_2001'").
     const code = codeAt(sc, p, 4);
