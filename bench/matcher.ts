@@ -53,6 +53,15 @@ function measure(m: Matcher, texts: string[], minMs: number) {
 
 const mb = (bytes: number) => Math.round((bytes / 1e6) * 10) / 10;
 
+/**
+ * 4,096-character messages built to make a backtracking regex or NFKC blow up (issue 12,
+ * §5a: "a." and digit runs against the e-mail pattern, ㎉ growing four times in NFKC).
+ * They should cost about what a long ordinary message costs.
+ */
+const to4096 = (u: string) => u.repeat(Math.ceil(4096 / u.length)).slice(0, 4096);
+const ADVERSARIAL = ["a.", "1", "㎉", "a@", "a1_"].map(to4096);
+const ORDINARY_4096 = ["tài khoản của mình bị khoá rồi ", "chuyển tiền mà chưa nhận được "].map(to4096);
+
 function main(): void {
   const minMs = quick ? 300 : 1500;
   const reference = referenceOp();
@@ -81,6 +90,9 @@ function main(): void {
     heapMB: mb(after.heapUsed - before.heapUsed),
     arrayBuffersMB: mb(after.arrayBuffers - before.arrayBuffers),
     ...measure(shipped, shippedTexts, minMs),
+    /** The same model on ADVERSARIAL, and on ordinary Vietnamese of the same length. */
+    adversarial4096Us: perMessage(ADVERSARIAL, (t) => shipped.match(t), minMs / 4),
+    ordinary4096Us: perMessage(ORDINARY_4096, (t) => shipped.match(t), minMs / 4),
   };
 
   // Generated pack: 500 intents × 10 examples.

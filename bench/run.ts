@@ -644,6 +644,9 @@ function micro(): { what: string; us: number; timesReference: number }[] {
     if (!e) add("reference op: HMAC-SHA256 + timingSafeEqual + JSON.parse of a webhook body", ref, ref);
     add("matcher.match, shipped pack (25 intents)", m.shipped?.usPerMessage, ref);
     add("matcher.match, generated pack (500 intents)", m.synthetic?.usPerMessage, ref);
+    const shipped = m.shipped as { adversarial4096Us?: number; ordinary4096Us?: number } | undefined;
+    add("matcher.match, 4,096 adversarial characters (a., 1, ㎉, a@, a1_)", shipped?.adversarial4096Us, ref);
+    add("matcher.match, 4,096 characters of ordinary Vietnamese", shipped?.ordinary4096Us, ref);
   }
   return rows;
 }

@@ -6,7 +6,7 @@ import type { ChannelId, InboundEvent, OutboundMessage, QuickReply } from "../po
 import type { Session } from "../ports/session.js";
 import type { Lang, Priority } from "../ports/vocabulary.js";
 import { type Clock, requestIds } from "../text/entities.js";
-import { canon, fold } from "../text/normalize.js";
+import { canon, clip, fold } from "../text/normalize.js";
 import type { Action } from "./actions.js";
 import { type EscalationRules, maxPriority } from "./escalation.js";
 import { formTurn } from "./form-flow.js";
@@ -144,7 +144,10 @@ export function handle(event: InboundEvent, session: Session | undefined, ctx: E
 
   const text = (event.text ?? "").trim();
   // A form answer ("acc_vip", "20/11") says little about the language; a sentence does.
-  if (text && (!s.form || text.split(/\s+/).length >= 3)) t.setLang(ctx.matcher.language(text));
+  // The language is read from the first characters only: this runs before the length
+  // limit below (a too-long message is refused in the user's language), so it is capped first.
+  const head = clip(text);
+  if (head && (!s.form || head.split(/\s+/, 3).length >= 3)) t.setLang(ctx.matcher.language(head));
   if (event.masked?.length) t.say(t.texts.msg("secret_warning"));
   if (text) remember(s, { from: "user", text, at: t.now });
   s.lastUserAt = t.now;
@@ -311,10 +314,13 @@ export function routePayload(t: Turn, payload: string): boolean {
   return false;
 }
 
+// On trimmed, single-spaced text: "^\s*(\d{1,2})\s*[.)]?\s*$" tried every split of a long run of spaces.
+export const CHOICE_NUMBER = /^(\d{1,2})\s?[.)]?$/;
+
 /** "2", or a button's label typed back, means the choice we offered last. */
 function choiceFor(s: Session, text: string): string | undefined {
   if (!s.choices?.length || !text) return undefined;
-  const n = /^\s*(\d{1,2})\s*[.)]?\s*$/.exec(text);
+  const n = CHOICE_NUMBER.exec(text.trim().replace(/\s+/gu, " "));
   if (n) return s.choices[Number(n[1]) - 1]?.payload;
   const f = fold(canon(text));
   return s.choices.find((c) => fold(canon(c.label)) === f || c.payload === text.trim())?.payload;

@@ -42,6 +42,11 @@ export class EscalationRules {
     }
   }
 
+  /** The compiled word lists (for the linear-pattern check in the tests). */
+  patterns(): RegExp[] {
+    return [...this.lists.values()];
+  }
+
   /** The word list a text hits, if any (used for wording-based rules). */
   hits(list: string, text: string): boolean {
     return this.lists.get(list)?.test(fold(canon(text))) ?? false;

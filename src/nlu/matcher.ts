@@ -1,6 +1,6 @@
 import type { Lexicon as LexiconData } from "../content/schema.js";
 import type { Lang } from "../ports/vocabulary.js";
-import { canon, fold, hasVietnameseMarks, tokens } from "../text/normalize.js";
+import { canon, clip, fold, hasVietnameseMarks, tokens } from "../text/normalize.js";
 import { type Analysed, analyse, type FeatureContext, featureCounts, withPlaceholders } from "./features.js";
 import { Lexicon } from "./lexicon.js";
 import { DEFAULT_TRAIN, LogReg, type SparseVec, type TrainOptions, train } from "./logreg.js";
@@ -202,8 +202,8 @@ export class Matcher {
   }
 
   /** Probabilities of every class, best first. */
-  scores(text: string): Scored[] {
-    const p = this.probabilities(analyse(text, this.ctx));
+  scores(input: string): Scored[] {
+    const p = this.probabilities(analyse(clip(input), this.ctx));
     if (!p) return [{ intent: NONE, score: 1 }];
     return this.classes.map((intent, i) => ({ intent, score: p[i] ?? 0 })).sort((a, b) => b.score - a.score);
   }
@@ -217,7 +217,12 @@ export class Matcher {
   // The engine asks for a message's language and then matches it: analyse it once.
   private last?: { text: string; result: MatchResult };
 
-  match(text: string): MatchResult {
+  /**
+   * Only the first `MAX_TEXT_CHARS` characters are looked at (the engine refuses longer
+   * messages anyway), so the cost of a match is bounded whatever a client sends.
+   */
+  match(input: string): MatchResult {
+    const text = clip(input);
     if (this.last?.text === text) return this.last.result;
     const a = analyse(text, this.ctx);
     const p = this.probabilities(a);
@@ -266,8 +271,9 @@ export class Matcher {
     ).length;
   }
 
-  /** Vietnamese when a Vietnamese-only letter or tone appears, else by vocabulary cues. */
-  language(text: string): Lang | undefined {
+  /** Vietnamese when a Vietnamese-only letter or tone appears, else by vocabulary cues (first `MAX_TEXT_CHARS` only). */
+  language(input: string): Lang | undefined {
+    const text = clip(input);
     if (hasVietnameseMarks(text)) return "vi";
     let vi = 0;
     let en = 0;

@@ -1,3 +1,6 @@
+/** Longest token worth correcting (a longer one is no typo, and its deletions cost length²). */
+const MAX_WORD = 24;
+
 /**
  * Single-edit spelling correction against the training vocabulary (a SymSpell-style
  * deletion index: every word is stored under itself and each of its one-letter
@@ -16,7 +19,7 @@ export class SpellIndex {
     if (words instanceof Map) for (const [w, n] of words) this.freq.set(w, n);
     else for (const w of words) this.freq.set(w, (this.freq.get(w) ?? 0) + 1);
     for (const w of this.freq.keys()) {
-      if (w.length < this.minLength) continue;
+      if (w.length < this.minLength || w.length > MAX_WORD) continue;
       for (const d of deletions(w)) {
         const list = this.deletes.get(d) ?? [];
         list.push(w);
@@ -36,7 +39,8 @@ export class SpellIndex {
 
   /** The most frequent known word one edit (insert, delete, substitute, swap) away, if any. */
   correct(word: string): string | undefined {
-    if (word.length < this.minLength || /\d/.test(word)) return undefined;
+    // A word longer than any real one is not a typo; its deletions would cost length² characters.
+    if (word.length < this.minLength || word.length > MAX_WORD || /\d/.test(word)) return undefined;
     const candidates = new Set<string>();
     for (const w of this.deletes.get(word) ?? []) candidates.add(w); // the user dropped a letter
     for (const d of deletions(word)) {

@@ -1,4 +1,5 @@
-import type { SecretKind } from "../text/secrets.js";
+/** What kind of secret was masked in a user's message. */
+export type SecretKind = "otp" | "password" | "card";
 
 /** Channels a conversation can live on; a conversation key is `<channel>:<user id>`. */
 export const CHANNELS = ["telegram", "messenger", "zalo", "webchat", "cli"] as const;

@@ -1,9 +1,41 @@
-import { canon, fold } from "./normalize.js";
+import { canon, clip, fold } from "./normalize.js";
 
 /**
  * Entities users put in support messages. Each extractor works on the original text
  * (so values keep their case) and returns normalised values the engine can compare.
+ *
+ * Cost: every extractor looks at the first `MAX_TEXT_CHARS` characters only, and every
+ * pattern here is linear: a run of letters or digits is scanned from its start only (a
+ * lookbehind says "not in the middle of a run"), repeats are bounded or consume what they
+ * match, and text that went through `canon` has single spaces, so `\s?` stands for `\s*`.
+ * test/unit/regex-linear.test.ts checks the patterns in `ENTITY_PATTERNS`.
  */
+
+/** `HT-000123` and its variants, for a request-id prefix. */
+export function requestIdPattern(prefix = "HT"): RegExp {
+  return new RegExp(`(?<![\\p{L}\\p{N}])${prefix}[-\\s#]?(\\d{1,9})(?![\\p{N}])`, "giu");
+}
+const PHONE_RE = /(?<![\p{N}\p{L}])(\+?\d[\d\s.\-()]{6,16}\d)(?![\p{N}])/gu;
+const HANDLE_RE = /(?<![\p{L}\p{N}._%+-])@([A-Za-z][A-Za-z0-9_.]{2,31})(?![\p{L}\p{N}@])/gu;
+// The local part starts where a run of its characters starts: otherwise a long run with
+// no "@" would be scanned again from each of its characters (quadratic).
+const EMAIL_RE = /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+const URL_RE =
+  /\b(?:https?:\/\/[^\s<>"']+|(?:www\.|m\.)?(?:facebook\.com|fb\.com|fb\.me|m\.me|t\.me|telegram\.me|zalo\.me|oa\.zalo\.me)\/[^\s<>"']+|www\.[^\s<>"']+)/giu;
+const URL_TRAILING_PUNCT = /(?<![).,!?;:])[).,!?;:]+$/u;
+const URL_TRAILING_SLASH = /(?<!\/)\/+$/;
+// Not inside a number either ("1.000.000": not from the second group on).
+const AMOUNT_RE =
+  /(?<![\p{L}\p{N}]|\d[.,])(\d{1,3}(?:[.,]\d{3})+|\d+(?:[.,]\d+)?)\s?(k|nghin|ngan|tr|trieu|cu|ty|ti|vnd|d|dong)(\d)?(?![\p{L}])/gu;
+const GROUPED_AMOUNT_RE = /(?<![\p{L}\p{N}.,])(\d{1,3}(?:[.,]\d{3}){2,})(?![\p{N}.,]|\s?(?:k|tr|d|vnd))/gu;
+const DATE_RE = /(?<![\d/])(\d{1,2})\s?[/-]\s?(\d{1,2})(?:\s?[/-]\s?(\d{2,4}))?(?![\d/])/u;
+const CLOCK_RE = /(?<![\d:])([01]?\d|2[0-3])\s?(?:h|gio|:)\s?([0-5]\d)?(?:\s?(?:p|phut))?(?![\d])/u;
+const CLOCK_AMPM_RE = /(?<![\d:])([01]?\d|2[0-3])\s?(am|pm)\b/u;
+const AGO_RE =
+  /((?<!\d)\d+|mot|hai|ba|vai|may)\s?(phut|tieng|gio|ngay|tuan|thang|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\s?(truoc|qua|nay|ago)?/u;
+const NOW_RE = /\b(vua xong|vua nay|luc nay|moi day|ban nay|just now|a moment ago|right now|earlier today)\b/u;
+const WEEKDAY_RE =
+  /\b(thu (2|3|4|5|6|7|hai|ba|tu|nam|sau|bay)|chu nhat|cn|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b/u;
 
 export interface Entities {
   requestIds: string[];
@@ -25,8 +57,9 @@ export interface TimeExpression {
 
 /** `HT-000123`, `ht000123`, `HT 123` → `HT-000123` (the prefix is configurable). */
 export function requestIds(text: string, prefix = "HT"): string[] {
-  const re = new RegExp(`(?<![\\p{L}\\p{N}])${prefix}[-\\s#]?(\\d{1,9})(?![\\p{N}])`, "giu");
-  return unique([...text.matchAll(re)].map((m) => `${prefix}-${(m[1] ?? "").padStart(6, "0")}`));
+  return unique(
+    [...clip(text).matchAll(requestIdPattern(prefix))].map((m) => `${prefix}-${(m[1] ?? "").padStart(6, "0")}`),
+  );
 }
 
 /**
@@ -35,8 +68,7 @@ export function requestIds(text: string, prefix = "HT"): string[] {
  */
 export function phones(text: string): string[] {
   const out: string[] = [];
-  const re = /(?<![\p{N}\p{L}])(\+?\d[\d\s.\-()]{6,16}\d)(?![\p{N}])/gu;
-  for (const m of text.matchAll(re)) {
+  for (const m of clip(text).matchAll(PHONE_RE)) {
     const p = normalizePhone(m[1] ?? "");
     if (p) out.push(p);
   }
@@ -56,30 +88,26 @@ export function normalizePhone(raw: string): string | undefined {
 
 /** `@handle` (Telegram, Zalo, Facebook style), lower-cased. */
 export function handles(text: string): string[] {
-  const re = /(?<![\p{L}\p{N}._%+-])@([A-Za-z][A-Za-z0-9_.]{2,31})(?![\p{L}\p{N}@])/gu;
-  return unique([...text.matchAll(re)].map((m) => `@${(m[1] ?? "").replace(/\.$/, "").toLowerCase()}`));
+  return unique([...clip(text).matchAll(HANDLE_RE)].map((m) => `@${(m[1] ?? "").replace(/\.$/, "").toLowerCase()}`));
 }
 
 export function emails(text: string): string[] {
-  const re = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
-  return unique([...text.matchAll(re)].map((m) => m[0].toLowerCase()));
+  return unique([...clip(text).matchAll(EMAIL_RE)].map((m) => m[0].toLowerCase()));
 }
 
 /** URLs with a scheme, and bare links to the sites support scams use (facebook, t.me, zalo.me…). */
 export function urls(text: string): string[] {
-  const re =
-    /\b(?:https?:\/\/[^\s<>"']+|(?:www\.|m\.)?(?:facebook\.com|fb\.com|fb\.me|m\.me|t\.me|telegram\.me|zalo\.me|oa\.zalo\.me)\/[^\s<>"']+|www\.[^\s<>"']+)/giu;
-  return unique([...text.matchAll(re)].map((m) => normalizeUrl(m[0])));
+  return unique([...clip(text).matchAll(URL_RE)].map((m) => normalizeUrl(m[0])));
 }
 
 /** Scheme, `www.`, `m.` and trailing punctuation removed, lower-cased: what two links share if they are the same page. */
 export function normalizeUrl(url: string): string {
   return url
     .toLowerCase()
-    .replace(/[).,!?;:]+$/u, "")
+    .replace(URL_TRAILING_PUNCT, "")
     .replace(/^https?:\/\//, "")
     .replace(/^(www\.|m\.)/, "")
-    .replace(/\/+$/, "");
+    .replace(URL_TRAILING_SLASH, "");
 }
 
 const AMOUNT_UNITS: Record<string, number> = {
@@ -100,9 +128,7 @@ const AMOUNT_UNITS: Record<string, number> = {
 export function amounts(text: string): number[] {
   const t = fold(canon(text));
   const out: number[] = [];
-  const re =
-    /(?<![\p{L}\p{N}])(\d{1,3}(?:[.,]\d{3})+|\d+(?:[.,]\d+)?)\s*(k|nghin|ngan|tr|trieu|cu|ty|ti|vnd|d|dong)(\d)?(?![\p{L}])/gu;
-  for (const m of t.matchAll(re)) {
+  for (const m of t.matchAll(AMOUNT_RE)) {
     const [, num = "", unit = "", tail] = m;
     const mult = AMOUNT_UNITS[unit] ?? 1;
     const value = /^\d{1,3}([.,]\d{3})+$/.test(num) ? Number(num.replace(/[.,]/g, "")) : Number(num.replace(",", "."));
@@ -111,7 +137,7 @@ export function amounts(text: string): number[] {
     if (Number.isFinite(amount) && amount > 0) out.push(Math.round(amount));
   }
   // Grouped numbers without a unit ("1.500.000") are amounts too.
-  for (const m of t.matchAll(/(?<![\p{L}\p{N}.,])(\d{1,3}(?:[.,]\d{3}){2,})(?![\p{N}.,]|\s*(?:k|tr|d|vnd))/gu)) {
+  for (const m of t.matchAll(GROUPED_AMOUNT_RE)) {
     out.push(Number((m[1] ?? "").replace(/[.,]/g, "")));
   }
   return unique(out);
@@ -171,7 +197,7 @@ export function times(text: string, clock: Clock): TimeExpression[] {
       break;
     }
   }
-  const dm = t.match(/(?<![\d/])(\d{1,2})\s*[/-]\s*(\d{1,2})(?:\s*[/-]\s*(\d{2,4}))?(?![\d/])/u);
+  const dm = t.match(DATE_RE);
   if (dm) {
     const day = Number(dm[1]);
     const month = Number(dm[2]);
@@ -182,9 +208,7 @@ export function times(text: string, clock: Clock): TimeExpression[] {
       found.push(dm[0]);
     }
   }
-  const tm =
-    t.match(/(?<![\d:])([01]?\d|2[0-3])\s*(?:h|gio|:)\s*([0-5]\d)?(?:\s*(?:p|phut))?(?![\d])/u) ??
-    t.match(/(?<![\d:])([01]?\d|2[0-3])\s*(am|pm)\b/u);
+  const tm = t.match(CLOCK_RE) ?? t.match(CLOCK_AMPM_RE);
   if (tm) {
     let hour = Number(tm[1]);
     const minutes = tm[2] && /^\d+$/.test(tm[2]) ? tm[2] : "00";
@@ -195,9 +219,7 @@ export function times(text: string, clock: Clock): TimeExpression[] {
     found.push(tm[0]);
     date ??= today;
   }
-  const ago = t.match(
-    /(\d+|mot|hai|ba|vai|may)\s*(phut|tieng|gio|ngay|tuan|thang|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\s*(truoc|qua|nay|ago)?/u,
-  );
+  const ago = t.match(AGO_RE);
   if (ago && (ago[3] || /ago|truoc/u.test(t))) {
     const n = Number(ago[1]) || ({ mot: 1, hai: 2, ba: 3 } as Record<string, number>)[ago[1] ?? ""] || 1;
     const unit = ago[2] ?? "";
@@ -214,13 +236,11 @@ export function times(text: string, clock: Clock): TimeExpression[] {
     date = localDate(at, clock.timeZone);
     found.push(ago[0]);
   }
-  if (/\b(vua xong|vua nay|luc nay|moi day|ban nay|just now|a moment ago|right now|earlier today)\b/u.test(t)) {
+  if (NOW_RE.test(t)) {
     date ??= today;
     found.push("now");
   }
-  const weekday = t.match(
-    /\b(thu (2|3|4|5|6|7|hai|ba|tu|nam|sau|bay)|chu nhat|cn|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b/u,
-  );
+  const weekday = t.match(WEEKDAY_RE);
   if (weekday && !date) {
     found.push(weekday[0]);
   }
@@ -233,12 +253,13 @@ export function times(text: string, clock: Clock): TimeExpression[] {
   return out;
 }
 
-export function extractEntities(text: string, clock: Clock, requestPrefix = "HT"): Entities {
+export function extractEntities(input: string, clock: Clock, requestPrefix = "HT"): Entities {
+  const text = clip(input);
   const em = emails(text);
   return {
     requestIds: requestIds(text, requestPrefix),
     phones: phones(text),
-    handles: handles(text.replace(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g, " ")),
+    handles: handles(text.replace(EMAIL_RE, " ")),
     emails: em,
     urls: urls(text),
     amounts: amounts(text),
@@ -249,3 +270,24 @@ export function extractEntities(text: string, clock: Clock, requestPrefix = "HT"
 function unique<T>(xs: T[]): T[] {
   return [...new Set(xs)];
 }
+
+/** The patterns above, for the linear-pattern check in the tests. */
+export const ENTITY_PATTERNS: readonly RegExp[] = [
+  requestIdPattern(),
+  PHONE_RE,
+  HANDLE_RE,
+  EMAIL_RE,
+  URL_RE,
+  URL_TRAILING_PUNCT,
+  URL_TRAILING_SLASH,
+  AMOUNT_RE,
+  GROUPED_AMOUNT_RE,
+  DATE_RE,
+  CLOCK_RE,
+  CLOCK_AMPM_RE,
+  AGO_RE,
+  NOW_RE,
+  WEEKDAY_RE,
+  ...DAY_WORDS.map(([re]) => re),
+  ...PART_OF_DAY.map(([re]) => re),
+];
