@@ -4,12 +4,19 @@ import { type Action, NEW_REQUEST } from "../engine/actions.js";
 import { type EngineDeps, type EngineResult, handle, handleControl } from "../engine/engine.js";
 import type { ChannelAdapter, EscalationAdmission, Intake } from "../ports/channel.js";
 import type { ControlEvent } from "../ports/control.js";
-import { type ChannelId, conversationKey, type InboundEvent, parseConversationKey } from "../ports/message.js";
+import {
+  type ChannelId,
+  conversationKey,
+  type InboundEvent,
+  parseConversationKey,
+  type SecretKind,
+} from "../ports/message.js";
 import type { OperatorsPort } from "../ports/operators.js";
 import type { Inbox, InboxItem, OpsJob, Outbox, OutboxJob, SendJob, SendOutcome } from "../ports/queue.js";
 import type { RequestStore } from "../ports/requests.js";
 import type { StoredSession } from "../ports/session.js";
 import { render } from "../render/render.js";
+import { isBlank } from "../text/blank.js";
 import { maskSecrets } from "../text/secrets.js";
 import { ChannelStates } from "./channel-states.js";
 import type { Metrics } from "./metrics.js";
@@ -50,11 +57,13 @@ export class Runtime implements Intake {
 
   /** Mask secrets, then record durably; a redelivered event is acknowledged and dropped. */
   async accept(events: InboundEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    const items: InboxItem[] = events.map((e) => {
+    const items: InboxItem[] = [];
+    for (const e of events) {
       const event = sanitize(e);
-      return { key: event.id, conv: conversationKey(event.channel, event.userId), body: { type: "event", event } };
-    });
+      if (isEmptyMessage(event)) continue;
+      items.push({ key: event.id, conv: conversationKey(event.channel, event.userId), body: { type: "event", event } });
+    }
+    if (items.length === 0) return;
     const fresh = await this.d.inbox.record(items);
     items.forEach((it, i) => {
       const channel = it.body.type === "event" ? it.body.event.channel : "cli";
@@ -319,8 +328,26 @@ export class Runtime implements Intake {
 
 /** Secrets are masked here, before the event is recorded, logged or forwarded anywhere. */
 export function sanitize(e: InboundEvent): InboundEvent {
-  if (!e.text) return e;
-  const { text, kinds } = maskSecrets(e.text);
-  if (kinds.length === 0) return e;
-  return { ...e, text, masked: kinds };
+  const out: InboundEvent = { ...e };
+  // A text of only invisible characters (zero-width, BOM, soft hyphens) says nothing.
+  if (out.text !== undefined && isBlank(out.text)) delete out.text;
+  const kinds = new Set<SecretKind>();
+  if (out.text) {
+    const m = maskSecrets(out.text);
+    out.text = m.text;
+    for (const k of m.kinds) kinds.add(k);
+  }
+  // A payload normally comes from our own buttons, but a client can send any: masked too.
+  if (out.payload) {
+    const m = maskSecrets(out.payload);
+    out.payload = m.text;
+    for (const k of m.kinds) kinds.add(k);
+  }
+  if (kinds.size) out.masked = [...kinds];
+  return out;
+}
+
+/** A message with nothing in it (no text once invisible characters are gone, no attachment). */
+export function isEmptyMessage(e: InboundEvent): boolean {
+  return e.kind === "message" && !e.text && !e.attachments?.length;
 }
