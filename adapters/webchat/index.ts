@@ -14,7 +14,7 @@ import type { SendJob, SendOutcome } from "../../src/ports/queue.js";
 import { LANGS, type Lang } from "../../src/ports/vocabulary.js";
 import { sanitize } from "../../src/runtime/runtime.js";
 import { type Asset, loadAssets } from "./assets.js";
-import { type Fanout, LocalFanout, RedisFanout } from "./fanout.js";
+import { Fanout } from "./fanout.js";
 import { Floods } from "./floods.js";
 import { History } from "./history.js";
 import { eventOf, parseFrame, startEvent, VISITOR_ID } from "./inbound.js";
@@ -31,9 +31,6 @@ export interface WebchatOptions {
   deps: ChannelDeps;
   /** Allowed besides `config.allowed_origins` (WEBCHAT_ALLOWED_ORIGINS). */
   extraOrigins?: string[];
-  /** Set when several processes serve the chat: live frames go through Redis pub/sub. */
-  redisUrl?: string;
-  redisChannel?: string;
   /** The brand, in the page title. */
   brand?: string;
   /** Ping every socket this often; one that did not answer the last ping is dropped. */
@@ -96,9 +93,7 @@ export class WebchatChannel implements ChannelAdapter {
     this.visitors = new Visitors(o.deps, c.limits.history_days * 86_400_000);
     this.floods = new Floods(o.deps, o.floods ?? WebchatFloods.parse({}));
     const deliver = (visitor: string, frame: ServerFrame) => this.deliver(visitor, frame);
-    this.fanout = o.redisUrl
-      ? new RedisFanout(o.redisUrl, o.redisChannel ?? "hotro:webchat", o.deps.log, deliver)
-      : new LocalFanout(deliver);
+    this.fanout = new Fanout(o.deps.bus, deliver);
     const { assets, missing } = loadAssets();
     this.assets = assets;
     if (missing) o.deps.log.error(`webchat: ${missing}: GET / and the widget answer 503`);
@@ -424,10 +419,7 @@ export class WebchatChannel implements ChannelAdapter {
   async start(intake: Intake): Promise<void> {
     this.intake ??= intake;
     await this.fanout.start().catch((err) => {
-      this.log.error(
-        { err },
-        "webchat: Redis pub/sub unavailable: replies reach other processes' visitors on reconnect",
-      );
+      this.log.error({ err }, "webchat: the bus is unavailable: replies reach other processes' visitors on reconnect");
     });
     const every = this.o.heartbeatMs ?? 30_000;
     this.timer = setInterval(() => {
@@ -491,6 +483,5 @@ export function createWebchatChannel(env: Env, deps: ChannelDeps, content: Conte
     extraOrigins: originsFromEnv(env.WEBCHAT_ALLOWED_ORIGINS),
     brand: content.config.brand.name,
   };
-  if (env.REDIS_URL) o.redisUrl = env.REDIS_URL;
   return new WebchatChannel(o);
 }

@@ -19,5 +19,20 @@ export interface Backend {
   withLock<T>(name: string, ttlMs: number, fn: () => Promise<T>): Promise<T>;
   /** Whether the store can be used right now (Redis connected); the embedded file always can. */
   healthy(): boolean;
+  /** Pub/sub across the deployment's processes (one process: in memory). */
+  bus: Bus;
   close(): Promise<void>;
+}
+
+/**
+ * Messages to every process of the deployment (this one included): fire-and-forget, for
+ * what must reach a socket wherever it is connected (live chat replies, the console's live
+ * updates). What must not be lost goes through the inbox/outbox instead.
+ */
+export interface Bus {
+  publish(topic: string, message: unknown): Promise<void>;
+  /** Resolves once subscribed; the returned function unsubscribes. */
+  subscribe(topic: string, handler: (message: unknown) => void): Promise<() => Promise<void>>;
+  /** Whether messages reach the other processes right now. */
+  healthy(): boolean;
 }

@@ -60,4 +60,6 @@ export interface ChannelDeps {
   kv: import("keyv").Keyv;
   /** A lock across every process of the deployment (Redis) or this one (embedded). */
   withLock<T>(name: string, ttlMs: number, fn: () => Promise<T>): Promise<T>;
+  /** Messages to every process of the deployment (live frames to sockets held elsewhere). */
+  bus: import("./backend.js").Bus;
 }

@@ -11,7 +11,12 @@ import { operatorApi } from "../server/operator-api.js";
 
 /** What adapters get from the app: the log, the shared store and the deployment-wide lock. */
 export function channelDeps(d: AppDeps): ChannelDeps {
-  return { log: d.log, kv: d.backend.kv, withLock: (n, ttl, fn) => d.backend.withLock(n, ttl, fn) };
+  return {
+    log: d.log,
+    kv: d.backend.kv,
+    withLock: (n, ttl, fn) => d.backend.withLock(n, ttl, fn),
+    bus: d.backend.bus,
+  };
 }
 
 /** Every channel the environment enables, each given the shared store and lock. */

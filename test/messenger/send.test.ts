@@ -8,6 +8,7 @@ import { appSecretProof } from "../../adapters/messenger/verify.js";
 import { parseEnv } from "../../src/config/env.js";
 import type { OutboundMessage } from "../../src/ports/message.js";
 import type { SendJob } from "../../src/ports/queue.js";
+import { LocalBus } from "../../src/store/bus/local.js";
 import type { Db } from "../../src/store/sqlite/db.js";
 import { FakePlatform, waitFor } from "../helpers/fake-platform.js";
 import { delivery, graphError, isSendTo, type Rig, rig, SEND_PATH, sleep, TOKEN, userMessage } from "./setup.js";
@@ -215,6 +216,7 @@ describe("network failures", () => {
       log: pino({ level: "silent" }),
       kv: new Keyv(),
       withLock: <T>(_n: string, _t: number, fn: () => Promise<T>) => fn(),
+      bus: new LocalBus(),
     };
     const slow = new MessengerChannel({
       pageAccessToken: TOKEN,
@@ -449,6 +451,7 @@ describe("createMessengerChannel", () => {
       log: pino({ level: "silent" }),
       kv: new Keyv(),
       withLock: <T>(_n: string, _t: number, fn: () => Promise<T>) => fn(),
+      bus: new LocalBus(),
     };
     const all = {
       MESSENGER_PAGE_ACCESS_TOKEN: TOKEN,

@@ -3,6 +3,7 @@ import { Keyv } from "keyv";
 import { MessengerChannel, type MessengerOptions } from "../../adapters/messenger/index.js";
 import { signatureFor } from "../../adapters/messenger/verify.js";
 import { createLogger } from "../../src/server/log.js";
+import { LocalBus } from "../../src/store/bus/local.js";
 import { FakePlatform, type Recorded, type Reply, waitFor } from "../helpers/fake-platform.js";
 import { type Harness, harness } from "../helpers/harness.js";
 
@@ -52,7 +53,7 @@ export async function rig(
     verifyToken: VERIFY,
     appId,
     graphUrl: `${fake.url}/v21.0`,
-    deps: { log: createLogger("debug", sink), kv: new Keyv(), withLock: (_n, _t, fn) => fn() },
+    deps: { log: createLogger("debug", sink), kv: new Keyv(), withLock: (_n, _t, fn) => fn(), bus: new LocalBus() },
     probe: false,
     ...opts.adapter,
   });

@@ -15,9 +15,9 @@ describe.runIf(available)("webchat with two processes on Redis", () => {
   let a: Chat;
   let b: Chat;
   beforeAll(async () => {
-    const webchat = { redisUrl: redisUrl(), redisChannel: `${prefix}webchat` };
-    a = await startChat({ harness: { redisPrefix: prefix }, webchat });
-    b = await startChat({ harness: { redisPrefix: prefix }, webchat });
+    // The live frames travel on the backend's bus: Redis pub/sub under this test's prefix.
+    a = await startChat({ harness: { redisPrefix: prefix } });
+    b = await startChat({ harness: { redisPrefix: prefix } });
   });
   afterAll(async () => {
     await a?.close();

@@ -69,7 +69,7 @@ describe("npm run zalo:authorize", () => {
     expect(printed).not.toContain("access-1");
 
     // The server (same store, old ZALO_REFRESH_TOKEN in its environment) sends with the new pair.
-    const zalo = channel(z, { log: memoryLog().log, kv: backend.kv, withLock: backend.withLock });
+    const zalo = channel(z, { log: memoryLog().log, kv: backend.kv, withLock: backend.withLock, bus: backend.bus });
     await zalo.start();
     expect(
       await zalo.send({ kind: "send", channel: "zalo", userId: USER, conv: `zalo:${USER}`, message: { text: "hi" } }),

@@ -149,7 +149,7 @@ export function memoryLog(): { log: Logger; lines: string[] } {
 /** Channel deps on their own in-memory SQLite (kv + the embedded lock). */
 export function embeddedDeps(log: Logger): ChannelDeps & { close(): Promise<void> } {
   const b = embeddedBackend(":memory:", log, "HT");
-  return { log, kv: b.kv, withLock: b.withLock, close: () => b.close() };
+  return { log, kv: b.kv, withLock: b.withLock, bus: b.bus, close: () => b.close() };
 }
 
 export function channel(z: FakeZalo, deps: ChannelDeps, extra: Partial<ZaloOptions> = {}): ZaloChannel {

@@ -278,7 +278,9 @@ describe.runIf(redisUp)("tokens across processes (Redis)", () => {
     const p = `${prefix}${name}:`;
     const backends = [0, 1].map(() => redisBackend({ url: redisUrl(), prefix: p, requestPrefix: "HT", log }));
     const c = clock();
-    const adapters = backends.map((b) => channel(z, { log, kv: b.kv, withLock: b.withLock }, { now: c.now }));
+    const adapters = backends.map((b) =>
+      channel(z, { log, kv: b.kv, withLock: b.withLock, bus: b.bus }, { now: c.now }),
+    );
     return {
       z,
       c,

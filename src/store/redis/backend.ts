@@ -6,6 +6,7 @@ import type { Backend } from "../../ports/backend.js";
 import { CHANNELS } from "../../ports/message.js";
 import type { StoredSession } from "../../ports/session.js";
 import { outboxGroups } from "../../queue/lanes.js";
+import { RedisBus } from "../bus/redis.js";
 import { type BackendOptions, DEFAULT_DELIVERY, JSON_SERDE } from "../options.js";
 import { RedisLock } from "./lock.js";
 import { RedisInbox, RedisOutbox } from "./queue.js";
@@ -41,6 +42,7 @@ export function redisBackend(o: RedisBackendOptions): Backend & { redis: Redis }
   const sessions = store("session") as Keyv<StoredSession>;
   const kv = store("kv");
   const lock = new RedisLock(redis);
+  const bus = new RedisBus(redis, prefix, o.log);
   const inbox = new RedisInbox(redis, prefix, o.log);
   const outbox = new RedisOutbox(redis, prefix, o.log, 8, 64, {
     ...outboxGroups(o.delivery ?? DEFAULT_DELIVERY),
@@ -56,8 +58,9 @@ export function redisBackend(o: RedisBackendOptions): Backend & { redis: Redis }
     outbox,
     withLock: (name, ttlMs, fn) => lock.with(`${prefix}lock:${name}`, ttlMs, fn),
     healthy: () => redis.status === "ready",
+    bus,
     async close() {
-      await Promise.allSettled([sessions.disconnect(), kv.disconnect()]);
+      await Promise.allSettled([sessions.disconnect(), kv.disconnect(), bus.close()]);
       await redis.quit().catch(() => undefined);
     },
   };

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { Backend } from "../../ports/backend.js";
 import type { StoredSession } from "../../ports/session.js";
 import { outboxGroups } from "../../queue/lanes.js";
+import { LocalBus } from "../bus/local.js";
 import { type BackendOptions, DEFAULT_DELIVERY, JSON_SERDE } from "../options.js";
 import { WriteBatch } from "./batch.js";
 import { type Db, openDb } from "./db.js";
@@ -32,6 +33,7 @@ export function embeddedBackend(
     inbox: new SqliteInbox(db, batch, log),
     outbox: new SqliteOutbox(db, batch, log, 8, outboxGroups(opts.delivery ?? DEFAULT_DELIVERY)),
     healthy: () => db.open,
+    bus: new LocalBus(),
     // One process owns the embedded file, so an in-process chain is a lock.
     async withLock<T>(name: string, _ttl: number, fn: () => Promise<T>): Promise<T> {
       const prev = locks.get(name) ?? Promise.resolve();
