@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { flushPrefix, redisReachable, redisUrl } from "../helpers/redis.js";
+import { flushPrefix, redisReachable } from "../helpers/redis.js";
 import { type Chat, Client, startChat } from "./helpers.js";
 
 const available = await redisReachable();
