@@ -1,17 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { createInterface } from "node:readline/promises";
 import { CliChannel, formatForTerminal } from "../../adapters/cli/index.js";
-import { parseEnv } from "../config/env.js";
+import { parseCoreEnv } from "../config/env.js";
 import { buildApp } from "../server/app.js";
 import { createLogger } from "../server/log.js";
-import { runCli } from "./run.js";
+import { runCli } from "../shell/run.js";
 
 /**
  * `npm run chat`: talk to the engine in the terminal (channel `cli`), with the same flows,
  * config and store as the server. Quick replies are numbered: type the number to pick one.
  */
 async function main(): Promise<void> {
-  const env = parseEnv();
+  const env = parseCoreEnv();
   const level = process.env.LOG_LEVEL ? env.LOG_LEVEL : "warn";
   const userId = process.env.CHAT_USER ?? "terminal";
   let printed = 0;

@@ -1,12 +1,12 @@
-import { EnvError, parseEnv } from "../config/env.js";
+import { EnvError, parseCoreEnv } from "../config/env.js";
 import { formatProblem, loadContent } from "../content/load.js";
-import { runCli } from "./run.js";
+import { runCli } from "../shell/run.js";
 
 /** `npm run check`: validate config/ and flows/, print every problem as `file:line: message`. */
 function main(): number {
   let dirs = { configDir: "./config", flowsDir: "./flows" };
   try {
-    const env = parseEnv();
+    const env = parseCoreEnv();
     dirs = { configDir: env.CONFIG_DIR, flowsDir: env.FLOWS_DIR };
   } catch (err) {
     if (err instanceof EnvError) {

@@ -1,15 +1,15 @@
 import { createInterface } from "node:readline";
-import { parseEnv } from "../config/env.js";
+import { parseCoreEnv } from "../config/env.js";
 import { formatProblem, loadContent } from "../content/load.js";
 import { matcherFor } from "../nlu/train.js";
-import { runCli } from "./run.js";
+import { runCli } from "../shell/run.js";
 
 /**
  * `npm run classify`: one message per line on stdin → one JSON object per line on stdout.
  * Lines may also be JSON objects with a `text` field (so a labelled eval file can be piped in).
  */
 async function main(): Promise<number> {
-  const env = parseEnv();
+  const env = parseCoreEnv();
   const { content, problems } = loadContent({ configDir: env.CONFIG_DIR, flowsDir: env.FLOWS_DIR });
   if (!content) {
     for (const p of problems) console.error(formatProblem(p));

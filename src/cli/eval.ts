@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
-import { parseEnv } from "../config/env.js";
+import { parseCoreEnv } from "../config/env.js";
 import { formatProblem, loadContent } from "../content/load.js";
 import { mulberry32 } from "../nlu/logreg.js";
 import { NONE } from "../nlu/matcher.js";
 import { matcherFor } from "../nlu/train.js";
+import { runCli } from "../shell/run.js";
 import { canon, fold } from "../text/normalize.js";
-import { runCli } from "./run.js";
 
 /**
  * `npm run eval -- <file.jsonl>`: accuracy of the matcher on labelled lines
@@ -45,7 +45,7 @@ function main(): number {
     console.error("usage: npm run eval -- <labelled.jsonl>");
     return 2;
   }
-  const env = parseEnv();
+  const env = parseCoreEnv();
   const { content, problems } = loadContent({ configDir: env.CONFIG_DIR, flowsDir: env.FLOWS_DIR });
   if (!content) {
     for (const p of problems) console.error(formatProblem(p));

@@ -1,6 +1,7 @@
-import { EnvError, parseEnv } from "../config/env.js";
+import { EnvError } from "../config/env.js";
 import { ContentError } from "../content/load.js";
 import { buildServer } from "../root/compose.js";
+import { parseEnv } from "../root/env.js";
 
 /** `npm start`: the server on the embedded store (or Redis when REDIS_URL is set). */
 async function main(): Promise<void> {

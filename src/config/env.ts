@@ -1,12 +1,15 @@
 import { z } from "zod";
 
 /**
- * Environment variables (SPEC.md). A channel whose variables are all missing is disabled;
- * one that is present but malformed stops start-up with a message naming it.
+ * Environment variables (SPEC.md): the core ones here; each channel adds its own
+ * (adapters/<channel>/env.ts), and the composition root parses them all together. A channel
+ * whose variables are missing is disabled; one that is present but malformed stops start-up
+ * with a message naming it.
  */
-const optional = <T extends z.ZodType>(s: T) => z.preprocess((v) => (v === "" ? undefined : v), s.optional());
+/** An unset or empty variable reads as absent. */
+export const optional = <T extends z.ZodType>(s: T) => z.preprocess((v) => (v === "" ? undefined : v), s.optional());
 
-const EnvSchema = z.object({
+export const coreEnvShape = {
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default("0.0.0.0"),
   DATA_DIR: z.string().min(1).default("./data"),
@@ -19,33 +22,7 @@ const EnvSchema = z.object({
   CONFIG_DIR: z.string().min(1).default("./config"),
   FLOWS_DIR: z.string().min(1).default("./flows"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  TELEGRAM_BOT_TOKEN: optional(
-    z.string().regex(/^\d+:[A-Za-z0-9_-]{10,}$/, "must look like 123456:ABC-… (from BotFather)"),
-  ),
-  TELEGRAM_WEBHOOK_SECRET: optional(
-    z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, "1–256 characters of A-Z, a-z, 0-9, _ and -"),
-  ),
-  TELEGRAM_MODE: z.enum(["webhook", "polling"]).default("webhook"),
-  TELEGRAM_API_ROOT: z
-    .string()
-    .url()
-    .default("https://api.telegram.org")
-    .refine((u) => !u.endsWith("/"), "remove the trailing /"),
-  MESSENGER_PAGE_ACCESS_TOKEN: optional(z.string().min(10)),
-  MESSENGER_APP_SECRET: optional(z.string().min(8)),
-  MESSENGER_VERIFY_TOKEN: optional(z.string().min(1)),
-  MESSENGER_APP_ID: optional(z.string().regex(/^\d+$/, "digits only")),
-  MESSENGER_GRAPH_URL: z.string().url().default("https://graph.facebook.com/v21.0"),
-  ZALO_APP_ID: optional(z.string().regex(/^\d+$/, "digits only")),
-  ZALO_APP_SECRET: optional(z.string().min(4)),
-  ZALO_OA_SECRET_KEY: optional(z.string().min(4)),
-  ZALO_REFRESH_TOKEN: optional(z.string().min(4)),
-  ZALO_ACCESS_TOKEN: optional(z.string().min(4)),
-  ZALO_API_URL: z.string().url().default("https://openapi.zalo.me"),
-  ZALO_OAUTH_URL: z.string().url().default("https://oauth.zaloapp.com"),
-  OPERATORS_TELEGRAM_CHAT_ID: optional(z.string().regex(/^-?\d+$/, "a numeric chat id such as -1001234567890")),
   OPERATOR_API_TOKEN: optional(z.string().min(16, "use at least 16 characters")),
-  WEBCHAT_ALLOWED_ORIGINS: optional(z.string()),
   /** Serve /metrics on this port only (no credential), instead of the main port behind the operator credential. */
   METRICS_PORT: optional(z.coerce.number().int().min(0).max(65535)),
   METRICS_HOST: z.string().min(1).default("127.0.0.1"),
@@ -65,9 +42,9 @@ const EnvSchema = z.object({
         v === "true" ? true : v === "false" ? false : /^\d+$/.test(v) ? Number(v) : v.split(",").map((x) => x.trim()),
       ),
   ),
-});
+};
 
-export type Env = z.infer<typeof EnvSchema>;
+export type CoreEnv = z.infer<z.ZodObject<typeof coreEnvShape>>;
 
 export class EnvError extends Error {
   constructor(readonly problems: string[]) {
@@ -76,32 +53,19 @@ export class EnvError extends Error {
   }
 }
 
-export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
-  const r = EnvSchema.safeParse(source);
+/** Parse `source` with the core variables plus `shape` (a channel's, or every channel's). */
+export function parseEnvWith<S extends z.ZodRawShape>(
+  shape: S,
+  source: Record<string, string | undefined> = process.env,
+): CoreEnv & z.infer<z.ZodObject<S>> {
+  const r = z.object({ ...coreEnvShape, ...shape }).safeParse(source);
   if (!r.success) {
     throw new EnvError(r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
   }
-  return r.data;
+  return r.data as CoreEnv & z.infer<z.ZodObject<S>>;
 }
 
-/** Which channels the environment enables; `reason` says why one is not. */
-export function enabledChannels(env: Env): { id: string; enabled: boolean; reason?: string }[] {
-  const need = (id: string, vars: (keyof Env)[]) => {
-    const missing = vars.filter((v) => !env[v]);
-    if (missing.length === 0) return { id, enabled: true };
-    return { id, enabled: false, reason: `set ${missing.join(", ")} to enable it` };
-  };
-  const telegramVars: (keyof Env)[] =
-    env.TELEGRAM_MODE === "polling" ? ["TELEGRAM_BOT_TOKEN"] : ["TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET"];
-  return [
-    need("telegram", telegramVars),
-    need("messenger", ["MESSENGER_PAGE_ACCESS_TOKEN", "MESSENGER_APP_SECRET", "MESSENGER_VERIFY_TOKEN"]),
-    need("zalo", ["ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_OA_SECRET_KEY", "ZALO_REFRESH_TOKEN"]),
-    need(
-      "operators",
-      env.OPERATORS_TELEGRAM_CHAT_ID
-        ? ["OPERATORS_TELEGRAM_CHAT_ID", "TELEGRAM_BOT_TOKEN"]
-        : ["OPERATORS_TELEGRAM_CHAT_ID"],
-    ),
-  ];
+/** The core variables only (the content tools and the terminal chat need no platform). */
+export function parseCoreEnv(source: Record<string, string | undefined> = process.env): CoreEnv {
+  return parseEnvWith({}, source);
 }

@@ -1,15 +1,18 @@
-import { createMessengerChannel } from "../../adapters/messenger/index.js";
-import { createTelegramChannel, type TelegramChannel } from "../../adapters/telegram/index.js";
-import { TelegramOperators, type TelegramOperatorsOptions } from "../../adapters/telegram/operators.js";
-import { createWebchatChannel } from "../../adapters/webchat/index.js";
-import { createZaloChannel } from "../../adapters/zalo/index.js";
-import type { Env } from "../config/env.js";
+import { channelModules } from "../../adapters/registry.js";
 import type { ChannelAdapter, ChannelDeps } from "../ports/channel.js";
 import type { OperatorsPort } from "../ports/operators.js";
 import { type AppDeps, buildApp, type Hotro } from "../server/app.js";
 import { operatorApi } from "../server/operator-api.js";
+import { backendFor } from "../store/select.js";
+import type { Env } from "./env.js";
 
-/** What adapters get from the app: the log, the shared store and the deployment-wide lock. */
+/**
+ * The composition root: the one module that knows every part (the store, the channels of
+ * the registry, the operators' surfaces, the server). Entry points (`npm start`) call it;
+ * nothing else imports it.
+ */
+
+/** What adapters get from the app: the log, the shared store, the deployment-wide lock and bus. */
 export function channelDeps(d: AppDeps): ChannelDeps {
   return {
     log: d.log,
@@ -19,76 +22,42 @@ export function channelDeps(d: AppDeps): ChannelDeps {
   };
 }
 
-/** Every channel the environment enables, each given the shared store and lock. */
+/** Every registered channel the environment enables; the others are named once in the log with what to set. */
 export function channelsFromEnv(env: Env, d: AppDeps): ChannelAdapter[] {
-  const deps = channelDeps(d);
+  const deps = { ...channelDeps(d), content: d.content };
   const out: ChannelAdapter[] = [];
-  for (const c of [
-    createTelegramChannel(env, deps),
-    createMessengerChannel(env, deps),
-    createZaloChannel(env, deps),
-    createWebchatChannel(env, deps, d.content),
-  ]) {
-    if (c) out.push(c);
+  for (const m of channelModules) {
+    const why = m.off(env);
+    if (why) d.log.info({ channel: m.id }, `${m.id} disabled: ${why}`);
+    else out.push(m.create(env, deps));
   }
   return out;
 }
 
-/**
- * The operators' group rides on the Telegram channel (same bot, same webhook): updates from
- * that chat are operator actions, recorded and processed like any event.
- */
-export function telegramOperators(
-  chatId: string,
-  telegram: TelegramChannel,
-  d: AppDeps,
-  extra: Partial<TelegramOperatorsOptions> = {},
-): OperatorsPort {
-  const ops = new TelegramOperators({
-    api: telegram.bot.api,
-    chatId,
-    botId: () => {
-      try {
-        return telegram.bot.botInfo.id;
-      } catch {
-        return undefined;
-      }
-    },
-    requests: d.backend.requests,
-    kv: d.backend.kv,
-    content: d.content,
-    log: d.log,
-    nameOf: (channel, userId) => d.channels.get(channel)?.displayName?.(userId) ?? Promise.resolve(undefined),
-    ...extra,
-  });
-  telegram.onOperators = (u) => d.runtime.acceptOps(u, `telegram:update:${u.update_id}`);
-  return ops;
+/** The operators' surfaces besides the console that the enabled channels host (the Telegram group). */
+function deskSurfaces(env: Env, d: AppDeps): OperatorsPort | undefined {
+  for (const m of channelModules) {
+    const adapter = d.channels.get(m.id);
+    if (!adapter || !("desk" in m) || !m.desk) continue;
+    const surface = m.desk(env, adapter, d);
+    if (surface) return surface;
+  }
+  return undefined;
 }
 
-/**
- * The production wiring: the app plus every channel the environment enables. Kept apart
- * from `buildApp` so tests can mount exactly the adapters they exercise.
- */
+/** The production wiring: the store, the app and every channel the environment enables. */
 export async function buildServer(env: Env): Promise<Hotro> {
-  let telegram: TelegramChannel | undefined;
   return buildApp({
     env,
-    makeChannels: (d) => {
-      const list = channelsFromEnv(env, d);
-      telegram = list.find((c): c is TelegramChannel => c.id === "telegram");
-      return list;
-    },
-    makeOperators: (d) => {
-      if (!env.OPERATORS_TELEGRAM_CHAT_ID) return undefined;
-      if (!telegram) {
-        d.log.warn(
-          "operators disabled: the operators' group needs the Telegram channel (TELEGRAM_BOT_TOKEN and its webhook secret or polling)",
-        );
-        return undefined;
-      }
-      d.log.info({ chat: env.OPERATORS_TELEGRAM_CHAT_ID }, "operators: escalations go to the Telegram group");
-      return telegramOperators(env.OPERATORS_TELEGRAM_CHAT_ID, telegram, d);
-    },
+    makeBackend: (content, log) =>
+      backendFor(
+        env,
+        log,
+        content.config,
+        channelModules.map((m) => m.id),
+      ),
+    makeChannels: (d) => channelsFromEnv(env, d),
+    makeOperators: (d) => deskSurfaces(env, d),
     plugins: [operatorApi],
   });
 }

@@ -1,6 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
-import { type Env, enabledChannels } from "../config/env.js";
+import type { CoreEnv } from "../config/env.js";
 import { type Content, loadContentOrThrow } from "../content/load.js";
 import { EscalationRules } from "../engine/escalation.js";
 import type { Matcher } from "../nlu/matcher.js";
@@ -17,10 +17,12 @@ import { createLogger } from "./log.js";
 import { metricsRoutes } from "./metrics-routes.js";
 
 export interface AppOptions {
-  env: Env;
+  env: CoreEnv;
   logger?: Logger;
   content?: Content;
   backend?: Backend;
+  /** Builds the store once content and log exist (the composition root passes the channels it knows). */
+  makeBackend?: (content: Content, log: Logger) => Backend;
   /** Channel adapters to mount (the server builds them from the environment). */
   channels?: ChannelAdapter[];
   /** Builds the channels once the runtime exists (adapters need its stores). */
@@ -35,7 +37,7 @@ export interface AppOptions {
 }
 
 export interface AppDeps {
-  env: Env;
+  env: CoreEnv;
   log: Logger;
   content: Content;
   matcher: Matcher;
@@ -65,7 +67,7 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
   // A restart loads the trained model from the data directory instead of training again.
   const matcher = matcherFor(content, env.DATA_DIR === ":memory:" ? undefined : env.DATA_DIR);
   const rules = new EscalationRules(content.config.escalation.rules, content.config.escalation.word_lists);
-  const backend = opts.backend ?? backendFor(env, log, content.config);
+  const backend = opts.backend ?? opts.makeBackend?.(content, log) ?? backendFor(env, log, content.config);
   const metrics = new Metrics(!opts.backend);
   const channels = new Map<ChannelId, ChannelAdapter>();
   const runtimeDeps = {
@@ -150,11 +152,6 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
     if (c.routes) await app.register(async (scope) => c.routes?.(scope, runtime));
   }
   for (const p of opts.plugins ?? []) await app.register(async (scope) => p(scope, deps));
-
-  for (const ch of enabledChannels(env)) {
-    if (!ch.enabled && !channels.has(ch.id as ChannelId))
-      log.info({ channel: ch.id }, `${ch.id} disabled: ${ch.reason}`);
-  }
 
   runtime.start({ recover: opts.recover ?? true });
   await startChannels([...channels.values()], runtime, log);

@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import type { Logger } from "pino";
-import type { Env } from "../config/env.js";
+import type { CoreEnv } from "../config/env.js";
 import type { Metrics } from "../runtime/metrics.js";
 import { bearerAuthenticator, requireOperator } from "./api/auth.js";
 
@@ -12,7 +12,7 @@ import { bearerAuthenticator, requireOperator } from "./api/auth.js";
  */
 export async function metricsRoutes(
   app: FastifyInstance,
-  d: { env: Env; log: Logger; metrics: Metrics },
+  d: { env: CoreEnv; log: Logger; metrics: Metrics },
 ): Promise<FastifyInstance | undefined> {
   const serve = async (_req: unknown, reply: FastifyReply) => {
     reply.header("content-type", d.metrics.registry.contentType);

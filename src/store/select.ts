@@ -20,9 +20,12 @@ export function backendFor(
   env: StoreSettings,
   log: Logger,
   config: Pick<Content["config"], "brand" | "delivery">,
+  /** The channels the deployment runs: with Redis, each gets a delivery queue of its own. */
+  channelIds: readonly string[] = [],
 ): Backend {
   const requestPrefix = config.brand.request_prefix;
+  const delivery = config.delivery;
   return env.REDIS_URL
-    ? redisBackend({ url: env.REDIS_URL, prefix: env.REDIS_PREFIX, requestPrefix, log, delivery: config.delivery })
-    : embeddedBackend(env.DATA_DIR, log, requestPrefix, { delivery: config.delivery });
+    ? redisBackend({ url: env.REDIS_URL, prefix: env.REDIS_PREFIX, requestPrefix, log, delivery, channelIds })
+    : embeddedBackend(env.DATA_DIR, log, requestPrefix, { delivery });
 }

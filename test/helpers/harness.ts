@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
-import { parseEnv } from "../../src/config/env.js";
 import type { Content } from "../../src/content/load.js";
 import { type ChannelCapabilities, CLI_CAPABILITIES } from "../../src/ports/capabilities.js";
 import type { ChannelAdapter } from "../../src/ports/channel.js";
 import type { Attachment, ChannelId, InboundEvent, OutboundMessage } from "../../src/ports/message.js";
 import type { OperatorsPort, RoutedControl } from "../../src/ports/operators.js";
 import type { OpsJob, SendJob, SendOutcome } from "../../src/ports/queue.js";
+import { parseEnv } from "../../src/root/env.js";
 import { type AppOptions, buildApp, type Hotro } from "../../src/server/app.js";
 import { createLogger } from "../../src/server/log.js";
 import { redisBackend } from "../../src/store/redis/backend.js";

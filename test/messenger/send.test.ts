@@ -1,13 +1,13 @@
 import { Keyv } from "keyv";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MessengerChannel } from "../../adapters/messenger/channel.js";
 import { classify, type GraphResult } from "../../adapters/messenger/client.js";
-import { MessengerChannel } from "../../adapters/messenger/index.js";
 import { toE164 } from "../../adapters/messenger/outbound.js";
 import { appSecretProof } from "../../adapters/messenger/verify.js";
-import { parseEnv } from "../../src/config/env.js";
 import type { OutboundMessage } from "../../src/ports/message.js";
 import type { SendJob } from "../../src/ports/queue.js";
+import { parseEnv } from "../../src/root/env.js";
 import { LocalBus } from "../../src/store/bus/local.js";
 import type { Db } from "../../src/store/sqlite/db.js";
 import { FakePlatform, waitFor } from "../helpers/fake-platform.js";

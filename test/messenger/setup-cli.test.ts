@@ -1,8 +1,8 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildMessengerProfile, greetingText, runMessengerSetup } from "../../src/cli/messenger-setup.js";
-import { parseEnv } from "../../src/config/env.js";
+import { buildMessengerProfile, greetingText, runMessengerSetup } from "../../adapters/messenger/setup.js";
+import { parseEnv } from "../../src/root/env.js";
 import { shippedContent } from "../helpers/content.js";
 import { FakePlatform } from "../helpers/fake-platform.js";
 import { graphError, TOKEN } from "./setup.js";
@@ -80,7 +80,7 @@ describe("npm run messenger:setup", () => {
 
   it("as a command: prints what it did (exit 0), or the error clearly (exit 1)", async () => {
     const cmd = (token: string) =>
-      run(process.execPath, ["--import", "tsx", "src/cli/messenger-setup.ts"], {
+      run(process.execPath, ["--import", "tsx", "adapters/messenger/setup.ts"], {
         env: {
           ...process.env,
           MESSENGER_PAGE_ACCESS_TOKEN: token,

@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { Keyv } from "keyv";
-import { MessengerChannel, type MessengerOptions } from "../../adapters/messenger/index.js";
+import { MessengerChannel, type MessengerOptions } from "../../adapters/messenger/channel.js";
 import { signatureFor } from "../../adapters/messenger/verify.js";
 import { createLogger } from "../../src/server/log.js";
 import { LocalBus } from "../../src/store/bus/local.js";

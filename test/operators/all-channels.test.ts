@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MessengerChannel } from "../../adapters/messenger/index.js";
+import { MessengerChannel } from "../../adapters/messenger/channel.js";
 import { signatureFor } from "../../adapters/messenger/verify.js";
-import type { TelegramChannel } from "../../adapters/telegram/index.js";
-import { ZaloChannel } from "../../adapters/zalo/index.js";
-import { channelDeps, telegramOperators } from "../../src/root/compose.js";
+import type { TelegramChannel } from "../../adapters/telegram/channel.js";
+import { telegramOperators } from "../../adapters/telegram/index.js";
+import { ZaloChannel } from "../../adapters/zalo/channel.js";
+import { channelDeps } from "../../src/root/compose.js";
 import { FakePlatform, waitFor } from "../helpers/fake-platform.js";
 import { type Harness, harness } from "../helpers/harness.js";
 import {

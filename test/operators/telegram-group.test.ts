@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { TelegramChannel } from "../../adapters/telegram/index.js";
-import { telegramOperators } from "../../src/root/compose.js";
+import type { TelegramChannel } from "../../adapters/telegram/channel.js";
+import { telegramOperators } from "../../adapters/telegram/index.js";
 import { waitFor } from "../helpers/fake-platform.js";
 import { type Harness, harness } from "../helpers/harness.js";
 import {

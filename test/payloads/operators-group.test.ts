@@ -1,8 +1,8 @@
 import type { Update } from "grammy/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TelegramChannel } from "../../adapters/telegram/index.js";
+import type { TelegramChannel } from "../../adapters/telegram/channel.js";
+import { telegramOperators } from "../../adapters/telegram/index.js";
 import { DEDUPE_TTL_MS } from "../../src/queue/dedupe.js";
-import { telegramOperators } from "../../src/root/compose.js";
 import { waitFor } from "../helpers/fake-platform.js";
 import { type Harness, harness } from "../helpers/harness.js";
 import { apply, mutations, processingErrors } from "../helpers/mutate.js";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TelegramChannel } from "../../adapters/telegram/index.js";
+import type { TelegramChannel } from "../../adapters/telegram/channel.js";
 import { shippedContent } from "../helpers/content.js";
 import { FakePlatform, waitFor } from "../helpers/fake-platform.js";
 import { type Harness, harness } from "../helpers/harness.js";

@@ -1,6 +1,6 @@
 import type { Transformer } from "grammy";
 import type { Update, UserFromGetMe } from "grammy/types";
-import { TelegramChannel, type TelegramOptions } from "../../adapters/telegram/index.js";
+import { TelegramChannel, type TelegramOptions } from "../../adapters/telegram/channel.js";
 import { channelDeps } from "../../src/root/compose.js";
 
 export const TOKEN = "123456:TEST-token-for-tests";

@@ -23,7 +23,7 @@ describe("npm run telegram:webhook", () => {
   });
   afterAll(() => api.stop());
   const cli = (arg: string) =>
-    run("npx", ["tsx", "src/cli/telegram-webhook.ts", arg], {
+    run("npx", ["tsx", "adapters/telegram/setup.ts", arg], {
       env: { ...process.env, TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_WEBHOOK_SECRET: SECRET, TELEGRAM_API_ROOT: api.url },
     });
 

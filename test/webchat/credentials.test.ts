@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TelegramChannel } from "../../adapters/telegram/index.js";
+import type { TelegramChannel } from "../../adapters/telegram/channel.js";
+import { telegramOperators } from "../../adapters/telegram/index.js";
 import type { ServerFrame } from "../../adapters/webchat/types.js";
-import { telegramOperators } from "../../src/root/compose.js";
 import { waitFor } from "../helpers/fake-platform.js";
 import { type Call, OPS_CHAT, recorder, telegramFor } from "../telegram/helpers.js";
 import { type Chat, Client, sleep, startChat } from "./helpers.js";

@@ -1,12 +1,12 @@
 import { Keyv } from "keyv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TelegramChannel } from "../../adapters/telegram/index.js";
+import type { TelegramChannel } from "../../adapters/telegram/channel.js";
+import { telegramOperators } from "../../adapters/telegram/index.js";
 import { Pacer } from "../../adapters/telegram/pacing.js";
 import { Floods } from "../../adapters/webchat/floods.js";
 import type { ServerFrame } from "../../adapters/webchat/types.js";
 import { netOf } from "../../adapters/webchat/visitors.js";
 import { WebchatFloods } from "../../src/content/schema.js";
-import { telegramOperators } from "../../src/root/compose.js";
 import { getNotice } from "../../src/runtime/notices.js";
 import { shippedContent } from "../helpers/content.js";
 import { waitFor } from "../helpers/fake-platform.js";

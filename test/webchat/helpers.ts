@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium } from "playwright-core";
-import { WebchatChannel, type WebchatOptions } from "../../adapters/webchat/index.js";
+import { WebchatChannel, type WebchatOptions } from "../../adapters/webchat/channel.js";
 import type { Entry, ServerFrame } from "../../adapters/webchat/types.js";
 import type { ChannelAdapter } from "../../src/ports/channel.js";
 import { channelDeps } from "../../src/root/compose.js";

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type AuthorizeIO, authorize, parseCodeInput } from "../../adapters/zalo/setup.js";
 import { tokenKey } from "../../adapters/zalo/tokens.js";
 import type { TokenRecord } from "../../adapters/zalo/types.js";
-import { type AuthorizeIO, authorize, parseCodeInput } from "../../src/cli/zalo-authorize.js";
-import { parseEnv } from "../../src/config/env.js";
+import { parseEnv } from "../../src/root/env.js";
 import { embeddedBackend } from "../../src/store/sqlite/backend.js";
 import { APP_ID, APP_SECRET, channel, FakeZalo, memoryLog, USER } from "./fake-zalo.js";
 

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { Writable } from "node:stream";
 import type { Logger } from "pino";
-import { ZaloChannel, type ZaloOptions } from "../../adapters/zalo/index.js";
+import { ZaloChannel, type ZaloOptions } from "../../adapters/zalo/channel.js";
 import { zaloMac } from "../../adapters/zalo/verify.js";
 import type { ChannelDeps } from "../../src/ports/channel.js";
 import { createLogger } from "../../src/server/log.js";

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ZaloChannel } from "../../adapters/zalo/index.js";
+import type { ZaloChannel } from "../../adapters/zalo/channel.js";
 import type { SendJob } from "../../src/ports/queue.js";
 import { harness } from "../helpers/harness.js";
 import { channel, embeddedDeps, FakeZalo, memoryLog, signed, USER, userText } from "./fake-zalo.js";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { ZaloChannel } from "../../adapters/zalo/index.js";
+import type { ZaloChannel } from "../../adapters/zalo/channel.js";
 import { fingerprint, tokenKey } from "../../adapters/zalo/tokens.js";
 import type { TokenRecord } from "../../adapters/zalo/types.js";
 import type { ChannelDeps } from "../../src/ports/channel.js";

@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
+import { ZALO_CAPABILITIES } from "../../adapters/zalo/channel.js";
 import { mapZaloEvent, parseJsonKeepingBigInts } from "../../adapters/zalo/inbound.js";
-import { createZaloChannel, ZALO_CAPABILITIES } from "../../adapters/zalo/index.js";
+import { createZaloChannel } from "../../adapters/zalo/index.js";
 import { classifyZaloError, decodeQuickReply, encodeQuickReply, toZaloBody } from "../../adapters/zalo/outbound.js";
 import { recordFromResponse } from "../../adapters/zalo/tokens.js";
 import type { ZaloWebhookBody } from "../../adapters/zalo/types.js";
 import { verifyZaloSignature, zaloMac } from "../../adapters/zalo/verify.js";
-import { parseEnv } from "../../src/config/env.js";
 import { render } from "../../src/render/render.js";
+import { parseEnv } from "../../src/root/env.js";
 import { ADMIN, APP_ID, embeddedDeps, memoryLog, OA_ID, USER } from "./fake-zalo.js";
 
 describe("signature", () => {

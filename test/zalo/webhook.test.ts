@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { ZaloChannel } from "../../adapters/zalo/index.js";
+import type { ZaloChannel } from "../../adapters/zalo/channel.js";
 import { decodeQuickReply } from "../../adapters/zalo/outbound.js";
 import { type Harness, harness } from "../helpers/harness.js";
 import {

@@ -3,7 +3,6 @@ import { Redis } from "ioredis";
 import { Keyv } from "keyv";
 import type { Logger } from "pino";
 import type { Backend } from "../../ports/backend.js";
-import { CHANNELS } from "../../ports/message.js";
 import type { StoredSession } from "../../ports/session.js";
 import { outboxGroups } from "../../queue/lanes.js";
 import { RedisBus } from "../bus/redis.js";
@@ -20,6 +19,8 @@ export interface RedisBackendOptions {
   log: Logger;
   /** Sends in flight at once per process, per channel and for operators' posts. */
   delivery?: BackendOptions["delivery"];
+  /** Channels that get a delivery queue of their own (others share one). */
+  channelIds?: readonly string[];
 }
 
 /**
@@ -46,7 +47,7 @@ export function redisBackend(o: RedisBackendOptions): Backend & { redis: Redis }
   const inbox = new RedisInbox(redis, prefix, o.log);
   const outbox = new RedisOutbox(redis, prefix, o.log, 8, 64, {
     ...outboxGroups(o.delivery ?? DEFAULT_DELIVERY),
-    known: [...CHANNELS, "ops"],
+    known: [...(o.channelIds ?? []), "cli", "ops"],
   });
   return {
     kind: "redis",

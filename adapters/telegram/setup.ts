@@ -1,7 +1,8 @@
 import { Bot } from "grammy";
-import { ALLOWED_UPDATES } from "../../adapters/telegram/index.js";
-import { parseEnv } from "../config/env.js";
-import { runCli } from "./run.js";
+import { parseEnvWith } from "../../src/config/env.js";
+import { runCli } from "../../src/shell/run.js";
+import { ALLOWED_UPDATES } from "./channel.js";
+import { telegramEnv } from "./env.js";
 
 /**
  * `npm run telegram:webhook -- <public base url>`: register the webhook with the secret and
@@ -9,7 +10,7 @@ import { runCli } from "./run.js";
  * setWebhook at every start is how other bots got rate-limited into crash loops.
  */
 async function main(): Promise<number> {
-  const env = parseEnv();
+  const env = parseEnvWith(telegramEnv);
   const base = process.argv[2];
   if (!base || !/^https:\/\//.test(base)) {
     console.error("usage: npm run telegram:webhook -- https://your.public.host  (Telegram requires HTTPS)");

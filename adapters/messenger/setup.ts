@@ -1,11 +1,12 @@
 import { pathToFileURL } from "node:url";
-import { classify, GraphClient } from "../../adapters/messenger/client.js";
-import { type Env, EnvError, parseEnv } from "../config/env.js";
-import { type Content, ContentError, loadContentOrThrow } from "../content/load.js";
-import { Texts } from "../engine/template.js";
-import type { Lang } from "../ports/vocabulary.js";
-import { shorten } from "../render/render.js";
-import { runCli } from "./run.js";
+import { type CoreEnv, EnvError, parseEnvWith } from "../../src/config/env.js";
+import { type Content, ContentError, loadContentOrThrow } from "../../src/content/load.js";
+import { Texts } from "../../src/engine/template.js";
+import type { Lang } from "../../src/ports/vocabulary.js";
+import { shorten } from "../../src/render/render.js";
+import { runCli } from "../../src/shell/run.js";
+import { classify, GraphClient } from "./client.js";
+import { type MessengerEnv, messengerEnv } from "./env.js";
 
 /**
  * `npm run messenger:setup`: the Page's Messenger profile (Get Started button, greeting,
@@ -79,7 +80,7 @@ export interface SetupResult {
 }
 
 /** POST the profile; returns what to print. Never prints the token. */
-export async function runMessengerSetup(env: Env, content: Content): Promise<SetupResult> {
+export async function runMessengerSetup(env: CoreEnv & MessengerEnv, content: Content): Promise<SetupResult> {
   if (!env.MESSENGER_PAGE_ACCESS_TOKEN) {
     return {
       ok: false,
@@ -120,10 +121,10 @@ export async function runMessengerSetup(env: Env, content: Content): Promise<Set
 }
 
 async function main(): Promise<number> {
-  let env: Env;
+  let env: CoreEnv & MessengerEnv;
   let content: Content;
   try {
-    env = parseEnv();
+    env = parseEnvWith(messengerEnv);
     content = loadContentOrThrow({ configDir: env.CONFIG_DIR, flowsDir: env.FLOWS_DIR });
   } catch (err) {
     if (err instanceof EnvError || err instanceof ContentError) {

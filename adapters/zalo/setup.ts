@@ -1,15 +1,16 @@
 import { createHash, randomBytes } from "node:crypto";
 import { pathToFileURL } from "node:url";
-import { ZaloClient } from "../../adapters/zalo/client.js";
-import { fingerprint, recordFromResponse, tokenKey } from "../../adapters/zalo/tokens.js";
-import type { TokenRecord } from "../../adapters/zalo/types.js";
-import { type Env, EnvError, parseEnv } from "../config/env.js";
-import { loadContent } from "../content/load.js";
-import type { Backend } from "../ports/backend.js";
-import { createLogger } from "../server/log.js";
-import { DEFAULT_DELIVERY } from "../store/options.js";
-import { backendFor } from "../store/select.js";
-import { runCli } from "./run.js";
+import { type CoreEnv, EnvError, parseEnvWith } from "../../src/config/env.js";
+import { loadContent } from "../../src/content/load.js";
+import type { Backend } from "../../src/ports/backend.js";
+import { createLogger } from "../../src/server/log.js";
+import { runCli } from "../../src/shell/run.js";
+import { DEFAULT_DELIVERY } from "../../src/store/options.js";
+import { backendFor } from "../../src/store/select.js";
+import { ZaloClient } from "./client.js";
+import { type ZaloEnv, zaloEnv } from "./env.js";
+import { fingerprint, recordFromResponse, tokenKey } from "./tokens.js";
+import type { TokenRecord } from "./types.js";
 
 /**
  * `npm run zalo:authorize`: the first authorisation of the Zalo OA (or a new one after the
@@ -38,8 +39,8 @@ interface Pending {
 }
 
 export interface AuthorizeIO {
-  env: Env;
-  /** ZALO_REDIRECT_URI (read from process.env: not part of the shared Env schema). */
+  env: CoreEnv & ZaloEnv;
+  /** ZALO_REDIRECT_URI (read from process.env: not part of the env schema). */
   redirectUriEnv?: string | undefined;
   /** Reads the code: one line typed (TTY) or everything piped; undefined when nothing came. */
   readCode: (interactive: boolean) => Promise<string | undefined>;
@@ -77,7 +78,7 @@ export function parseCodeInput(input: string): { code: string; state?: string } 
   return { code: t };
 }
 
-function buildBackend(env: Env): Backend {
+function buildBackend(env: CoreEnv & ZaloEnv): Backend {
   const log = createLogger(process.env.LOG_LEVEL ? env.LOG_LEVEL : "warn");
   const config = loadContent({ configDir: env.CONFIG_DIR, flowsDir: env.FLOWS_DIR }).content?.config;
   return backendFor(env, log, config ?? { brand: { name: "", request_prefix: "HT" }, delivery: DEFAULT_DELIVERY });
@@ -216,9 +217,9 @@ async function readStdin(interactive: boolean): Promise<string | undefined> {
 }
 
 async function main(): Promise<void> {
-  let env: Env;
+  let env: CoreEnv & ZaloEnv;
   try {
-    env = parseEnv();
+    env = parseEnvWith(zaloEnv);
   } catch (err) {
     console.error(err instanceof EnvError ? err.message : err);
     process.exit(1);
