@@ -1,7 +1,7 @@
 import type { Keyv } from "keyv";
 import type { Logger } from "pino";
 import type { z } from "zod";
-import type { Content } from "../src/content/load.js";
+import type { Content } from "../src/content/types.js";
 import type { ChannelAdapter, ChannelDeps } from "../src/ports/channel.js";
 import type { ChannelId } from "../src/ports/message.js";
 import type { OperatorsPort } from "../src/ports/operators.js";

@@ -2,9 +2,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MESSENGER_CAPABILITIES } from "../adapters/messenger/capabilities.js";
+import { createLogger } from "../src/config/log.js";
 import { loadContentOrThrow } from "../src/content/load.js";
-import { type EngineContext, handle } from "../src/engine/engine.js";
+import { handle } from "../src/engine/engine.js";
 import { EscalationRules } from "../src/engine/escalation.js";
+import type { EngineContext } from "../src/engine/turn.js";
 import { matcherFor } from "../src/nlu/train.js";
 import type { ChannelAdapter } from "../src/ports/channel.js";
 import type { ChannelId, InboundEvent } from "../src/ports/message.js";
@@ -12,7 +14,6 @@ import type { InboxItem, SendJob, SendOutcome } from "../src/ports/queue.js";
 import type { Session } from "../src/ports/session.js";
 import { Metrics } from "../src/runtime/metrics.js";
 import { Runtime } from "../src/runtime/runtime.js";
-import { createLogger } from "../src/server/log.js";
 import { embeddedBackend } from "../src/store/sqlite/backend.js";
 import { recipientId, TEXTS, USERS } from "./lib/bodies.js";
 import { ROOT } from "./lib/proc.js";
@@ -35,6 +36,7 @@ const NS = N / 2;
 
 class CountingChannel implements ChannelAdapter {
   readonly id: ChannelId = "messenger";
+  readonly name = "Messenger";
   readonly capabilities = MESSENGER_CAPABILITIES;
   sent = 0;
   onSent?: () => void;

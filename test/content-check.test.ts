@@ -3,7 +3,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { formatProblem, loadContent } from "../src/content/load.js";
+import { loadContent } from "../src/content/load.js";
+import { formatProblem } from "../src/content/types.js";
 
 /** A copy of the shipped pack to break in one place. */
 function copyPack(): { dir: string; config: string; flows: string } {

@@ -6,6 +6,7 @@ import type { SendJob, SendOutcome } from "../../src/ports/queue.js";
 /** The terminal: quick replies become numbered choices (typing the number picks one). */
 export class CliChannel implements ChannelAdapter {
   readonly id = "cli" as const;
+  readonly name = "CLI";
   readonly capabilities = CLI_CAPABILITIES;
 
   constructor(private readonly print: (message: OutboundMessage, job: SendJob) => void) {}

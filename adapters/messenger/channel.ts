@@ -49,6 +49,7 @@ type WindowDecision = { messaging_type: "RESPONSE" } | { messaging_type: "MESSAG
  */
 export class MessengerChannel implements ChannelAdapter {
   readonly id = "messenger" as const;
+  readonly name = "Messenger";
   readonly capabilities = MESSENGER_CAPABILITIES;
   private readonly client: GraphClient;
   private readonly log: Logger;

@@ -1,6 +1,7 @@
 import { pathToFileURL } from "node:url";
 import { type CoreEnv, EnvError, parseEnvWith } from "../../src/config/env.js";
-import { type Content, ContentError, loadContentOrThrow } from "../../src/content/load.js";
+import { loadContentOrThrow } from "../../src/content/load.js";
+import { type Content, ContentError } from "../../src/content/types.js";
 import { Texts } from "../../src/engine/template.js";
 import type { Lang } from "../../src/ports/vocabulary.js";
 import { shorten } from "../../src/render/render.js";

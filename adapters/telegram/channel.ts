@@ -48,6 +48,7 @@ export type OperatorUpdateHandler = (update: { update_id: number } & Record<stri
  */
 export class TelegramChannel implements ChannelAdapter {
   readonly id = "telegram" as const;
+  readonly name = "Telegram";
   readonly capabilities = TELEGRAM_CAPABILITIES;
   readonly bot: Bot;
   onOperators?: OperatorUpdateHandler;

@@ -49,6 +49,7 @@ export function telegramOperators(
     content: d.content,
     log: d.log,
     nameOf: (channel, userId) => d.channels.get(channel)?.displayName?.(userId) ?? Promise.resolve(undefined),
+    channelName: (channel) => d.channels.get(channel)?.name ?? channel,
     ...extra,
   });
   telegram.onOperators = (u) => d.runtime.acceptOps(u, `telegram:update:${u.update_id}`);

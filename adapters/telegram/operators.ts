@@ -2,7 +2,7 @@ import type { Api } from "grammy";
 import type { InlineKeyboardButton, Message } from "grammy/types";
 import type { Keyv } from "keyv";
 import type { Logger } from "pino";
-import type { Content } from "../../src/content/load.js";
+import type { Content } from "../../src/content/types.js";
 import { Texts } from "../../src/engine/template.js";
 import type { ControlEvent } from "../../src/ports/control.js";
 import type { ChannelId } from "../../src/ports/message.js";
@@ -16,13 +16,6 @@ import { classify } from "./outbound.js";
 import { Pacer } from "./pacing.js";
 
 /** How channels are named to operators (platform names, the same in every language). */
-const CHANNEL_NAMES: Record<ChannelId, string> = {
-  telegram: "Telegram",
-  messenger: "Messenger",
-  zalo: "Zalo",
-  webchat: "Web",
-  cli: "CLI",
-};
 
 const PRIORITY_ICON: Record<string, string> = { low: "⚪", normal: "🔵", high: "🟠", urgent: "🔴" };
 const TOPIC_COLOR: Record<string, number> = { low: 0x6fb9f0, normal: 0x6fb9f0, high: 0xffd67e, urgent: 0xfb6f5f };
@@ -69,6 +62,8 @@ export interface TelegramOperatorsOptions {
   noticeSettleMs?: number;
   /** The user's name from their platform, asked once a request reaches operators. */
   nameOf?: (channel: ChannelId, userId: string) => Promise<string | undefined>;
+  /** A channel's name as operators read it (the adapters' `name`). */
+  channelName?: (channel: ChannelId) => string;
 }
 
 /**
@@ -146,7 +141,7 @@ export class TelegramOperators implements OperatorsPort {
 
   private topicName(r: RequestRecord): string {
     const name = r.displayName ?? r.userId;
-    return `${r.id} · ${CHANNEL_NAMES[r.channel]} · ${name} · ${r.priority}`.slice(0, 128);
+    return `${r.id} · ${this.channelName(r.channel)} · ${name} · ${r.priority}`.slice(0, 128);
   }
 
   private buttons(r: RequestRecord): { inline_keyboard: InlineKeyboardButton[][] } {
@@ -162,13 +157,17 @@ export class TelegramOperators implements OperatorsPort {
     };
   }
 
+  private channelName(id: ChannelId): string {
+    return this.o.channelName?.(id) ?? id;
+  }
+
   private card(r: RequestRecord, transcript: TranscriptEntry[]): string {
     const t = this.texts();
     const lines = [
       `${PRIORITY_ICON[r.priority] ?? ""} ${t.msg("ops_card", {
         request_id: r.id,
         priority: t.msg(`priority_${r.priority}`),
-        channel_name: CHANNEL_NAMES[r.channel],
+        channel_name: this.channelName(r.channel),
         name: `${r.displayName ?? "?"} (${r.channel}:${r.userId})`,
         title: r.title,
       })}`,
@@ -327,7 +326,7 @@ export class TelegramOperators implements OperatorsPort {
     const more = ids.length - listed.length;
     return `⚠️ ${this.texts().msg("ops_flood_notice", {
       count: ids.length,
-      channel_name: CHANNEL_NAMES[n.channel],
+      channel_name: this.channelName(n.channel),
       request_ids: `${listed.join(", ")}${more > 0 ? ` (+${more})` : ""}`,
       first_id: ids[0] ?? "",
     })}`.slice(0, 4000);

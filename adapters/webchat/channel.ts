@@ -1,6 +1,5 @@
 import websocket from "@fastify/websocket";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { Content } from "../../src/content/load.js";
 import { type WebchatConfig, WebchatFloods } from "../../src/content/schema.js";
 import type {
   ChannelAdapter,
@@ -20,7 +19,7 @@ import { eventOf, parseFrame, startEvent, VISITOR_ID } from "./inbound.js";
 import { entryOf, WEBCHAT_CAPABILITIES } from "./outbound.js";
 import { pageHtml } from "./page.js";
 import type { ClientFrame, ErrorCode, ServerFrame } from "./types.js";
-import { OriginPolicy, originsFromEnv, RateLimiter } from "./verify.js";
+import { OriginPolicy, RateLimiter } from "./verify.js";
 import { netOf, Visitors } from "./visitors.js";
 
 export interface WebchatOptions {
@@ -70,6 +69,7 @@ const MAX_BAD = 20;
  */
 export class WebchatChannel implements ChannelAdapter {
   readonly id = "webchat" as const;
+  readonly name = "Web";
   readonly capabilities = WEBCHAT_CAPABILITIES;
   readonly anonymous = true;
   readonly origins: OriginPolicy;

@@ -1,4 +1,4 @@
-import type { Content } from "../../src/content/load.js";
+import type { Content } from "../../src/content/types.js";
 import type { ChannelDeps } from "../../src/ports/channel.js";
 import type { ChannelModule } from "../module.js";
 import { WebchatChannel, type WebchatOptions } from "./channel.js";

@@ -75,6 +75,7 @@ const SENT_TTL = 3600_000;
  */
 export class ZaloChannel implements ChannelAdapter {
   readonly id = "zalo" as const;
+  readonly name = "Zalo";
   readonly capabilities = ZALO_CAPABILITIES;
   readonly client: ZaloClient;
   readonly tokens: ZaloTokens;

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import { pathToFileURL } from "node:url";
 import { type CoreEnv, EnvError, parseEnvWith } from "../../src/config/env.js";
+import { createLogger } from "../../src/config/log.js";
 import { loadContent } from "../../src/content/load.js";
 import type { Backend } from "../../src/ports/backend.js";
-import { createLogger } from "../../src/server/log.js";
 import { runCli } from "../../src/shell/run.js";
 import { DEFAULT_DELIVERY } from "../../src/store/options.js";
 import { backendFor } from "../../src/store/select.js";

@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import { createInterface } from "node:readline/promises";
 import { CliChannel, formatForTerminal } from "../../adapters/cli/index.js";
 import { parseCoreEnv } from "../config/env.js";
+import { createLogger } from "../config/log.js";
 import { buildApp } from "../server/app.js";
-import { createLogger } from "../server/log.js";
 import { runCli } from "../shell/run.js";
 
 /**

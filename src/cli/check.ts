@@ -1,5 +1,6 @@
 import { EnvError, parseCoreEnv } from "../config/env.js";
-import { formatProblem, loadContent } from "../content/load.js";
+import { loadContent } from "../content/load.js";
+import { formatProblem } from "../content/types.js";
 import { runCli } from "../shell/run.js";
 
 /** `npm run check`: validate config/ and flows/, print every problem as `file:line: message`. */

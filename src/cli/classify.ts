@@ -1,6 +1,7 @@
 import { createInterface } from "node:readline";
 import { parseCoreEnv } from "../config/env.js";
-import { formatProblem, loadContent } from "../content/load.js";
+import { loadContent } from "../content/load.js";
+import { formatProblem } from "../content/types.js";
 import { matcherFor } from "../nlu/train.js";
 import { runCli } from "../shell/run.js";
 

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseCoreEnv } from "../config/env.js";
-import { formatProblem, loadContent } from "../content/load.js";
+import { loadContent } from "../content/load.js";
+import { formatProblem } from "../content/types.js";
 import { mulberry32 } from "../nlu/logreg.js";
 import { NONE } from "../nlu/matcher.js";
 import { matcherFor } from "../nlu/train.js";

@@ -1,5 +1,5 @@
 import { EnvError } from "../config/env.js";
-import { ContentError } from "../content/load.js";
+import { ContentError } from "../content/types.js";
 import { buildServer } from "../root/compose.js";
 import { parseEnv } from "../root/env.js";
 

@@ -217,6 +217,8 @@ export const OfficialChannel = z
     hours: z.union([z.literal("24/7"), Weekly]).optional(),
     /** Usual response time in minutes for messages sent through this channel. */
     response_minutes: z.number().int().min(0).optional(),
+    /** Conversation channels (`messenger`, `zalo`, `webchat`…) whose users this channel answers: its response time applies to them. */
+    serves: z.array(z.string().min(1)).optional(),
   })
   .strict();
 export type OfficialChannel = z.infer<typeof OfficialChannel>;

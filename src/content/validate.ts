@@ -1,6 +1,6 @@
 import { LANGS } from "../ports/vocabulary.js";
-import type { Content, Locator, Problem } from "./load.js";
 import { MESSAGE_KEYS } from "./schema.js";
+import type { Content, Locator, Problem } from "./types.js";
 
 /** The intent ids fixed by the content specification (tests and `classify` use them). */
 export const REQUIRED_INTENTS = [

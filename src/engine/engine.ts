@@ -1,30 +1,21 @@
-import type { Content } from "../content/load.js";
-import type { Intent } from "../content/schema.js";
-import type { Matcher, MatchResult, Zone } from "../nlu/matcher.js";
+import type { MatchResult, Zone } from "../nlu/matcher.js";
 import type { ControlEvent } from "../ports/control.js";
-import type { ChannelId, InboundEvent, OutboundMessage, QuickReply } from "../ports/message.js";
+import type { InboundEvent, OutboundMessage, QuickReply } from "../ports/message.js";
 import type { Session } from "../ports/session.js";
-import type { Lang, Priority } from "../ports/vocabulary.js";
-import { type Clock, requestIds } from "../text/entities.js";
+import type { Priority } from "../ports/vocabulary.js";
+import { requestIds } from "../text/entities.js";
 import { canon, clip, fold } from "../text/normalize.js";
 import type { Action } from "./actions.js";
-import { type EscalationRules, maxPriority } from "./escalation.js";
-import { formTurn } from "./form-flow.js";
-import { answerIntent, escalate, openRequestFor } from "./intents.js";
+import { commandOf } from "./commands.js";
+import { maxPriority } from "./escalation.js";
+import { formTurn, startForm } from "./form-flow.js";
+import { answerIntent } from "./intents.js";
+import { escalate, openRequestFor } from "./requests.js";
 import { newSession, remember } from "./session.js";
-import { Texts } from "./template.js";
+import { type EngineContext, Turn, type TurnSteps } from "./turn.js";
 
-export interface EngineDeps {
-  content: Content;
-  matcher: Matcher;
-  rules: EscalationRules;
-}
-
-export interface EngineContext extends EngineDeps {
-  now: Date;
-  /** Whether operators can be reached (an operators' group is configured). */
-  operators: boolean;
-}
+/** The engine's steps the helpers call back into (see `TurnSteps`). */
+const STEPS: TurnSteps = { decide: (t, text, m) => decide(t, text, m), startForm };
 
 export interface EngineResult {
   session: Session;
@@ -32,92 +23,6 @@ export interface EngineResult {
   /** For metrics: what the message was matched to. */
   intent?: string;
   zone?: Zone;
-}
-
-/** Which official channel's response time applies to users on each conversation channel. */
-const RESPONSE_CHANNEL: Record<ChannelId, string> = {
-  telegram: "telegram",
-  messenger: "fanpage",
-  zalo: "zalo",
-  webchat: "livechat",
-  cli: "livechat",
-};
-
-/**
- * Everything one turn needs, passed to the helpers in `intents.ts` and `form-flow.ts`.
- * The session is a copy: the caller's object is never touched, so a failed turn writes
- * nothing back (grammY's session rule, EXAMPLES.md).
- */
-export class Turn {
-  readonly actions: Action[] = [];
-  texts: Texts;
-  intent?: string;
-  zone?: Zone;
-
-  constructor(
-    readonly ctx: EngineContext,
-    readonly s: Session,
-    readonly event: InboundEvent | undefined,
-  ) {
-    this.texts = new Texts(ctx.content, s.lang, ctx.now);
-  }
-
-  get now(): number {
-    return this.ctx.now.getTime();
-  }
-
-  get clock(): Clock {
-    return { now: this.ctx.now, timeZone: this.ctx.content.config.timezone };
-  }
-
-  get channel(): ChannelId {
-    return this.event?.channel ?? "cli";
-  }
-
-  setLang(lang: Lang | undefined): void {
-    if (lang && lang !== this.s.lang) {
-      this.s.lang = lang;
-      this.texts = new Texts(this.ctx.content, lang, this.ctx.now);
-    }
-  }
-
-  intentDef(id: string): Intent | undefined {
-    return this.ctx.content.flows.intents[id];
-  }
-
-  /** A quick reply that opens an intent, labelled with its title; `menu` opens the menu. */
-  quickReply(spec: string | { label: { vi: string; en: string }; payload: string }): QuickReply | undefined {
-    if (typeof spec !== "string") return { label: this.texts.pick(spec.label), payload: spec.payload };
-    if (spec === "menu") return { label: this.texts.msg("menu_button"), payload: "menu" };
-    const def = this.intentDef(spec);
-    return def ? { label: this.texts.pick(def.title), payload: `intent:${spec}` } : undefined;
-  }
-
-  say(text: string, extras: Omit<OutboundMessage, "text"> = {}): void {
-    const message: OutboundMessage = { text, ...extras };
-    if (message.quickReplies?.length) this.s.choices = message.quickReplies;
-    this.actions.push({ type: "reply", message });
-    remember(this.s, { from: "bot", text, at: this.now });
-  }
-
-  menu(lead?: string): void {
-    const greeting = this.intentDef("greeting");
-    const qrs = (greeting?.quick_replies ?? []).map((q) => this.quickReply(q)).filter((q): q is QuickReply => !!q);
-    this.say([lead, this.texts.msg("menu")].filter(Boolean).join("\n\n"), { quickReplies: qrs });
-  }
-
-  /** Minutes users on this channel usually wait for a person. */
-  responseMinutes(): number {
-    const kind = RESPONSE_CHANNEL[this.channel];
-    return this.ctx.content.config.channels.find((c) => c.kind === kind)?.response_minutes ?? 60;
-  }
-
-  waitedPastResponseTime(): boolean {
-    const open = this.s.requests.filter((r) => r.status !== "resolved");
-    if (open.length === 0) return false;
-    const oldest = Math.min(...open.map((r) => r.createdAt));
-    return this.now - oldest > this.responseMinutes() * 60_000;
-  }
 }
 
 /**
@@ -128,7 +33,7 @@ export function handle(event: InboundEvent, session: Session | undefined, ctx: E
   // A new user's first reply follows their app's language when their words do not say.
   const hinted = event.meta?.lang?.toLowerCase().startsWith("en") ? "en" : "vi";
   const s: Session = structuredClone(session ?? newSession(hinted));
-  const t = new Turn(ctx, s, event);
+  const t = new Turn(ctx, s, event, STEPS);
   if (event.displayName) s.displayName = event.displayName;
   const limits = ctx.content.config.limits;
 
@@ -195,7 +100,7 @@ export function handle(event: InboundEvent, session: Session | undefined, ctx: E
     return done(t);
   }
 
-  const cmd = command(ctx.content, text);
+  const cmd = commandOf(ctx.content, text);
   if (cmd === "menu") {
     t.menu();
     return done(t);
@@ -326,25 +231,6 @@ function choiceFor(s: Session, text: string): string | undefined {
   return s.choices.find((c) => fold(canon(c.label)) === f || c.payload === text.trim())?.payload;
 }
 
-type CommandKind = "cancel" | "skip" | "menu";
-// The pack's command words, folded once per pack (content is frozen, so its object is the key).
-const commandWords = new WeakMap<object, Map<string, CommandKind>>();
-
-export function command(content: Content, text: string): CommandKind | undefined {
-  let words = commandWords.get(content.flows.commands);
-  if (!words) {
-    words = new Map();
-    for (const kind of ["cancel", "skip", "menu"] as const) {
-      for (const w of content.flows.commands[kind]) if (!words.has(fold(canon(w)))) words.set(fold(canon(w)), kind);
-    }
-    commandWords.set(content.flows.commands, words);
-  }
-  const f = fold(canon(text))
-    .replace(/[^\p{L}\p{N}/ ]/gu, "")
-    .trim();
-  return words.get(f);
-}
-
 function attachmentOnly(t: Turn): void {
   const { s, event } = t;
   const open = s.openRequestId
@@ -386,7 +272,7 @@ function floodLimited(t: Turn): boolean {
 /** Operators act on a request; the user's conversation learns of it in order with its own messages. */
 export function handleControl(event: ControlEvent, session: Session | undefined, ctx: EngineContext): EngineResult {
   const s: Session = structuredClone(session ?? newSession());
-  const t = new Turn(ctx, s, undefined);
+  const t = new Turn(ctx, s, undefined, STEPS);
   const idle = ctx.content.config.limits.human_idle_minutes * 60_000;
   const ref = "requestId" in event && event.requestId ? s.requests.find((r) => r.id === event.requestId) : undefined;
   switch (event.kind) {

@@ -1,10 +1,12 @@
 import type { Attachment, QuickReply } from "../ports/message.js";
 import type { RequestDraft } from "../ports/requests.js";
 import { NEW_REQUEST } from "./actions.js";
-import { command, decide, type Turn } from "./engine.js";
+import { commandOf } from "./commands.js";
 import type { Escalation } from "./escalation.js";
 import { validateField } from "./forms.js";
-import { answerIntent, createRequest, escalate, handoffMessage } from "./intents.js";
+import { answerIntent } from "./intents.js";
+import { createRequest, escalate, handoffMessage } from "./requests.js";
+import type { Turn } from "./turn.js";
 
 /** Attempts at one question before the form counts as failed. */
 const MAX_ATTEMPTS = 3;
@@ -59,7 +61,7 @@ export function formTurn(t: Turn, text: string, attachments: readonly Attachment
       : payload === "form:cancel"
         ? "cancel"
         : text
-          ? command(ctx.content, text)
+          ? commandOf(ctx.content, text)
           : undefined;
 
   if (cmd === "cancel") {
@@ -122,7 +124,7 @@ export function formTurn(t: Turn, text: string, attachments: readonly Attachment
     // A question about something else: answer it, then come back to ours.
     const saved = s.form;
     delete s.form;
-    decide(t, text, other);
+    t.steps.decide(t, text, other);
     const ended = t.intentDef(other.intent)?.action === "end_conversation";
     if (!ended && !s.form && s.mode === "bot" && saved) {
       s.form = saved;

@@ -1,5 +1,5 @@
-import type { Content } from "../content/load.js";
 import type { Localized, MessageKey, OfficialChannel } from "../content/schema.js";
+import type { Content } from "../content/types.js";
 import type { Lang } from "../ports/vocabulary.js";
 import { formatOpening, formatWeekly, isOpen, nextOpening, type Schedule } from "./hours.js";
 

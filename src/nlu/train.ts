@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Content } from "../content/load.js";
+import type { Content } from "../content/types.js";
 import { DEFAULT_TRAIN } from "./logreg.js";
 import { Matcher } from "./matcher.js";
 

@@ -28,6 +28,8 @@ export type EscalationAdmission = { post: true } | { post: false; notice: string
  */
 export interface ChannelAdapter {
   readonly id: ChannelId;
+  /** Its name as operators read it ("Zalo", "Web"): topic names, cards, the console. */
+  readonly name: string;
   readonly capabilities: ChannelCapabilities;
   /** Register the webhook routes (inside an encapsulated fastify plugin). */
   routes?(app: FastifyInstance, intake: Intake): void | Promise<void>;

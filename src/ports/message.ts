@@ -1,9 +1,11 @@
 /** What kind of secret was masked in a user's message. */
 export type SecretKind = "otp" | "password" | "card";
 
-/** Channels a conversation can live on; a conversation key is `<channel>:<user id>`. */
-export const CHANNELS = ["telegram", "messenger", "zalo", "webchat", "cli"] as const;
-export type ChannelId = (typeof CHANNELS)[number];
+/**
+ * The channel a conversation lives on (`telegram`, `messenger`, `zalo`, `webchat`, `cli`: the
+ * registry's ids); a conversation key is `<channel>:<user id>`.
+ */
+export type ChannelId = string;
 
 export type AttachmentType = "image" | "file" | "audio" | "video" | "sticker" | "location" | "contact" | "link";
 

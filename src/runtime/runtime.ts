@@ -1,7 +1,8 @@
 import type { Keyv } from "keyv";
 import type { Logger } from "pino";
 import { type Action, NEW_REQUEST } from "../engine/actions.js";
-import { type EngineDeps, type EngineResult, handle, handleControl } from "../engine/engine.js";
+import { type EngineResult, handle, handleControl } from "../engine/engine.js";
+import type { EngineDeps } from "../engine/turn.js";
 import type { ChannelAdapter, EscalationAdmission, Intake } from "../ports/channel.js";
 import type { ControlEvent } from "../ports/control.js";
 import {

@@ -1,7 +1,9 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
 import type { CoreEnv } from "../config/env.js";
-import { type Content, loadContentOrThrow } from "../content/load.js";
+import { createLogger } from "../config/log.js";
+import { loadContentOrThrow } from "../content/load.js";
+import type { Content } from "../content/types.js";
 import { EscalationRules } from "../engine/escalation.js";
 import type { Matcher } from "../nlu/matcher.js";
 import { matcherFor } from "../nlu/train.js";
@@ -13,7 +15,6 @@ import { Metrics } from "../runtime/metrics.js";
 import { Runtime, type RuntimeDeps } from "../runtime/runtime.js";
 import { backendFor } from "../store/select.js";
 import { looksLikeApi } from "./api/auth.js";
-import { createLogger } from "./log.js";
 import { metricsRoutes } from "./metrics-routes.js";
 
 export interface AppOptions {

@@ -1,5 +1,5 @@
 import { EnvError } from "../config/env.js";
-import { ContentError, formatProblem } from "../content/load.js";
+import { ContentError, formatProblem } from "../content/types.js";
 
 /**
  * What went wrong, in one line a person can act on, with the fix where it is known. A CLI

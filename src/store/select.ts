@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { Content } from "../content/load.js";
+import type { Content } from "../content/types.js";
 import type { Backend } from "../ports/backend.js";
 import { redisBackend } from "./redis/backend.js";
 import { embeddedBackend } from "./sqlite/backend.js";

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
+import { createLogger } from "../../src/config/log.js";
 import type { InboxItem, Outbox, OutboxJob, SendOutcome } from "../../src/ports/queue.js";
-import { createLogger } from "../../src/server/log.js";
 import { RedisInbox, RedisOutbox } from "../../src/store/redis/queue.js";
 import { WriteBatch } from "../../src/store/sqlite/batch.js";
 import { openDb } from "../../src/store/sqlite/db.js";

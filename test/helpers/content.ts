@@ -1,4 +1,5 @@
-import { type Content, loadContentOrThrow } from "../../src/content/load.js";
+import { loadContentOrThrow } from "../../src/content/load.js";
+import type { Content } from "../../src/content/types.js";
 
 let cached: Content | undefined;
 

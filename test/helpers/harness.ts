@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
-import type { Content } from "../../src/content/load.js";
+import { createLogger } from "../../src/config/log.js";
+import type { Content } from "../../src/content/types.js";
 import { type ChannelCapabilities, CLI_CAPABILITIES } from "../../src/ports/capabilities.js";
 import type { ChannelAdapter } from "../../src/ports/channel.js";
 import type { Attachment, ChannelId, InboundEvent, OutboundMessage } from "../../src/ports/message.js";
@@ -8,7 +9,6 @@ import type { OperatorsPort, RoutedControl } from "../../src/ports/operators.js"
 import type { OpsJob, SendJob, SendOutcome } from "../../src/ports/queue.js";
 import { parseEnv } from "../../src/root/env.js";
 import { type AppOptions, buildApp, type Hotro } from "../../src/server/app.js";
-import { createLogger } from "../../src/server/log.js";
 import { redisBackend } from "../../src/store/redis/backend.js";
 import { embeddedBackend } from "../../src/store/sqlite/backend.js";
 import { shippedContent } from "./content.js";
@@ -17,6 +17,9 @@ import { redisUrl } from "./redis.js";
 /** A channel that records what it is asked to send. */
 export class CaptureChannel implements ChannelAdapter {
   readonly sent: SendJob[] = [];
+  get name(): string {
+    return this.id;
+  }
   constructor(
     readonly id: ChannelId,
     readonly capabilities: ChannelCapabilities = CLI_CAPABILITIES,

@@ -2,7 +2,7 @@ import { Writable } from "node:stream";
 import { Keyv } from "keyv";
 import { MessengerChannel, type MessengerOptions } from "../../adapters/messenger/channel.js";
 import { signatureFor } from "../../adapters/messenger/verify.js";
-import { createLogger } from "../../src/server/log.js";
+import { createLogger } from "../../src/config/log.js";
 import { LocalBus } from "../../src/store/bus/local.js";
 import { FakePlatform, type Recorded, type Reply, waitFor } from "../helpers/fake-platform.js";
 import { type Harness, harness } from "../helpers/harness.js";

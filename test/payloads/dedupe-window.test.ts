@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
+import { createLogger } from "../../src/config/log.js";
 import type { InboxItem } from "../../src/ports/queue.js";
 import { DEDUPE_TTL_MS, isStale, MAX_EVENT_AGE_MS } from "../../src/queue/dedupe.js";
-import { createLogger } from "../../src/server/log.js";
 import { RedisInbox } from "../../src/store/redis/queue.js";
 import { embeddedBackend } from "../../src/store/sqlite/backend.js";
 import { flushPrefix, redisReachable, redisUrl } from "../helpers/redis.js";

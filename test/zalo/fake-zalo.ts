@@ -3,8 +3,8 @@ import { Writable } from "node:stream";
 import type { Logger } from "pino";
 import { ZaloChannel, type ZaloOptions } from "../../adapters/zalo/channel.js";
 import { zaloMac } from "../../adapters/zalo/verify.js";
+import { createLogger } from "../../src/config/log.js";
 import type { ChannelDeps } from "../../src/ports/channel.js";
-import { createLogger } from "../../src/server/log.js";
 import { embeddedBackend } from "../../src/store/sqlite/backend.js";
 import { FakePlatform, type Recorded } from "../helpers/fake-platform.js";
 

@@ -1,14 +1,16 @@
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { CHANNELS } from "../../ports/message.js";
 import type { AppDeps } from "../app.js";
 
 const ListQuery = z
   .object({
     status: z.enum(["open", "in_progress", "resolved"]).optional(),
     priority: z.enum(["low", "normal", "high", "urgent"]).optional(),
-    channel: z.enum(CHANNELS).optional(),
+    channel: z
+      .string()
+      .regex(/^[a-z][a-z0-9_-]{0,31}$/, "a channel id such as zalo")
+      .optional(),
     limit: z.coerce.number().int().min(1).max(500).optional(),
   })
   .strict();
