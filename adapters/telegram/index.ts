@@ -46,7 +46,10 @@ export function telegramOperators(
     },
     requests: d.backend.requests,
     kv: d.backend.kv,
-    content: d.content,
+    // Read at each use: a content reload reaches the group's texts too.
+    get content() {
+      return d.content;
+    },
     log: d.log,
     nameOf: (channel, userId) => d.channels.get(channel)?.displayName?.(userId) ?? Promise.resolve(undefined),
     channelName: (channel) => d.channels.get(channel)?.name ?? channel,

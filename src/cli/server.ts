@@ -2,6 +2,7 @@ import { EnvError } from "../config/env.js";
 import { ContentError } from "../content/types.js";
 import { buildServer } from "../root/compose.js";
 import { parseEnv } from "../root/env.js";
+import { watchDirs } from "../shell/watch.js";
 
 /** `npm start`: the server on the embedded store (or Redis when REDIS_URL is set). */
 async function main(): Promise<void> {
@@ -32,10 +33,19 @@ async function main(): Promise<void> {
     await hotro.metricsApp.listen({ port: env.METRICS_PORT, host: env.METRICS_HOST });
   }
 
+  // Content edits without a restart: SIGHUP (every process of the deployment follows), and
+  // outside production a watch on config/ and flows/. A broken edit keeps the old content.
+  process.on("SIGHUP", () => void hotro.reload({ broadcast: true }));
+  const unwatch =
+    process.env.NODE_ENV === "production"
+      ? undefined
+      : watchDirs([env.CONFIG_DIR, env.FLOWS_DIR], () => void hotro.reload({ broadcast: true }));
+
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    unwatch?.();
     log.info({ signal }, "shutting down: finishing work in progress");
     // Graceful within 10 s (SPEC); past that, exit anyway: anything acknowledged is in the store.
     const force = setTimeout(() => {

@@ -126,6 +126,16 @@ export class Runtime implements Intake {
     void adapter.typing(event.userId, event.meta).catch(() => undefined);
   }
 
+  /**
+   * Use a new content pack (a reload) from the next event on; an event in progress finishes
+   * with the pack it started with.
+   */
+  usePack(pack: Pick<RuntimeDeps, "content" | "matcher" | "rules">): void {
+    this.d.content = pack.content;
+    this.d.matcher = pack.matcher;
+    this.d.rules = pack.rules;
+  }
+
   private engineContext() {
     return {
       content: this.d.content,

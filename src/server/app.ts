@@ -1,17 +1,17 @@
+import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
 import type { CoreEnv } from "../config/env.js";
 import { createLogger } from "../config/log.js";
 import { loadContentOrThrow } from "../content/load.js";
-import type { Content } from "../content/types.js";
-import { EscalationRules } from "../engine/escalation.js";
+import { type Content, formatProblem } from "../content/types.js";
 import type { Matcher } from "../nlu/matcher.js";
-import { matcherFor } from "../nlu/train.js";
 import type { Backend } from "../ports/backend.js";
 import type { ChannelAdapter } from "../ports/channel.js";
 import type { ChannelId } from "../ports/message.js";
 import type { OperatorsPort } from "../ports/operators.js";
 import { Metrics } from "../runtime/metrics.js";
+import { packFor, reloadPack } from "../runtime/pack.js";
 import { Runtime, type RuntimeDeps } from "../runtime/runtime.js";
 import { backendFor } from "../store/select.js";
 import { looksLikeApi } from "./api/auth.js";
@@ -46,6 +46,8 @@ export interface AppDeps {
   metrics: Metrics;
   runtime: Runtime;
   channels: Map<ChannelId, ChannelAdapter>;
+  /** Load config/ and flows/ again without a restart (SIGHUP, a file watch, an admin). */
+  reload(o?: { broadcast?: boolean }): Promise<ReloadResult>;
 }
 
 export interface Hotro extends AppDeps {
@@ -57,6 +59,11 @@ export interface Hotro extends AppDeps {
   close(): Promise<void>;
 }
 
+export type ReloadResult = { ok: true; intents: number } | { ok: false; problems: string[] };
+
+/** Bus topic on which one process tells the others to reload their content. */
+const RELOAD_TOPIC = "content:reload";
+
 /**
  * The fastify app factory (fastify/demo's `app.ts` shape): tests build it and use
  * `inject`; `npm start` builds it and listens.
@@ -64,10 +71,10 @@ export interface Hotro extends AppDeps {
 export async function buildApp(opts: AppOptions): Promise<Hotro> {
   const { env } = opts;
   const log = opts.logger ?? createLogger(env.LOG_LEVEL);
-  const content = opts.content ?? loadContentOrThrow({ configDir: env.CONFIG_DIR, flowsDir: env.FLOWS_DIR });
-  // A restart loads the trained model from the data directory instead of training again.
-  const matcher = matcherFor(content, env.DATA_DIR === ":memory:" ? undefined : env.DATA_DIR);
-  const rules = new EscalationRules(content.config.escalation.rules, content.config.escalation.word_lists);
+  const dirs = { configDir: env.CONFIG_DIR, flowsDir: env.FLOWS_DIR };
+  const dataDir = env.DATA_DIR === ":memory:" ? undefined : env.DATA_DIR;
+  let pack = packFor(opts.content ?? loadContentOrThrow(dirs), dataDir);
+  const { content, matcher, rules } = pack;
   const backend = opts.backend ?? opts.makeBackend?.(content, log) ?? backendFor(env, log, content.config);
   const metrics = new Metrics(!opts.backend);
   const channels = new Map<ChannelId, ChannelAdapter>();
@@ -86,7 +93,22 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
     ...(opts.onTurn ? { onTurn: opts.onTurn } : {}),
   };
   const runtime = new Runtime(runtimeDeps);
-  const deps: AppDeps = { env, log, content, matcher, backend, metrics, runtime, channels };
+  // content and matcher are read through the current pack, so a reload reaches everyone.
+  const deps: AppDeps = {
+    env,
+    log,
+    get content() {
+      return pack.content;
+    },
+    get matcher() {
+      return pack.matcher;
+    },
+    backend,
+    metrics,
+    runtime,
+    channels,
+    reload: (o) => reload(o),
+  };
   for (const c of [...(opts.channels ?? []), ...((await opts.makeChannels?.(deps)) ?? [])]) channels.set(c.id, c);
   const operators = opts.makeOperators?.(deps);
   if (operators) (runtimeDeps as { operators?: OperatorsPort }).operators = operators;
@@ -166,6 +188,7 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
     closing ??= (async () => {
       ready = false;
       clearInterval(watch);
+      await unsubscribe();
       await app.close(); // stop accepting; in-flight requests finish first
       await metricsApp?.close();
       await runtime.stop(); // finish events and sends in progress, while channels can still send
@@ -174,7 +197,31 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
     })();
     return closing;
   };
-  return { ...deps, app, routes, ...(metricsApp ? { metricsApp } : {}), close };
+  /**
+   * Load config/ and flows/ again: the new pack replaces the old one only when it is valid
+   * (a broken edit keeps what works and says why). With `broadcast`, every other process of
+   * the deployment reloads too.
+   */
+  const origin = randomUUID();
+  const reload = async (o: { broadcast?: boolean } = {}): Promise<ReloadResult> => {
+    const r = reloadPack(dirs, dataDir);
+    if ("problems" in r) {
+      log.error({ problems: r.problems.map(formatProblem) }, "content reload refused: the old content stays");
+      return { ok: false, problems: r.problems.map(formatProblem) };
+    }
+    pack = r.pack;
+    runtime.usePack(pack);
+    const intents = Object.keys(pack.content.flows.intents).length;
+    log.info({ intents }, "content reloaded");
+    if (o.broadcast) await backend.bus.publish(RELOAD_TOPIC, { origin }).catch(() => undefined);
+    return { ok: true, intents };
+  };
+  const unsubscribe = await backend.bus.subscribe(RELOAD_TOPIC, (m) => {
+    if ((m as { origin?: string } | undefined)?.origin !== origin) void reload();
+  });
+
+  const own: Omit<Hotro, keyof AppDeps> = { app, routes, ...(metricsApp ? { metricsApp } : {}), close };
+  return Object.defineProperties(own, Object.getOwnPropertyDescriptors(deps)) as Hotro;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { bearerAuthenticator, requireOperator } from "./api/auth.js";
+import { contentRoutes } from "./api/content.js";
 import { requestRoutes } from "./api/requests.js";
 import type { AppDeps } from "./app.js";
 
@@ -25,6 +26,7 @@ export async function operatorApi(app: FastifyInstance, d: AppDeps): Promise<voi
         reply.code(404).send({ error: `no route ${req.method} ${req.url.split("?")[0]}` }),
       );
       await requestRoutes(api, d);
+      await contentRoutes(api, d.reload);
     },
     { prefix: "/api" },
   );
