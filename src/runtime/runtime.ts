@@ -217,6 +217,19 @@ export class Runtime implements Intake {
           };
           const rec = await this.d.requests.create(s.displayName ? { ...nr, displayName: s.displayName } : nr, now);
           newId = rec.id;
+          // One line per request a team can follow (ids and facts, never what the user wrote).
+          this.d.log.info(
+            {
+              request: rec.id,
+              channel,
+              intent: rec.intent,
+              priority: rec.priority,
+              rule: rec.rule,
+              handoff: action.handoff,
+              operators: this.d.operators ? "reachable" : "none",
+            },
+            action.handoff ? "request escalated to people" : "request filed",
+          );
           for (const r of s.requests) if (r.id === NEW_REQUEST) r.id = rec.id;
           if (s.openRequestId === NEW_REQUEST) s.openRequestId = rec.id;
           if (!this.d.operators) break;
@@ -241,6 +254,7 @@ export class Runtime implements Intake {
           if (action.fields) patch.fields = action.fields;
           const id = resolve(action.requestId);
           await this.d.requests.update(id, patch, now);
+          this.d.log.info({ request: id, ...patch, by: action.by }, "request updated");
           const by = action.by ? { operator: action.by } : {};
           if (action.status === "resolved") ops(id, "closed", by);
           else if (action.assignee) ops(id, "taken", by);
@@ -328,6 +342,7 @@ export class Runtime implements Intake {
   private async reportFailure(job: OutboxJob, error: string): Promise<void> {
     const b = job.body;
     if (b.kind !== "send" || !b.requestId) return;
+    this.d.log.warn({ request: b.requestId, channel: b.channel, byPerson: !!b.byPerson, error }, "delivery failed");
     await this.d.requests.update(b.requestId, { lastError: error }, Date.now());
     if (b.byPerson && this.d.operators) {
       const body: OpsJob = { kind: "ops", requestId: b.requestId, op: "failure", text: error };

@@ -132,7 +132,9 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
   });
   app.addHook("onResponse", async (req, reply) => {
     if (req.url.startsWith("/healthz") || req.url.startsWith("/readyz") || req.url.startsWith("/metrics")) return;
-    req.log.info(
+    // Pages, scripts and styles served fine are noise at info: one line per page view would drown the rest.
+    const asset = req.method === "GET" && reply.statusCode < 400 && !req.url.startsWith("/api/");
+    req.log[asset ? "debug" : "info"](
       { method: req.method, path: req.url.split("?")[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
       "request",
     );
