@@ -390,6 +390,36 @@ describe("the README's commands", () => {
     });
   }
 
+  it("links between the README and docs/ lead to files and headings that exist", () => {
+    // GitHub's heading ids: lower case, punctuation dropped, spaces to hyphens.
+    const slug = (h: string) =>
+      h
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N} _-]/gu, "")
+        .replace(/ /g, "-");
+    const anchors = (file: string) =>
+      new Set(
+        readFileSync(file, "utf8")
+          .split("\n")
+          .filter((l) => /^#{1,6} /.test(l))
+          .map((l) => slug(l.replace(/^#+ /, ""))),
+      );
+    const broken: string[] = [];
+    for (const source of sources) {
+      const text = readFileSync(source, "utf8").replace(/```[\s\S]*?```/g, "");
+      for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        const target = m[1] ?? "";
+        if (/^[a-z]+:/.test(target)) continue;
+        const [path = "", anchor] = target.split("#");
+        const file = path ? join(dirname(source), path) : source;
+        if (!existsSync(file)) broken.push(`${source}: ${target} (no such file)`);
+        else if (anchor && file.endsWith(".md") && !anchors(file).has(anchor))
+          broken.push(`${source}: ${target} (no such heading)`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+
   it("ran in a copy with its own data directory", () => {
     expect(resolve(dir)).not.toBe(resolve(process.cwd()));
     expect(existsSync(join(dir, "data", "hotro.db"))).toBe(true);
