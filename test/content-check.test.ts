@@ -47,10 +47,73 @@ describe("npm run check", () => {
   it("points at the line of broken YAML", () => {
     pack = copyPack();
     const file = join(pack.flows, "general.yaml");
-    writeFileSync(file, `${readFileSync(file, "utf8")}\n  broken: [unclosed\n`);
+    const text = readFileSync(file, "utf8");
+    writeFileSync(file, `${text}\n  broken: [unclosed\n`);
     const p = problems(pack);
     expect(p).toHaveLength(1);
-    expect(p[0]).toMatch(/flows\/general\.yaml:\d+: YAML: /);
+    expect(p[0]).toMatch(/flows\/general\.yaml:\d+: YAML syntax \(column \d+\): /);
+    expect(Number(p[0]?.split(":")[1])).toBeGreaterThan(text.split("\n").length);
+  });
+
+  /** Line 12 of a copy of flows/general.yaml, replaced (lines 11 and 13 stay as shipped). */
+  const brokenOnLine12: [string, (line11: string) => [string, string], RegExp][] = [
+    [
+      "a flow map continued on line 12 without indentation",
+      (l11) => [l11.replace("- chào bạn", '- { vi: "chào bạn",'), '        en: "hello" }'],
+      /^YAML syntax \(column 9\): Flow map in block collection must be sufficiently indented/,
+    ],
+    [
+      "an unclosed quote on line 12",
+      (l11) => [l11, '        - "ad ơi'],
+      /^YAML syntax \(column \d+\): Missing closing "quote/,
+    ],
+    ["a tab as indentation on line 12", (l11) => [l11, "\t- ad ơi"], /^YAML syntax \(column 1\): Tabs are not allowed/],
+  ];
+  for (const [what, breakIt, message] of brokenOnLine12) {
+    it(`reports ${what} at line 12, once`, () => {
+      pack = copyPack();
+      const file = join(pack.flows, "general.yaml");
+      const lines = readFileSync(file, "utf8").split("\n");
+      expect(lines[10]).toContain("- chào bạn");
+      [lines[10], lines[11]] = breakIt(lines[10] ?? "");
+      writeFileSync(file, lines.join("\n"));
+      const p = problems(pack);
+      expect(p).toHaveLength(1);
+      expect(p[0]?.startsWith(`${file}:12: `)).toBe(true);
+      expect(p[0]?.slice(`${file}:12: `.length)).toMatch(message);
+    });
+  }
+
+  it("prints a broken file's syntax error once, at its line, from npm run check", () => {
+    pack = copyPack();
+    const file = join(pack.flows, "general.yaml");
+    const lines = readFileSync(file, "utf8").split("\n");
+    lines[11] = "\t- ad ơi";
+    writeFileSync(file, lines.join("\n"));
+    let err = "";
+    try {
+      execFileSync("npx", ["tsx", "src/cli/check.ts"], {
+        env: { ...process.env, CONFIG_DIR: pack.config, FLOWS_DIR: pack.flows },
+        encoding: "utf8",
+        stdio: "pipe",
+      });
+    } catch (e) {
+      err = (e as { stderr: string }).stderr;
+    }
+    const out = err.trim().split("\n");
+    expect(out).toEqual([
+      `${file}:12: YAML syntax (column 1): Tabs are not allowed as indentation`,
+      "1 problem(s) found",
+    ]);
+  });
+
+  it("reports each duplicate key at its own line", () => {
+    pack = copyPack();
+    const file = join(pack.flows, "general.yaml");
+    edit(file, "    suggest: false\n", "    suggest: false\n    suggest: true\n");
+    const line = lineOf(file, "suggest: true");
+    const p = problems(pack);
+    expect(p).toEqual([`${file}:${line}: YAML (column 5): Map keys must be unique`]);
   });
 
   it("checks the live chat's flood limits in limits.yaml, with their lines", () => {

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { type Document, LineCounter, parseDocument } from "yaml";
+import { type Document, LineCounter, parseDocument, type YAMLError } from "yaml";
 import type { z } from "zod";
 import {
   type Commands,
@@ -47,8 +47,10 @@ function parseFile<S extends z.ZodType>(path: string, schema: S, problems: Probl
   const text = readFileSync(path, "utf8");
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    for (const e of doc.errors) {
-      problems.push({ file, line: e.linePos?.[0]?.line ?? 1, message: `YAML: ${e.message.split("\n")[0]}` });
+    for (const e of yamlCauses(doc.errors)) {
+      const { line, col } = lines.linePos(e.pos[0]);
+      const what = e.code === "DUPLICATE_KEY" ? "YAML" : "YAML syntax";
+      problems.push({ file, line, message: `${what} (column ${col}): ${e.message.split("\n")[0]}` });
     }
     return undefined;
   }
@@ -63,6 +65,18 @@ function parseFile<S extends z.ZodType>(path: string, schema: S, problems: Probl
     return undefined;
   }
   return { file, data: result.data, locate };
+}
+
+/**
+ * The errors worth showing: one broken spot makes the parser report many follow-on errors
+ * (up to hundreds, each at a later token), so only the first syntax error is kept, with the
+ * duplicate keys found before it (each one a mistake of its own).
+ */
+function yamlCauses(errors: readonly YAMLError[]): YAMLError[] {
+  const sorted = [...errors].sort((a, b) => a.pos[0] - b.pos[0]);
+  const syntax = sorted.find((e) => e.code !== "DUPLICATE_KEY");
+  if (!syntax) return sorted;
+  return [...sorted.filter((e) => e.code === "DUPLICATE_KEY" && e.pos[0] < syntax.pos[0]), syntax];
 }
 
 /** The line of the deepest node of `path` that exists (a missing key points at its parent). */
