@@ -57,14 +57,15 @@ export class ChannelStates {
   /** After each send: failures that may pass mark the channel unreachable, a success clears it. */
   observe(channel: ChannelId, outcome: SendOutcome): void {
     if (outcome.ok) {
-      this.failures.delete(channel);
+      // The common case costs one map lookup: only a channel that was failing changes state.
+      if (this.failures.delete(channel)) this.logChanges();
     } else if (!outcome.permanent && !outcome.paced && outcome.retryAfterMs === undefined) {
       // Permanent errors concern one user (blocked, window closed); a 429 or pacing is the
       // platform working as agreed. Neither says the platform is out of reach.
       const f = this.failures.get(channel) ?? { inARow: 0, lastError: "" };
       this.failures.set(channel, { inARow: f.inARow + 1, lastError: outcome.error });
+      if (f.inARow + 1 === UNREACHABLE_AFTER) this.logChanges();
     }
-    this.logChanges();
   }
 
   /**
