@@ -4,7 +4,11 @@ import { type Harness, harness, textOf } from "./helpers/harness.js";
 describe("server", () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await harness({ env: { OPERATOR_API_TOKEN: "metrics-token-0123456789" } });
+    h = await harness({
+      env: { OPERATOR_API_TOKEN: "metrics-token-0123456789" },
+      // A webhook that refuses everything: the rejected-signature counter must see it.
+      plugins: [(app) => void app.post("/webhooks/cli-test", async (_req, reply) => reply.code(401).send({}))],
+    });
   });
   afterAll(() => h.close());
 
@@ -26,6 +30,25 @@ describe("server", () => {
     expect(res.body).toMatch(/hotro_messages_in_total\{channel="cli"\} [1-9]/);
     expect(res.body).toMatch(/hotro_intents_total\{intent="greeting"\} [1-9]/);
     expect(res.body).toContain("hotro_turn_seconds_bucket");
+  });
+
+  it("counts what a desk watches: requests by priority, hand-offs, refused webhooks", async () => {
+    await h.say("cho mình gặp nhân viên", { user: "metrics-desk" });
+    const refused = await h.hotro.app.inject({
+      method: "POST",
+      url: "/webhooks/cli-test",
+      headers: { "content-type": "application/json" },
+      payload: "{}",
+    });
+    expect(refused.statusCode).toBe(401);
+    const res = await h.hotro.app.inject({
+      url: "/metrics",
+      headers: { authorization: "Bearer metrics-token-0123456789" },
+    });
+    expect(res.body).toMatch(/hotro_requests_created_total\{channel="cli",priority="\w+"\} 1/);
+    expect(res.body).toMatch(/hotro_handoffs_total\{channel="cli"\} 1/);
+    expect(res.body).toMatch(/hotro_webhook_rejected_total\{channel="cli-test"\} 1/);
+    expect(res.body).toContain("hotro_channel_state{");
   });
 
   it("refuses bodies over 1 MiB with 413", async () => {

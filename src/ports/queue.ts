@@ -84,7 +84,13 @@ export interface OutboxJob {
 
 export type SendOutcome =
   | { ok: true }
-  | { ok: false; permanent: true; error: string }
+  | {
+      ok: false;
+      permanent: true;
+      error: string;
+      /** Why, in a word metrics and the console can group by (default `other`). */
+      reason?: FailureReason;
+    }
   /**
    * A retry. `retryAfterMs` is the platform's own wait (429) or, with `paced`, the adapter's
    * own pacing: neither uses up an attempt, since the message did nothing wrong.
@@ -104,11 +110,14 @@ export type SendOutcome =
       held?: boolean;
     };
 
+/** Why a message could not be delivered for good. */
+export type FailureReason = "window_closed" | "blocked" | "auth" | "other";
+
 export type Sender = (job: OutboxJob, attempt: number) => Promise<SendOutcome>;
 
 export interface Outbox {
   enqueue(jobs: OutboxJob[]): Promise<void>;
-  start(sender: Sender, opts?: { recover?: boolean; onFailure?: (job: OutboxJob, error: string) => void }): void;
+  start(sender: Sender, opts?: { recover?: boolean; onFailure?: (job: OutboxJob, last: Extract<SendOutcome, { ok: false }>) => void }): void;
   /** As `Inbox.stop`: jobs waiting for a later retry are not waited for. */
   stop(opts?: { drainUntil?: number }): Promise<void>;
   pending(): Promise<number>;

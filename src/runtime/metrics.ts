@@ -47,6 +47,31 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly requestsCreated = new Counter({
+    name: "hotro_requests_created_total",
+    help: "Support requests filed, per channel and priority",
+    labelNames: ["channel", "priority"],
+    registers: [this.registry],
+  });
+  readonly handoffs = new Counter({
+    name: "hotro_handoffs_total",
+    help: "Conversations handed to people (a request escalated), per channel",
+    labelNames: ["channel"],
+    registers: [this.registry],
+  });
+  readonly deliveryFailures = new Counter({
+    name: "hotro_delivery_failures_total",
+    help: "Messages that could not be delivered for good, per channel and reason (window_closed, blocked, auth, other)",
+    labelNames: ["channel", "reason"],
+    registers: [this.registry],
+  });
+  readonly webhookRejected = new Counter({
+    name: "hotro_webhook_rejected_total",
+    help: "Webhook calls refused for a missing or wrong signature or secret, per channel",
+    labelNames: ["channel"],
+    registers: [this.registry],
+  });
+
   constructor(defaults = true) {
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: "hotro_" });
   }

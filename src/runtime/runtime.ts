@@ -91,7 +91,7 @@ export class Runtime implements Intake {
     this.d.inbox.start((item) => this.process(item), opts);
     this.d.outbox.start((job) => this.deliver(job), {
       ...opts,
-      onFailure: (job, error) => void this.reportFailure(job, error),
+      onFailure: (job, last) => void this.reportFailure(job, last),
     });
   }
 
@@ -217,6 +217,8 @@ export class Runtime implements Intake {
           };
           const rec = await this.d.requests.create(s.displayName ? { ...nr, displayName: s.displayName } : nr, now);
           newId = rec.id;
+          this.d.metrics.requestsCreated.inc({ channel, priority: rec.priority });
+          if (action.handoff) this.d.metrics.handoffs.inc({ channel });
           // One line per request a team can follow (ids and facts, never what the user wrote).
           this.d.log.info(
             {
@@ -339,8 +341,14 @@ export class Runtime implements Intake {
   }
 
   /** A person's message that could not be delivered is reported where they wrote it. */
-  private async reportFailure(job: OutboxJob, error: string): Promise<void> {
+  private async reportFailure(job: OutboxJob, last: Extract<SendOutcome, { ok: false }>): Promise<void> {
     const b = job.body;
+    const error = last.error;
+    if (b.kind === "send") {
+      // A permanent refusal says why; retries that ran out mean the platform kept failing.
+      const reason = last.permanent ? (last.reason ?? "other") : "gave_up";
+      this.d.metrics.deliveryFailures.inc({ channel: b.channel, reason });
+    }
     if (b.kind !== "send" || !b.requestId) return;
     this.d.log.warn({ request: b.requestId, channel: b.channel, byPerson: !!b.byPerson, error }, "delivery failed");
     await this.d.requests.update(b.requestId, { lastError: error }, Date.now());

@@ -131,6 +131,10 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
     for (const method of [r.method].flat()) routes.push({ method, url: r.url });
   });
   app.addHook("onResponse", async (req, reply) => {
+    // A webhook refused for its signature or secret: counted per channel (a wrong secret after
+    // a rotation shows here before users notice).
+    const hook = reply.statusCode === 401 ? /^\/webhooks\/([a-z0-9_-]+)/i.exec(req.routeOptions.url ?? "") : null;
+    if (hook?.[1]) metrics.webhookRejected.inc({ channel: hook[1].toLowerCase() });
     if (req.url.startsWith("/healthz") || req.url.startsWith("/readyz") || req.url.startsWith("/metrics")) return;
     // Pages, scripts and styles served fine are noise at info: one line per page view would drown the rest.
     const asset = req.method === "GET" && reply.statusCode < 400 && !req.url.startsWith("/api/");

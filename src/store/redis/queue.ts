@@ -317,7 +317,7 @@ interface Attempt {
 
 export class RedisOutbox extends RedisLists implements Outbox {
   private sender?: Sender;
-  private onFailure: ((job: OutboxJob, error: string) => void) | undefined;
+  private onFailure: ((job: OutboxJob, last: Extract<SendOutcome, { ok: false }>) => void) | undefined;
 
   constructor(
     redis: Redis,
@@ -354,7 +354,7 @@ export class RedisOutbox extends RedisLists implements Outbox {
     await this.notify(lanes);
   }
 
-  start(sender: Sender, opts: { recover?: boolean; onFailure?: (job: OutboxJob, error: string) => void } = {}): void {
+  start(sender: Sender, opts: { recover?: boolean; onFailure?: (job: OutboxJob, last: Extract<SendOutcome, { ok: false }>) => void } = {}): void {
     this.sender = sender;
     this.onFailure = opts.onFailure;
     this.startWorker(opts.recover !== false);
@@ -403,7 +403,7 @@ export class RedisOutbox extends RedisLists implements Outbox {
             `${this.prefix}outbox:failed`,
             JSON.stringify({ job, error: outcome.error, at: Date.now() }),
           );
-          this.onFailure?.(job, outcome.error);
+          this.onFailure?.(job, outcome);
         }
         // One step, right after the send: a crash in between is the only way to send it twice.
         await this.pop(lane, raw, this.attemptsKey(job));

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { Inbox, InboxHandler, InboxItem, Outbox, OutboxJob, Sender } from "../../ports/queue.js";
+import type { Inbox, InboxHandler, InboxItem, Outbox, OutboxJob, Sender, SendOutcome } from "../../ports/queue.js";
 import { DEDUPE_TTL_MS } from "../../queue/dedupe.js";
 import { type LaneGroups, Lanes } from "../../queue/lanes.js";
 import { backoffMs, retryLogLevel, retryPlan } from "../../queue/retry.js";
@@ -109,7 +109,7 @@ export class SqliteInbox implements Inbox {
 export class SqliteOutbox implements Outbox {
   private lanes?: Lanes;
   private sender?: Sender;
-  private onFailure: ((job: OutboxJob, error: string) => void) | undefined;
+  private onFailure: ((job: OutboxJob, last: Extract<SendOutcome, { ok: false }>) => void) | undefined;
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private purgeTimer?: NodeJS.Timeout;
   private readonly sql: Db["prepare"];
@@ -143,7 +143,7 @@ export class SqliteOutbox implements Outbox {
     for (const lane of new Set(jobs.map((j) => j.lane))) this.lanes?.kick(lane);
   }
 
-  start(sender: Sender, opts: { recover?: boolean; onFailure?: (job: OutboxJob, error: string) => void } = {}): void {
+  start(sender: Sender, opts: { recover?: boolean; onFailure?: (job: OutboxJob, last: Extract<SendOutcome, { ok: false }>) => void } = {}): void {
     this.sender = sender;
     this.onFailure = opts.onFailure;
     this.lanes = new Lanes((lane) => this.step(lane), 128, this.groups);
@@ -201,7 +201,7 @@ export class SqliteOutbox implements Outbox {
         ),
       );
       this.log.warn({ lane, job: job.key, attempt, error: outcome.error }, "delivery failed for good");
-      this.onFailure?.(job, outcome.error);
+      this.onFailure?.(job, outcome);
       return true;
     }
     const nextAt = Date.now() + plan.delayMs;
