@@ -7,6 +7,7 @@ import type { SendJob, SendOutcome } from "../../src/ports/queue.js";
 import { dropStale } from "../../src/queue/dedupe.js";
 import { MESSENGER_CAPABILITIES } from "./capabilities.js";
 import { type Classified, classify, GraphClient, type GraphResult } from "./client.js";
+import { versionWarning } from "./graph-versions.js";
 import { parseDelivery } from "./inbound.js";
 import { toSendMessages } from "./outbound.js";
 import type { SenderActionRequest, SendRequest } from "./types.js";
@@ -126,6 +127,8 @@ export class MessengerChannel implements ChannelAdapter {
   }
 
   async start(): Promise<void> {
+    const warning = versionWarning(this.o.graphUrl, new Date(this.now()));
+    if (warning) this.log.warn({ graphUrl: this.o.graphUrl }, warning);
     if (this.o.probe === false) return;
     // In the background: start-up does not wait on Meta, and a failure only marks health.
     this.probing = this.probe().catch((err) => this.log.warn({ err }, "Messenger start-up check failed"));

@@ -10,7 +10,8 @@ export const messengerEnv = {
   MESSENGER_APP_SECRET: optional(z.string().min(8)),
   MESSENGER_VERIFY_TOKEN: optional(z.string().min(1)),
   MESSENGER_APP_ID: optional(z.string().regex(/^\d+$/, "digits only")),
-  MESSENGER_GRAPH_URL: z.string().url().default("https://graph.facebook.com/v21.0"),
+  /** v25.0 is available until 2028-07-29 (graph-versions.ts); start-up warns 90 days before a version ends. */
+  MESSENGER_GRAPH_URL: z.string().url().default("https://graph.facebook.com/v25.0"),
 };
 
 export type MessengerEnv = z.infer<z.ZodObject<typeof messengerEnv>>;
