@@ -12,7 +12,7 @@ import { formTurn, startForm } from "./form-flow.js";
 import { answerIntent } from "./intents.js";
 import { escalate, openRequestFor } from "./requests.js";
 import { newSession, remember } from "./session.js";
-import { type EngineContext, Turn, type TurnSteps } from "./turn.js";
+import { type EngineContext, signals, Turn, type TurnSteps } from "./turn.js";
 
 /** The engine's steps the helpers call back into (see `TurnSteps`). */
 const STEPS: TurnSteps = { decide: (t, text, m) => decide(t, text, m), startForm };
@@ -128,14 +128,7 @@ export function decide(t: Turn, text: string, m: MatchResult): void {
   if (m.zone === "answer" || smallTalk) {
     const intent = best?.intent ?? m.intent;
     s.fallbackStreak = 0;
-    const rule = ctx.rules.evaluate({
-      intent,
-      fallbackStreak: 0,
-      formFailures: s.formFailures,
-      text,
-      waitedPastResponseTime: t.waitedPastResponseTime(),
-    });
-    answerIntent(t, intent, rule, text);
+    answerIntent(t, intent, ctx.rules.evaluate(signals(t, { intent, text })), text);
     return;
   }
   if (m.zone === "clarify") {
@@ -145,7 +138,8 @@ export function decide(t: Turn, text: string, m: MatchResult): void {
       .map((c) => t.quickReply(c.intent))
       .filter((q): q is QuickReply => !!q);
     if (choices.length > 0) {
-      const rule = wordingRule(t, text);
+      // Angry or fraud wording escalates even when the message itself was not understood.
+      const rule = ctx.rules.evaluate(signals(t, { text }), "words");
       if (rule) {
         escalate(t, rule, undefined, text);
         return;
@@ -164,12 +158,7 @@ function fallback(t: Turn, text: string): void {
   const { s, ctx } = t;
   s.fallbackStreak++;
   t.intent = "none";
-  const rule = ctx.rules.evaluate({
-    fallbackStreak: s.fallbackStreak,
-    formFailures: s.formFailures,
-    text,
-    waitedPastResponseTime: t.waitedPastResponseTime(),
-  });
+  const rule = ctx.rules.evaluate(signals(t, { text }));
   if (s.fallbackStreak >= 2) {
     const qr = t.quickReply("handoff.human");
     t.say(t.texts.msg("fallback_again"), qr && !rule ? { quickReplies: [qr] } : {});
@@ -184,17 +173,6 @@ function fallback(t: Turn, text: string): void {
   }
 }
 
-/** Angry or fraud wording escalates even when the message itself was not understood. */
-function wordingRule(t: Turn, text: string) {
-  const rule = t.ctx.rules.evaluate({
-    fallbackStreak: 0,
-    formFailures: t.s.formFailures,
-    text,
-    waitedPastResponseTime: false,
-  });
-  return rule && t.ctx.content.config.escalation.rules.find((r) => r.id === rule.rule)?.when.words ? rule : undefined;
-}
-
 /** Payloads from quick replies and buttons: `intent:<id>`, `menu`, Get Started. */
 export function routePayload(t: Turn, payload: string): boolean {
   if (payload.startsWith("intent:")) {
@@ -202,13 +180,8 @@ export function routePayload(t: Turn, payload: string): boolean {
     if (!t.intentDef(id)) return false;
     t.zone = "answer";
     t.s.fallbackStreak = 0;
-    const rule = t.ctx.rules.evaluate({
-      intent: id,
-      fallbackStreak: 0,
-      formFailures: t.s.formFailures,
-      waitedPastResponseTime: t.waitedPastResponseTime(),
-    });
-    answerIntent(t, id, rule);
+    // A tapped button's title is ours, not the user's words: no text for the rules.
+    answerIntent(t, id, t.ctx.rules.evaluate(signals(t, { intent: id })));
     return true;
   }
   if (payload === "menu" || /^get_?started$/i.test(payload)) {

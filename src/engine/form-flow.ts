@@ -6,7 +6,7 @@ import type { Escalation } from "./escalation.js";
 import { validateField } from "./forms.js";
 import { answerIntent } from "./intents.js";
 import { createRequest, escalate, handoffMessage } from "./requests.js";
-import type { Turn } from "./turn.js";
+import { signals, type Turn } from "./turn.js";
 
 /** Attempts at one question before the form counts as failed. */
 const MAX_ATTEMPTS = 3;
@@ -197,13 +197,8 @@ function abandon(t: Turn, text: string): void {
   delete s.form;
   s.formFailures++;
   t.say(t.texts.msg("form_cancelled"));
-  const rule = ctx.rules.evaluate({
-    fallbackStreak: s.fallbackStreak,
-    formFailures: s.formFailures,
-    text,
-    waitedPastResponseTime: false,
-  });
-  if (rule && ctx.content.config.escalation.rules.find((r) => r.id === rule.rule)?.when.form_failures) {
+  const rule = ctx.rules.evaluate(signals(t, { text }), "form_failures");
+  if (rule) {
     s.formFailures = 0;
     escalate(t, rule, state?.intent, text);
   }

@@ -6,7 +6,7 @@ import type { Session } from "../ports/session.js";
 import type { Lang } from "../ports/vocabulary.js";
 import type { Clock } from "../text/entities.js";
 import type { Action } from "./actions.js";
-import type { Escalation, EscalationRules } from "./escalation.js";
+import type { Escalation, EscalationRules, Signals } from "./escalation.js";
 import { remember } from "./session.js";
 import { Texts } from "./template.js";
 
@@ -108,4 +108,19 @@ export class Turn {
     const oldest = Math.min(...open.map((r) => r.createdAt));
     return this.now - oldest > this.responseMinutes() * 60_000;
   }
+}
+
+/**
+ * What the escalation rules look at in this turn: the conversation's counters and whether
+ * its oldest open request waited too long, plus what the caller knows (the intent decided
+ * on, the user's words). One builder, so every rule kind sees the same facts wherever the
+ * rules are asked.
+ */
+export function signals(t: Turn, overrides: Partial<Signals> = {}): Signals {
+  return {
+    fallbackStreak: t.s.fallbackStreak,
+    formFailures: t.s.formFailures,
+    waitedPastResponseTime: t.waitedPastResponseTime(),
+    ...overrides,
+  };
 }
