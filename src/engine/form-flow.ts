@@ -186,8 +186,8 @@ function complete(t: Turn): void {
   const handoff = !!state.escalation;
   delete s.form;
   createRequest(t, draft, handoff);
-  t.say(t.texts.fill(t.texts.pick(form.done), { request_id: NEW_REQUEST }));
-  if (handoff) handoffMessage(t, NEW_REQUEST, draft.priority);
+  t.say(t.texts.fill(t.texts.pick(form.done)), {}, { requestId: NEW_REQUEST });
+  if (handoff) handoffMessage(t, draft.priority);
 }
 
 /** Leaving a form (cancel, or too many invalid answers) counts toward the "form failed twice" rule. */

@@ -48,7 +48,7 @@ export function escalate(
     rule: rule.rule,
   };
   createRequest(t, draft, true);
-  handoffMessage(t, NEW_REQUEST, priority);
+  handoffMessage(t, priority);
 }
 
 export function escalateExisting(t: Turn, r: RequestRef, rule: Escalation): void {
@@ -86,19 +86,21 @@ export function createRequest(t: Turn, draft: RequestDraft, handoff: boolean): v
   }
 }
 
-/** What the user is told once a person is asked: when, or that nobody can be reached here. */
-export function handoffMessage(t: Turn, requestId: string, priority: string): void {
+/**
+ * What the user is told once a person is asked about the request this turn created: when,
+ * or that nobody can be reached here. Its `{request_id}` is filled in once the id is known.
+ */
+export function handoffMessage(t: Turn, priority: string): void {
+  const about = { requestId: NEW_REQUEST };
   if (!t.ctx.operators) {
-    t.say(t.texts.msg("handoff_no_operators", { request_id: requestId }));
+    t.say(t.texts.msg("handoff_no_operators"), {}, about);
     return;
   }
   const open = isOpen(t.ctx.now, t.texts.schedule);
   if (open || priority === "urgent") {
-    t.say(
-      t.texts.msg("handoff_started", { request_id: requestId, response_time: t.texts.duration(t.responseMinutes()) }),
-    );
+    t.say(t.texts.msg("handoff_started", { response_time: t.texts.duration(t.responseMinutes()) }), {}, about);
   } else {
-    t.say(t.texts.msg("handoff_out_of_hours", { request_id: requestId, next_open: t.texts.nextOpen() }));
+    t.say(t.texts.msg("handoff_out_of_hours", { next_open: t.texts.nextOpen() }), {}, about);
   }
 }
 

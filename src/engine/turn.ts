@@ -83,10 +83,13 @@ export class Turn {
     return def ? { label: this.texts.pick(def.title), payload: `intent:${spec}` } : undefined;
   }
 
-  say(text: string, extras: Omit<OutboundMessage, "text"> = {}): void {
+  /** `about.requestId`: the request whose id fills `{request_id}` in the text (see `NEW_REQUEST`). */
+  say(text: string, extras: Omit<OutboundMessage, "text"> = {}, about: { requestId?: string } = {}): void {
     const message: OutboundMessage = { text, ...extras };
     if (message.quickReplies?.length) this.s.choices = message.quickReplies;
-    this.actions.push({ type: "reply", message });
+    this.actions.push(
+      about.requestId ? { type: "reply", message, requestId: about.requestId } : { type: "reply", message },
+    );
     remember(this.s, { from: "bot", text, at: this.now });
   }
 

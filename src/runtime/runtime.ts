@@ -1,6 +1,6 @@
 import type { Keyv } from "keyv";
 import type { Logger } from "pino";
-import { type Action, NEW_REQUEST } from "../engine/actions.js";
+import { NEW_REQUEST, REQUEST_ID_PLACEHOLDER, resolveRequestId, withRequestId } from "../engine/actions.js";
 import { type EngineResult, handle, handleControl } from "../engine/engine.js";
 import type { EngineDeps } from "../engine/turn.js";
 import type { ChannelAdapter, EscalationAdmission, Intake } from "../ports/channel.js";
@@ -15,7 +15,7 @@ import {
 import type { OperatorsPort } from "../ports/operators.js";
 import type { Inbox, InboxItem, OpsJob, Outbox, OutboxJob, SendJob, SendOutcome } from "../ports/queue.js";
 import type { RequestStore } from "../ports/requests.js";
-import type { StoredSession } from "../ports/session.js";
+import type { Session, StoredSession } from "../ports/session.js";
 import { render } from "../render/render.js";
 import { isBlank } from "../text/blank.js";
 import { maskSecrets } from "../text/secrets.js";
@@ -181,9 +181,10 @@ export class Runtime implements Intake {
     const { channel, userId } = parseConversationKey(item.conv);
     const s = result.session;
     const jobs: OutboxJob[] = [];
-    let newId: string | undefined;
+    /** The id the store gave the request this turn created (`NEW_REQUEST` in the actions). */
+    let created: string | undefined;
     const now = this.now().getTime();
-    const resolve = (id: string) => (id === NEW_REQUEST && newId ? newId : id);
+    const resolve = (id: string) => resolveRequestId(id, created);
     const event = item.body.type === "event" ? item.body.event : undefined;
     const adapter = this.d.channels.get(channel);
     const ops = (requestId: string, op: OpsJob["op"], extra: Partial<OpsJob> = {}, lane = `ops:${requestId}`) => {
@@ -193,8 +194,7 @@ export class Runtime implements Intake {
       jobs.push({ key: `${item.key}:ops:${jobs.length}`, lane, body });
     };
 
-    for (const [i, a] of result.actions.entries()) {
-      const action: Action = newId ? (JSON.parse(JSON.stringify(a).replaceAll(NEW_REQUEST, newId)) as Action) : a;
+    for (const [i, action] of result.actions.entries()) {
       switch (action.type) {
         case "request.create": {
           const nr = {
@@ -206,9 +206,8 @@ export class Runtime implements Intake {
             idempotencyKey: `${item.key}:${i}`,
           };
           const rec = await this.d.requests.create(s.displayName ? { ...nr, displayName: s.displayName } : nr, now);
-          newId = rec.id;
-          for (const r of s.requests) if (r.id === NEW_REQUEST) r.id = rec.id;
-          if (s.openRequestId === NEW_REQUEST) s.openRequestId = rec.id;
+          created = rec.id;
+          adoptRequestId(s, rec.id);
           if (!this.d.operators) break;
           // A flood (the live chat): the request goes into one notice for the burst, not a topic of its own.
           const admission: EscalationAdmission = adapter?.admitEscalation
@@ -255,7 +254,11 @@ export class Runtime implements Intake {
             this.d.log.warn({ conv: item.conv }, "no adapter for this conversation's channel: reply dropped");
             break;
           }
-          const parts = render(action.message, adapter.capabilities);
+          const message =
+            action.type === "reply" && action.requestId
+              ? withRequestId(action.message, resolve(action.requestId))
+              : action.message;
+          const parts = render(message, adapter.capabilities);
           for (const part of parts) {
             const body: SendJob = { kind: "send", channel, userId, conv: item.conv, message: part };
             if (action.type === "deliver") {
@@ -275,13 +278,6 @@ export class Runtime implements Intake {
             });
           }
           break;
-        }
-      }
-    }
-    if (newId) {
-      for (const j of jobs) {
-        if (j.body.kind === "send" && j.body.message.text?.includes(NEW_REQUEST)) {
-          j.body.message.text = j.body.message.text.replaceAll(NEW_REQUEST, newId);
         }
       }
     }
@@ -324,6 +320,19 @@ export class Runtime implements Intake {
       if (this.d.channels.get(b.channel)?.anonymous) body.yields = true;
       await this.d.outbox.enqueue([{ key: `${job.key}:failure`, lane: `ops:${b.requestId}`, body }]);
     }
+  }
+}
+
+/**
+ * The session learns the id the store gave the request its turn created: its entry in the
+ * user's requests, the open request, and the bot's own lines about it in the recent
+ * transcript (given to operators with a later escalation).
+ */
+function adoptRequestId(s: Session, id: string): void {
+  for (const r of s.requests) if (r.id === NEW_REQUEST) r.id = id;
+  if (s.openRequestId === NEW_REQUEST) s.openRequestId = id;
+  for (const line of s.recent) {
+    if (line.from === "bot") line.text = line.text.replaceAll(REQUEST_ID_PLACEHOLDER, id);
   }
 }
 

@@ -7,7 +7,7 @@ import type { EngineContext } from "../../src/engine/turn.js";
 import type { ControlEvent } from "../../src/ports/control.js";
 import type { InboundEvent } from "../../src/ports/message.js";
 import type { RequestRef, Session } from "../../src/ports/session.js";
-import { answer, content, engineContext, message, says, TUESDAY_10H, tap } from "./context.js";
+import { answer, content, engineContext, message, says, TUESDAY_10H, TUESDAY_23H, tap } from "./context.js";
 
 /**
  * The engine as a function of values: an event and a session in, the new session and the
@@ -191,6 +191,12 @@ describe("forms", () => {
 
     const done = c.say(tap("form:skip", "Bỏ qua"));
     expect(types(done)).toEqual(["request.create", "reply"]);
+    // The id is the store's to give: the reply names the new request and keeps the placeholder.
+    expect(done.actions[1]).toEqual({
+      type: "reply",
+      requestId: NEW_REQUEST,
+      message: { text: content.flows.forms.request?.done.vi },
+    });
     expect(created(done)).toMatchObject({
       type: "request.create",
       handoff: false,
@@ -264,6 +270,31 @@ describe("escalation", () => {
     expect(types(r)).toEqual(["request.create", "reply"]);
     expect(created(r)).toMatchObject({ draft: { rule: "ask_for_person", priority: "normal" }, handoff: true });
     expect(c.session).toMatchObject({ mode: "human", openRequestId: NEW_REQUEST, humanUntil: NOW + 60 * MINUTE });
+    expect(r.actions[1]).toMatchObject({ type: "reply", requestId: NEW_REQUEST });
+    expect(texts(r)[0]).toContain("{request_id}");
+    expect(texts(r)[0]).toBe(says("handoff_started", { response_time: says("duration_minutes", { n: 5 }) }));
+  });
+
+  it("out of hours, the user is told when a person will answer", () => {
+    const r = handle(
+      message("cho mình gặp nhân viên"),
+      undefined,
+      engineContext({ operators: true, now: TUESDAY_23H }),
+    );
+    expect(r.actions[1]).toMatchObject({ type: "reply", requestId: NEW_REQUEST });
+    expect(texts(r)[0]).toContain("08:00");
+  });
+
+  it("refers to the new request only after creating it", () => {
+    const c = conversation(engineContext({ operators: true }));
+    c.say("tài khoản của mình bị khóa");
+    c.say("minh_nguyen99");
+    const r = c.say("9h sáng nay");
+    const creates = r.actions.flatMap((a, i) => (a.type === "request.create" ? [i] : []));
+    const refs = r.actions.flatMap((a, i) => ("requestId" in a && a.requestId === NEW_REQUEST ? [i] : []));
+    expect(creates).toEqual([0]);
+    // The form's "done" and the hand-off message.
+    expect(refs).toEqual([1, 2]);
   });
 
   it("without operators the request is filed and the user is given other ways", () => {
