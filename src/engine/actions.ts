@@ -20,8 +20,8 @@ export type Action =
    * `{request_id}` in the text (the new request's, known only once it is created).
    */
   | { type: "reply"; message: OutboundMessage; requestId?: string }
-  /** A person's message goes to the user; a failure is reported back to operators. */
-  | { type: "deliver"; requestId: string; message: OutboundMessage }
+  /** A person's message, relayed to the user; a failure is reported back to operators. */
+  | { type: "relay"; requestId: string; message: OutboundMessage }
   /** Open a request; `handoff`: a person takes the conversation (the bot goes quiet). */
   | { type: "request.create"; draft: RequestDraft; handoff: boolean }
   | {

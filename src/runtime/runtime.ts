@@ -48,12 +48,12 @@ export class Runtime implements Intake {
   /** What each channel can do now, from its health and its sends (`/readyz`, metrics, logs). */
   readonly channelStates: ChannelStates;
 
-  constructor(private readonly d: RuntimeDeps) {
-    this.channelStates = new ChannelStates(d.channels, d.log, d.metrics.registry);
+  constructor(private readonly deps: RuntimeDeps) {
+    this.channelStates = new ChannelStates(deps.channels, deps.log, deps.metrics.registry);
   }
 
   private now(): Date {
-    return this.d.now?.() ?? new Date();
+    return this.deps.now?.() ?? new Date();
   }
 
   /** Mask secrets, then record durably; a redelivered event is acknowledged and dropped. */
@@ -65,31 +65,31 @@ export class Runtime implements Intake {
       items.push({ key: event.id, conv: conversationKey(event.channel, event.userId), body: { type: "event", event } });
     }
     if (items.length === 0) return;
-    const fresh = await this.d.inbox.record(items);
+    const fresh = await this.deps.inbox.record(items);
     items.forEach((it, i) => {
       const channel = it.body.type === "event" ? it.body.event.channel : "cli";
-      if (fresh[i]) this.d.metrics.messagesIn.inc({ channel });
+      if (fresh[i]) this.deps.metrics.messagesIn.inc({ channel });
       else {
-        this.d.metrics.duplicates.inc({ channel });
-        this.d.log.info({ conv: it.conv, key: it.key }, "duplicate delivery dropped");
+        this.deps.metrics.duplicates.inc({ channel });
+        this.deps.log.info({ conv: it.conv, key: it.key }, "duplicate delivery dropped");
       }
     });
   }
 
   /** Operator actions go through the user's conversation lane, so they stay in order with it. */
   async control(conv: string, event: ControlEvent, key: string): Promise<boolean> {
-    const [fresh] = await this.d.inbox.record([{ key, conv, body: { type: "control", event, at: Date.now() } }]);
+    const [fresh] = await this.deps.inbox.record([{ key, conv, body: { type: "control", event, at: Date.now() } }]);
     return fresh ?? false;
   }
 
   /** An update from the operators' group: recorded like any event, processed in one lane, in order. */
   async acceptOps(update: unknown, key: string): Promise<void> {
-    await this.d.inbox.record([{ key, conv: "ops", body: { type: "ops", update } }]);
+    await this.deps.inbox.record([{ key, conv: "ops", body: { type: "ops", update } }]);
   }
 
   start(opts: { recover?: boolean } = {}): void {
-    this.d.inbox.start((item) => this.process(item), opts);
-    this.d.outbox.start((job) => this.deliver(job), {
+    this.deps.inbox.start((item) => this.process(item), opts);
+    this.deps.outbox.start((job) => this.dispatch(job), {
       ...opts,
       onFailure: (job, error) => void this.reportFailure(job, error),
     });
@@ -101,9 +101,9 @@ export class Runtime implements Intake {
    * another process.
    */
   async stop(): Promise<void> {
-    const drainUntil = Date.now() + (this.d.drainMs ?? 7_000);
-    await this.d.inbox.stop({ drainUntil });
-    await this.d.outbox.stop({ drainUntil });
+    const drainUntil = Date.now() + (this.deps.drainMs ?? 7_000);
+    await this.deps.inbox.stop({ drainUntil });
+    await this.deps.outbox.stop({ drainUntil });
   }
 
   private typingBudget = { tokens: 20, at: Date.now() };
@@ -115,7 +115,7 @@ export class Runtime implements Intake {
    */
   private typingIfLate(event: InboundEvent): void {
     if (event.kind !== "message" || Date.now() - event.timestamp < 2000) return;
-    const adapter = this.d.channels.get(event.channel);
+    const adapter = this.deps.channels.get(event.channel);
     if (!adapter?.typing || !adapter.capabilities.typing) return;
     const b = this.typingBudget;
     const now = Date.now();
@@ -128,11 +128,11 @@ export class Runtime implements Intake {
 
   private engineContext() {
     return {
-      content: this.d.content,
-      matcher: this.d.matcher,
-      rules: this.d.rules,
+      content: this.deps.content,
+      matcher: this.deps.matcher,
+      rules: this.deps.rules,
       now: this.now(),
-      operators: !!this.d.operators,
+      operators: !!this.deps.operators,
     };
   }
 
@@ -142,19 +142,19 @@ export class Runtime implements Intake {
     if (item.body.type === "ops") {
       // Which request an operator's message belongs to, turned into control events recorded in
       // the users' own lanes (their keys make a replay after a crash record nothing twice).
-      const routed = (await this.d.operators?.handleUpdate(item.body.update, item.key)) ?? [];
+      const routed = (await this.deps.operators?.handleUpdate(item.body.update, item.key)) ?? [];
       if (routed.length) {
-        await this.d.inbox.record(
+        await this.deps.inbox.record(
           routed.map((r) => ({ key: r.key, conv: r.conv, body: { type: "control", event: r.event, at: Date.now() } })),
         );
       }
-      this.d.onTurn?.(item, []);
+      this.deps.onTurn?.(item, []);
       return;
     }
-    const stored = await this.d.sessions.get(item.conv);
+    const stored = await this.deps.sessions.get(item.conv);
     if (stored?.processed?.key === item.key) {
-      await this.d.outbox.enqueue(stored.processed.jobs);
-      this.d.onTurn?.(item, stored.processed.jobs);
+      await this.deps.outbox.enqueue(stored.processed.jobs);
+      this.deps.onTurn?.(item, stored.processed.jobs);
       return;
     }
     if (item.body.type === "event") this.typingIfLate(item.body.event);
@@ -164,13 +164,13 @@ export class Runtime implements Intake {
         : handleControl(item.body.event, stored, this.engineContext());
     const jobs = await this.execute(item, result);
     const session: StoredSession = { ...result.session, processed: { key: item.key, jobs } };
-    await this.d.sessions.set(item.conv, session);
-    await this.d.outbox.enqueue(jobs);
-    if (result.intent) this.d.metrics.intents.inc({ intent: result.intent });
+    await this.deps.sessions.set(item.conv, session);
+    await this.deps.outbox.enqueue(jobs);
+    if (result.intent) this.deps.metrics.intents.inc({ intent: result.intent });
     if (result.intent === "none" && item.body.type === "event")
-      this.d.metrics.fallbacks.inc({ channel: item.body.event.channel });
-    this.d.metrics.turnSeconds.observe((performance.now() - started) / 1000);
-    this.d.onTurn?.(item, jobs, {
+      this.deps.metrics.fallbacks.inc({ channel: item.body.event.channel });
+    this.deps.metrics.turnSeconds.observe((performance.now() - started) / 1000);
+    this.deps.onTurn?.(item, jobs, {
       ...(result.intent ? { intent: result.intent } : {}),
       ...(result.zone ? { zone: result.zone } : {}),
     });
@@ -186,9 +186,9 @@ export class Runtime implements Intake {
     const now = this.now().getTime();
     const resolve = (id: string) => resolveRequestId(id, created);
     const event = item.body.type === "event" ? item.body.event : undefined;
-    const adapter = this.d.channels.get(channel);
+    const adapter = this.deps.channels.get(channel);
     const ops = (requestId: string, op: OpsJob["op"], extra: Partial<OpsJob> = {}, lane = `ops:${requestId}`) => {
-      if (!this.d.operators) return;
+      if (!this.deps.operators) return;
       const body: OpsJob = { kind: "ops", requestId, op, ...extra };
       if (adapter?.anonymous) body.yields = true;
       jobs.push({ key: `${item.key}:ops:${jobs.length}`, lane, body });
@@ -205,10 +205,10 @@ export class Runtime implements Intake {
             handoff: action.handoff,
             idempotencyKey: `${item.key}:${i}`,
           };
-          const rec = await this.d.requests.create(s.displayName ? { ...nr, displayName: s.displayName } : nr, now);
+          const rec = await this.deps.requests.create(s.displayName ? { ...nr, displayName: s.displayName } : nr, now);
           created = rec.id;
           adoptRequestId(s, rec.id);
-          if (!this.d.operators) break;
+          if (!this.deps.operators) break;
           // A flood (the live chat): the request goes into one notice for the burst, not a topic of its own.
           const admission: EscalationAdmission = adapter?.admitEscalation
             ? await adapter.admitEscalation(userId, rec.id)
@@ -216,7 +216,7 @@ export class Runtime implements Intake {
           if (admission.post) ops(rec.id, "post");
           else {
             if (rec.notice !== admission.notice)
-              await this.d.requests.update(rec.id, { notice: admission.notice }, now);
+              await this.deps.requests.update(rec.id, { notice: admission.notice }, now);
             ops(rec.id, "notice", { notice: admission.notice }, `ops:notice:${admission.notice}`);
           }
           break;
@@ -229,7 +229,7 @@ export class Runtime implements Intake {
           if (action.assignee) patch.assignee = action.assignee;
           if (action.fields) patch.fields = action.fields;
           const id = resolve(action.requestId);
-          await this.d.requests.update(id, patch, now);
+          await this.deps.requests.update(id, patch, now);
           const by = action.by ? { operator: action.by } : {};
           if (action.status === "resolved") ops(id, "closed", by);
           else if (action.assignee) ops(id, "taken", by);
@@ -240,7 +240,7 @@ export class Runtime implements Intake {
         case "request.append": {
           const id = resolve(action.requestId);
           const entry = action.attachments ? { ...action.line, attachments: action.attachments } : action.line;
-          await this.d.requests.append(id, `${item.key}:${i}`, entry);
+          await this.deps.requests.append(id, `${item.key}:${i}`, entry);
           if (action.mirror) {
             const extra: Partial<OpsJob> = { text: action.line.text };
             if (action.attachments) extra.attachments = action.attachments;
@@ -249,9 +249,9 @@ export class Runtime implements Intake {
           break;
         }
         case "reply":
-        case "deliver": {
+        case "relay": {
           if (!adapter) {
-            this.d.log.warn({ conv: item.conv }, "no adapter for this conversation's channel: reply dropped");
+            this.deps.log.warn({ conv: item.conv }, "no adapter for this conversation's channel: reply dropped");
             break;
           }
           const message =
@@ -261,7 +261,7 @@ export class Runtime implements Intake {
           const parts = render(message, adapter.capabilities);
           for (const part of parts) {
             const body: SendJob = { kind: "send", channel, userId, conv: item.conv, message: part };
-            if (action.type === "deliver") {
+            if (action.type === "relay") {
               body.requestId = resolve(action.requestId);
               body.byPerson = true;
             }
@@ -269,9 +269,9 @@ export class Runtime implements Intake {
             if (event?.meta) body.meta = event.meta;
             jobs.push({ key: `${item.key}:send:${jobs.length}`, lane: item.conv, body });
           }
-          if (action.type === "deliver" && this.d.operators) {
+          if (action.type === "relay" && this.deps.operators) {
             // Keep the person's words in the request's record too.
-            await this.d.requests.append(resolve(action.requestId), `${item.key}:${i}`, {
+            await this.deps.requests.append(resolve(action.requestId), `${item.key}:${i}`, {
               from: "operator",
               text: action.message.text ?? "[image]",
               at: now,
@@ -284,26 +284,27 @@ export class Runtime implements Intake {
     return jobs;
   }
 
-  private async deliver(job: OutboxJob): Promise<SendOutcome> {
+  /** One outbox job to its adapter (a message to a user) or to the operators' side. */
+  private async dispatch(job: OutboxJob): Promise<SendOutcome> {
     const b = job.body;
     if (b.kind === "ops") {
-      if (!this.d.operators) return { ok: true };
-      return this.d.operators.run(b);
+      if (!this.deps.operators) return { ok: true };
+      return this.deps.operators.run(b);
     }
-    const adapter = this.d.channels.get(b.channel);
+    const adapter = this.deps.channels.get(b.channel);
     if (!adapter) return { ok: false, permanent: true, error: `channel ${b.channel} is not enabled` };
     if (!this.channelStates.admit(b.channel)) {
-      this.d.metrics.messagesOut.inc({ channel: b.channel, outcome: "deferred" });
+      this.deps.metrics.messagesOut.inc({ channel: b.channel, outcome: "deferred" });
       return { ok: false, permanent: false, error: `${b.channel} is out of reach`, outage: true, held: true };
     }
-    const end = this.d.metrics.deliverySeconds.startTimer({ channel: b.channel });
+    const end = this.deps.metrics.deliverySeconds.startTimer({ channel: b.channel });
     const outcome = await adapter.send(b);
     end();
     this.channelStates.observe(b.channel, outcome);
     if (!outcome.ok && !outcome.permanent && this.channelStates.status(b.channel).state === "unreachable") {
       return { ...outcome, outage: true };
     }
-    this.d.metrics.messagesOut.inc({
+    this.deps.metrics.messagesOut.inc({
       channel: b.channel,
       outcome: outcome.ok ? "ok" : outcome.permanent ? "failed" : "retry",
     });
@@ -314,11 +315,11 @@ export class Runtime implements Intake {
   private async reportFailure(job: OutboxJob, error: string): Promise<void> {
     const b = job.body;
     if (b.kind !== "send" || !b.requestId) return;
-    await this.d.requests.update(b.requestId, { lastError: error }, Date.now());
-    if (b.byPerson && this.d.operators) {
+    await this.deps.requests.update(b.requestId, { lastError: error }, Date.now());
+    if (b.byPerson && this.deps.operators) {
       const body: OpsJob = { kind: "ops", requestId: b.requestId, op: "failure", text: error };
-      if (this.d.channels.get(b.channel)?.anonymous) body.yields = true;
-      await this.d.outbox.enqueue([{ key: `${job.key}:failure`, lane: `ops:${b.requestId}`, body }]);
+      if (this.deps.channels.get(b.channel)?.anonymous) body.yields = true;
+      await this.deps.outbox.enqueue([{ key: `${job.key}:failure`, lane: `ops:${b.requestId}`, body }]);
     }
   }
 }

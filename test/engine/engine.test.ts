@@ -427,7 +427,7 @@ describe("control events", () => {
     expect(r.actions).toEqual([
       { type: "request.update", requestId: "HT-000007", status: "in_progress" },
       {
-        type: "deliver",
+        type: "relay",
         requestId: "HT-000007",
         message: { from: { kind: "operator", name: "Lan" }, text: "Chào bạn, mình là Lan" },
       },

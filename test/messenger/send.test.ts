@@ -3,7 +3,7 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MESSENGER_CAPABILITIES } from "../../adapters/messenger/capabilities.js";
 import { MessengerChannel } from "../../adapters/messenger/channel.js";
-import { classify, type GraphResult } from "../../adapters/messenger/client.js";
+import { classifyError, type GraphResult } from "../../adapters/messenger/client.js";
 import { toE164 } from "../../adapters/messenger/outbound.js";
 import { appSecretProof } from "../../adapters/messenger/verify.js";
 import type { OutboundMessage } from "../../src/ports/message.js";
@@ -93,11 +93,11 @@ describe("errors: retried or not", () => {
       error: { code, ...(sub ? { error_subcode: sub } : {}), ...(is_transient !== undefined ? { is_transient } : {}) },
     });
     const transient = (res: GraphResult) => {
-      const c = classify(res).outcome;
+      const c = classifyError(res).outcome;
       return !c.ok && !c.permanent;
     };
     const permanent = (res: GraphResult) => {
-      const c = classify(res).outcome;
+      const c = classifyError(res).outcome;
       return !c.ok && c.permanent;
     };
     for (const code of [1200, 2, 4, 17, 32, 613]) expect(transient(err(code)), `code ${code}`).toBe(true);
@@ -114,8 +114,8 @@ describe("errors: retried or not", () => {
     ] as const) {
       expect(permanent(err(code, sub)), `code ${code}`).toBe(true);
     }
-    expect(classify(err(190, 463)).tokenInvalid).toBe(true);
-    expect(classify(err(613)).outcome).toMatchObject({ retryAfterMs: 1000 });
+    expect(classifyError(err(190, 463)).tokenInvalid).toBe(true);
+    expect(classifyError(err(613)).outcome).toMatchObject({ retryAfterMs: 1000 });
   });
 
   let r: Rig;
