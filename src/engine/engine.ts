@@ -2,15 +2,13 @@ import type { MatchResult, Zone } from "../nlu/matcher.js";
 import type { ControlEvent } from "../ports/control.js";
 import type { InboundEvent, OutboundMessage, QuickReply } from "../ports/message.js";
 import type { Session } from "../ports/session.js";
-import type { Priority } from "../ports/vocabulary.js";
 import { requestIds } from "../text/entities.js";
 import { canon, clip, fold } from "../text/normalize.js";
 import type { Action } from "./actions.js";
 import { commandOf } from "./commands.js";
-import { maxPriority } from "./escalation.js";
 import { formTurn, startForm } from "./form-flow.js";
 import { answerIntent } from "./intents.js";
-import { escalate, openRequestFor } from "./requests.js";
+import { escalate } from "./requests.js";
 import { newSession, remember } from "./session.js";
 import { type EngineContext, signals, Turn, type TurnSteps } from "./turn.js";
 
@@ -118,7 +116,7 @@ export function handle(event: InboundEvent, stored: Session | undefined, ctx: En
 }
 
 /** Answer, clarify or fall back by the matcher's zone, then let the escalation rules speak. */
-export function decide(t: Turn, text: string, m: MatchResult): void {
+function decide(t: Turn, text: string, m: MatchResult): void {
   const { session, ctx } = t;
   const best = m.top[0];
   const bestDef = best ? t.intentDef(best.intent) : undefined;
@@ -174,7 +172,7 @@ function fallback(t: Turn, text: string): void {
 }
 
 /** Payloads from quick replies and buttons: `intent:<id>`, `menu`, Get Started. */
-export function routePayload(t: Turn, payload: string): boolean {
+function routePayload(t: Turn, payload: string): boolean {
   if (payload.startsWith("intent:")) {
     const id = payload.slice(7);
     if (!t.intentDef(id)) return false;
@@ -318,6 +316,3 @@ function done(t: Turn): EngineResult {
   if (t.zone) r.zone = t.zone;
   return r;
 }
-
-export type { Priority };
-export { maxPriority, openRequestFor };

@@ -58,20 +58,19 @@ export class Runtime implements Intake {
 
   /** Mask secrets, then record durably; a redelivered event is acknowledged and dropped. */
   async accept(events: InboundEvent[]): Promise<void> {
-    const items: InboxItem[] = [];
-    for (const e of events) {
-      const event = sanitize(e);
-      if (isEmptyMessage(event)) continue;
-      items.push({ key: event.id, conv: conversationKey(event.channel, event.userId), body: { type: "event", event } });
-    }
-    if (items.length === 0) return;
+    const kept = events.map(sanitize).filter((event) => !isEmptyMessage(event));
+    if (kept.length === 0) return;
+    const items: InboxItem[] = kept.map((event) => ({
+      key: event.id,
+      conv: conversationKey(event.channel, event.userId),
+      body: { type: "event", event },
+    }));
     const fresh = await this.deps.inbox.record(items);
-    items.forEach((it, i) => {
-      const channel = it.body.type === "event" ? it.body.event.channel : "cli";
+    kept.forEach(({ channel, userId, id }, i) => {
       if (fresh[i]) this.deps.metrics.messagesIn.inc({ channel });
       else {
         this.deps.metrics.duplicates.inc({ channel });
-        this.deps.log.info({ conv: it.conv, key: it.key }, "duplicate delivery dropped");
+        this.deps.log.info({ conv: conversationKey(channel, userId), key: id }, "duplicate delivery dropped");
       }
     });
   }
