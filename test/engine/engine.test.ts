@@ -89,6 +89,16 @@ describe("answers by intent", () => {
     expect(c.session.lang).toBe("vi");
   });
 
+  it("a short form answer says nothing about the language", () => {
+    const c = conversation();
+    c.say("I want to file a support request");
+    expect(c.session.lang).toBe("en");
+    expect(c.session.form?.id).toBe("request");
+    const r = c.say("minh_99");
+    expect(c.session.lang).toBe("en");
+    expect(texts(r)).toEqual([content.flows.forms.request?.fields[1]?.prompt.en]);
+  });
+
   it("a new user's first reply follows their app's language", () => {
     const r = handle(message(undefined, { kind: "start", meta: { lang: "en-US" } }), undefined, engineContext());
     expect(r.intent).toBe("greeting");
