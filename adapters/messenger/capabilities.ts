@@ -23,6 +23,3 @@ export const MAX_PAYLOAD = 1000;
 
 /** Put in `message.metadata` of every send, so echoes of our own messages are recognised without an app id. */
 export const METADATA_TAG = "hotro";
-
-/** The Page Inbox (Meta Business Suite) app: its echoes are a person answering. */
-export const PAGE_INBOX_APP_ID = "263902037430900";

@@ -6,7 +6,7 @@ import type { InboundEvent } from "../../src/ports/message.js";
 import type { SendJob, SendOutcome } from "../../src/ports/queue.js";
 import { dropStale } from "../../src/queue/dedupe.js";
 import { MESSENGER_CAPABILITIES } from "./capabilities.js";
-import { type Classified, classify, GraphClient, type GraphResult } from "./client.js";
+import { type Classified, classifyError, GraphClient, type GraphResult } from "./client.js";
 import { versionWarning } from "./graph-versions.js";
 import { parseDelivery } from "./inbound.js";
 import { toSendMessages } from "./outbound.js";
@@ -197,7 +197,7 @@ export class MessengerChannel implements ChannelAdapter {
 
   /** Classify a Graph result, keep the token's health, and log what failed (never the token). */
   private classified(r: GraphResult, conv: string, level: "warn" | "debug" = "warn"): Classified {
-    const c = classify(r);
+    const c = classifyError(r);
     if (c.tokenInvalid) {
       if (!this.tokenInvalid) {
         this.log.error(

@@ -156,7 +156,7 @@ export interface Classified {
 }
 
 /** A Graph API result → ok / permanent / transient (with a wait), in words operators can act on. */
-export function classify(r: GraphResult): Classified {
+export function classifyError(r: GraphResult): Classified {
   if (r.ok) return { outcome: { ok: true }, tokenInvalid: false };
   const transient = (error: string, retryAfterMs?: number): Classified => {
     const outcome: SendOutcome = { ok: false, permanent: false, error };

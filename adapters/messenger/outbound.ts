@@ -1,45 +1,32 @@
 import type { Button, OutboundMessage } from "../../src/ports/message.js";
-import { render, shorten } from "../../src/render/render.js";
+import { shorten, splitText } from "../../src/render/render.js";
 import { MAX_PAYLOAD, MESSENGER_CAPABILITIES, METADATA_TAG } from "./capabilities.js";
 import type { SendButton, SendMessage, SendQuickReply } from "./types.js";
 
 /**
- * One rendered message → the `message` objects of Send API calls, in order. The runtime
- * renders for MESSENGER_CAPABILITIES already; this renders again (a no-op then) so a message
- * that did not go through the renderer still respects Meta's limits: text under 2,000
- * characters, at most 13 quick replies of 20 characters, button templates of at most 3
- * buttons under a text of at most 640 characters.
+ * One message, rendered by the runtime for MESSENGER_CAPABILITIES (text under 2,000
+ * characters, at most 13 quick replies of 20 characters, at most 3 buttons under a text of
+ * at most 640), → the `message` objects of Send API calls, in order: usually one; an image
+ * with a caption is the caption's text, then the image (Messenger shows no captions).
  */
 export function toSendMessages(msg: OutboundMessage, metadata = METADATA_TAG): SendMessage[] {
   const out: SendMessage[] = [];
-  let quickReplies: SendQuickReply[] = [];
-  for (const part of render(msg, MESSENGER_CAPABILITIES)) {
-    if (part.quickReplies?.length) quickReplies = part.quickReplies.map(toQuickReply);
-    const text = part.text?.trim() ?? "";
-    if (part.buttons?.length) {
-      out.push(buttonTemplate(text, part.buttons));
-    } else if (text) {
-      out.push({ text });
-    }
-    if (part.image) {
-      const caption = part.image.caption?.trim();
-      if (caption) out.push(...splitTextMessages(caption));
-      out.push({ attachment: { type: "image", payload: { url: part.image.url, is_reusable: true } } });
-    }
+  const text = msg.text?.trim() ?? "";
+  if (msg.buttons?.length) {
+    out.push(buttonTemplate(text, msg.buttons));
+  } else if (text) {
+    out.push({ text });
+  }
+  if (msg.image) {
+    const caption = msg.image.caption?.trim();
+    if (caption) out.push(...splitText(caption, MESSENGER_CAPABILITIES.maxTextLength).map((t) => ({ text: t })));
+    out.push({ attachment: { type: "image", payload: { url: msg.image.url, is_reusable: true } } });
   }
   // Quick replies vanish with the next message, so they ride on the last one.
   const last = out[out.length - 1];
-  if (last && quickReplies.length > 0)
-    last.quick_replies = quickReplies.slice(0, MESSENGER_CAPABILITIES.maxQuickReplies);
+  if (last && msg.quickReplies?.length) last.quick_replies = msg.quickReplies.map(toQuickReply);
   for (const m of out) m.metadata = metadata;
   return out;
-}
-
-function splitTextMessages(text: string): SendMessage[] {
-  return render({ text }, MESSENGER_CAPABILITIES)
-    .map((p) => p.text ?? "")
-    .filter(Boolean)
-    .map((t) => ({ text: t }));
 }
 
 function toQuickReply(q: { label: string; payload: string }): SendQuickReply {

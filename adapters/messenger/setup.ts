@@ -6,7 +6,7 @@ import { Texts } from "../../src/engine/template.js";
 import type { Lang } from "../../src/ports/vocabulary.js";
 import { shorten } from "../../src/render/render.js";
 import { runCli } from "../../src/shell/run.js";
-import { classify, GraphClient } from "./client.js";
+import { classifyError, GraphClient } from "./client.js";
 import { type MessengerEnv, messengerEnv } from "./env.js";
 
 /**
@@ -98,7 +98,7 @@ export async function runMessengerSetup(env: CoreEnv & MessengerEnv, content: Co
   try {
     const r = await client.post("/me/messenger_profile", profile);
     if (!r.ok) {
-      const c = classify(r);
+      const c = classifyError(r);
       const why = c.outcome.ok ? "unknown error" : c.outcome.error;
       const hint = c.tokenInvalid
         ? "renew MESSENGER_PAGE_ACCESS_TOKEN (a Page token with pages_messaging)"

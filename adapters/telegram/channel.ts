@@ -6,7 +6,7 @@ import { isStale } from "../../src/queue/dedupe.js";
 import { asRecord } from "../shared/read.js";
 import { botApiAgent, boundedCalls, pooledFetch, shortRetries } from "./client.js";
 import { route, updateTime } from "./inbound.js";
-import { classify, keyboardOf, LONG_PAYLOAD, TELEGRAM_CAPABILITIES, textOf } from "./outbound.js";
+import { classifyError, keyboardOf, LONG_PAYLOAD, TELEGRAM_CAPABILITIES, textOf } from "./outbound.js";
 import { Pacer } from "./pacing.js";
 import { secretMatches } from "./verify.js";
 
@@ -253,7 +253,7 @@ export class TelegramChannel implements ChannelAdapter {
       this.reachedAgain();
       return { ok: true };
     } catch (err) {
-      const outcome = classify(err);
+      const outcome = classifyError(err);
       if (outcome.permanent && outcome.error.startsWith("blocked")) {
         // Remember it: operators see it, and nobody retries a user who blocked the bot.
         await this.o.deps.kv.set(`tg:blocked:${chatId}`, Date.now()).catch(() => undefined);

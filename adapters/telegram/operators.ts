@@ -12,7 +12,7 @@ import type { RequestRecord, RequestStore, TranscriptEntry } from "../../src/por
 import { getNotice, type Notice } from "../../src/runtime/notices.js";
 import { asArray, asRecord, readFlag, readId, readNumber, readString } from "../shared/read.js";
 import { displayName } from "./inbound.js";
-import { classify } from "./outbound.js";
+import { classifyError } from "./outbound.js";
 import { Pacer } from "./pacing.js";
 
 /** How channels are named to operators (platform names, the same in every language). */
@@ -266,7 +266,7 @@ export class TelegramOperators implements OperatorsPort {
       }
       return { ok: true };
     } catch (err) {
-      const outcome = classify(err);
+      const outcome = classifyError(err);
       // A topic deleted or closed by hand: open a new one and try again.
       if (/message thread not found|TOPIC_CLOSED|TOPIC_DELETED/i.test(outcome.error) && r.ops?.threadId) {
         if (/TOPIC_CLOSED/i.test(outcome.error)) {
@@ -304,7 +304,7 @@ export class TelegramOperators implements OperatorsPort {
         try {
           await this.o.api.editMessageText(this.o.chatId, messageId, text);
         } catch (err) {
-          const e = classify(err).error;
+          const e = classifyError(err).error;
           if (/message to edit not found|can't be edited/i.test(e)) messageId = undefined;
           else if (!/not modified/i.test(e)) throw err;
         }
@@ -314,7 +314,7 @@ export class TelegramOperators implements OperatorsPort {
       await this.o.kv.set(key, next, 7 * 24 * 3600_000);
       return { ok: true };
     } catch (err) {
-      const outcome = classify(err);
+      const outcome = classifyError(err);
       this.o.log.warn({ notice: n.id, error: outcome.error }, "operators' group: flood notice not posted");
       return outcome;
     }
@@ -342,7 +342,7 @@ export class TelegramOperators implements OperatorsPort {
       else if (r.ops?.rootMessageId || !r.notice) await this.answer(m, t.msg("ops_open_exists", { request_id: id }));
       else await this.post(r, { prepaid: 0 });
     } catch (err) {
-      this.o.log.warn({ request: id, error: classify(err).error }, "operators' group: /open failed");
+      this.o.log.warn({ request: id, error: classifyError(err).error }, "operators' group: /open failed");
     }
   }
 

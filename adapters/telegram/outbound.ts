@@ -61,7 +61,7 @@ export function textOf(m: OutboundMessage): string {
  * Sort a failure into retry or not. 429 carries `retry_after`; 5xx and network errors are
  * worth retrying; 403 means the user blocked the bot (or left): retrying will not help.
  */
-export function classify(err: unknown): SendOutcome & { ok: false } {
+export function classifyError(err: unknown): SendOutcome & { ok: false } {
   if (err instanceof GrammyError) {
     const code = err.error_code;
     if (code === 429) {

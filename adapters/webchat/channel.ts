@@ -91,8 +91,7 @@ export class WebchatChannel implements ChannelAdapter {
     this.limiter = new RateLimiter(c.limits.rate_messages, c.limits.rate_seconds * 1000);
     this.visitors = new Visitors(o.deps, c.limits.history_days * 86_400_000);
     this.floods = new Floods(o.deps, o.floods ?? WebchatFloods.parse({}));
-    const deliver = (visitor: string, frame: ServerFrame) => this.deliver(visitor, frame);
-    this.fanout = new Fanout(o.deps.bus, deliver);
+    this.fanout = new Fanout(o.deps.bus, (visitor, frame) => this.toLocalSockets(visitor, frame));
     const { assets, missing } = loadAssets();
     this.assets = assets;
     if (missing) o.deps.log.error(`webchat: ${missing}: GET / and the widget answer 503`);
@@ -390,7 +389,7 @@ export class WebchatChannel implements ChannelAdapter {
   }
 
   /** This process's sockets of one visitor. */
-  private deliver(visitor: string, frame: ServerFrame): void {
+  private toLocalSockets(visitor: string, frame: ServerFrame): void {
     for (const conn of this.sockets.get(visitor) ?? []) this.reply(conn, frame);
   }
 

@@ -3,7 +3,7 @@ import type { ChannelHealth } from "../../src/ports/channel.js";
 import type { ServerFrame } from "./types.js";
 
 /** Hands a frame to this process's open sockets of one visitor. */
-export type Deliver = (visitor: string, frame: ServerFrame) => void;
+export type ToLocalSockets = (visitor: string, frame: ServerFrame) => void;
 
 const TOPIC = "webchat";
 
@@ -20,13 +20,13 @@ export class Fanout {
 
   constructor(
     private readonly bus: Bus,
-    private readonly deliver: Deliver,
+    private readonly toLocalSockets: ToLocalSockets,
   ) {}
 
   async start(): Promise<void> {
     this.unsubscribe = await this.bus.subscribe(TOPIC, (m) => {
       const { visitor, frame } = (m ?? {}) as { visitor?: unknown; frame?: ServerFrame };
-      if (typeof visitor === "string" && frame) this.deliver(visitor, frame);
+      if (typeof visitor === "string" && frame) this.toLocalSockets(visitor, frame);
     });
   }
 

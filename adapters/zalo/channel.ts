@@ -9,7 +9,7 @@ import { dropStale } from "../../src/queue/dedupe.js";
 import { asRecord, type Rec } from "../shared/read.js";
 import { ZaloClient, ZaloNetworkError } from "./client.js";
 import { mapZaloEvent, parseJsonKeepingBigInts, str } from "./inbound.js";
-import { classifyZaloError, toZaloBody } from "./outbound.js";
+import { classifyError, toZaloBody } from "./outbound.js";
 import { ReauthRequired, TokenUnavailable, ZaloTokens } from "./tokens.js";
 import { verifyZaloSignature } from "./verify.js";
 
@@ -230,7 +230,7 @@ export class ZaloChannel implements ChannelAdapter {
       if (mid) await this.kv.set(`zalo:sent:${mid}`, 1, SENT_TTL).catch(() => undefined);
       return { ok: true };
     }
-    const c = classifyZaloError(code || -res.status, typeof j.message === "string" ? j.message : undefined);
+    const c = classifyError(code || -res.status, typeof j.message === "string" ? j.message : undefined);
     if (c.kind === "auth") return "auth";
     if (c.kind === "transient") {
       const base = this.o.rateLimitRetryMs ?? 5_000;

@@ -55,9 +55,9 @@ const STAGES: [string, (f: Frame) => boolean][] = [
   ],
   ["intake (dedupe + durable record)", (f) => f.functionName === "accept" && f.url.endsWith("src/runtime/runtime.ts")],
   [
-    "reply (deliver, adapter.send, platform client)",
+    "reply (dispatch, adapter.send, platform client)",
     (f) =>
-      (f.functionName === "deliver" && f.url.endsWith("src/runtime/runtime.ts")) ||
+      (f.functionName === "dispatch" && f.url.endsWith("src/runtime/runtime.ts")) ||
       (/\/adapters\//.test(f.url) && /^(send|post|call|sendCs|accessToken|pooledFetch)$/.test(f.functionName)),
   ],
   [
@@ -73,7 +73,7 @@ const STAGES: [string, (f: Frame) => boolean][] = [
 
 function stageByArea(area: string): string {
   if (area === "dep:undici") return "HTTP client (undici)";
-  if (/^dep:(grammy|@grammyjs)/.test(area)) return "reply (deliver, adapter.send, platform client)";
+  if (/^dep:(grammy|@grammyjs)/.test(area)) return "reply (dispatch, adapter.send, platform client)";
   if (/^dep:(fastify|find-my-way|@fastify|avvio|light-my-request|fast-json-stringify|secure-json-parse)/.test(area))
     return "HTTP server (fastify)";
   if (/^dep:(pino|sonic-boom|thread-stream|fast-redact)/.test(area)) return "logging (pino)";

@@ -2,17 +2,15 @@ import type { MatchResult, Zone } from "../nlu/matcher.js";
 import type { ControlEvent } from "../ports/control.js";
 import type { InboundEvent, OutboundMessage, QuickReply } from "../ports/message.js";
 import type { Session } from "../ports/session.js";
-import type { Priority } from "../ports/vocabulary.js";
 import { requestIds } from "../text/entities.js";
 import { canon, clip, fold } from "../text/normalize.js";
 import type { Action } from "./actions.js";
 import { commandOf } from "./commands.js";
-import { maxPriority } from "./escalation.js";
 import { formTurn, startForm } from "./form-flow.js";
 import { answerIntent } from "./intents.js";
-import { escalate, openRequestFor } from "./requests.js";
+import { escalate } from "./requests.js";
 import { newSession, remember } from "./session.js";
-import { type EngineContext, Turn, type TurnSteps } from "./turn.js";
+import { type EngineContext, signals, Turn, type TurnSteps } from "./turn.js";
 
 /** The engine's steps the helpers call back into (see `TurnSteps`). */
 const STEPS: TurnSteps = { decide: (t, text, m) => decide(t, text, m), startForm };
@@ -29,20 +27,20 @@ export interface EngineResult {
  * The conversation engine: one event and the conversation's session in, the new session
  * and the actions to carry out back. No I/O: the runtime loads, stores and sends.
  */
-export function handle(event: InboundEvent, session: Session | undefined, ctx: EngineContext): EngineResult {
+export function handle(event: InboundEvent, stored: Session | undefined, ctx: EngineContext): EngineResult {
   // A new user's first reply follows their app's language when their words do not say.
   const hinted = event.meta?.lang?.toLowerCase().startsWith("en") ? "en" : "vi";
-  const s: Session = structuredClone(session ?? newSession(hinted));
-  const t = new Turn(ctx, s, event, STEPS);
-  if (event.displayName) s.displayName = event.displayName;
+  const session: Session = structuredClone(stored ?? newSession(hinted));
+  const t = new Turn(ctx, session, event, STEPS);
+  if (event.displayName) session.displayName = event.displayName;
   const limits = ctx.content.config.limits;
 
   if (event.kind === "human_reply") {
     // A person answered from the platform's own inbox: keep quiet while they talk, and a
     // while after (each of their messages extends the pause).
-    s.mode = "human";
-    s.humanUntil = t.now + limits.inbox_echo_minutes * 60_000;
-    if (event.text) remember(s, { from: "operator", text: event.text, at: t.now });
+    session.mode = "human";
+    session.humanUntil = t.now + limits.inbox_echo_minutes * 60_000;
+    if (event.text) remember(session, { from: "operator", text: event.text, at: t.now });
     return done(t);
   }
   if (event.kind === "unfollow") return done(t);
@@ -52,23 +50,23 @@ export function handle(event: InboundEvent, session: Session | undefined, ctx: E
   // The language is read from the first characters only: this runs before the length
   // limit below (a too-long message is refused in the user's language), so it is capped first.
   const head = clip(text);
-  if (head && (!s.form || head.split(/\s+/, 3).length >= 3)) t.setLang(ctx.matcher.language(head));
+  if (head && (!session.form || head.split(/\s+/, 3).length >= 3)) t.setLang(ctx.matcher.language(head));
   if (event.masked?.length) t.say(t.texts.msg("secret_warning"));
-  if (text) remember(s, { from: "user", text, at: t.now });
-  s.lastUserAt = t.now;
+  if (text) remember(session, { from: "user", text, at: t.now });
+  session.lastUserAt = t.now;
 
-  if (s.mode === "human") {
-    if (s.humanUntil !== undefined && t.now > s.humanUntil) {
-      s.mode = "bot";
-      delete s.humanUntil;
+  if (session.mode === "human") {
+    if (session.humanUntil !== undefined && t.now > session.humanUntil) {
+      session.mode = "bot";
+      delete session.humanUntil;
     } else {
-      if (s.openRequestId) {
+      if (session.openRequestId) {
         const line = {
           from: "user" as const,
           text: text || `[${event.attachments?.map((a) => a.type).join(", ") ?? ""}]`,
           at: t.now,
         };
-        const append: Action = { type: "request.append", requestId: s.openRequestId, line, mirror: true };
+        const append: Action = { type: "request.append", requestId: session.openRequestId, line, mirror: true };
         if (event.attachments?.length) append.attachments = event.attachments;
         t.actions.push(append);
       }
@@ -87,10 +85,10 @@ export function handle(event: InboundEvent, session: Session | undefined, ctx: E
     return done(t);
   }
 
-  const payload = event.payload ?? choiceFor(s, text);
-  if (payload && !s.form && routePayload(t, payload)) return done(t);
+  const payload = event.payload ?? choiceFor(session, text);
+  if (payload && !session.form && routePayload(t, payload)) return done(t);
 
-  if (s.form) {
+  if (session.form) {
     formTurn(t, text, event.attachments ?? [], payload);
     return done(t);
   }
@@ -118,8 +116,8 @@ export function handle(event: InboundEvent, session: Session | undefined, ctx: E
 }
 
 /** Answer, clarify or fall back by the matcher's zone, then let the escalation rules speak. */
-export function decide(t: Turn, text: string, m: MatchResult): void {
-  const { s, ctx } = t;
+function decide(t: Turn, text: string, m: MatchResult): void {
+  const { session, ctx } = t;
   const best = m.top[0];
   const bestDef = best ? t.intentDef(best.intent) : undefined;
   // Small talk (greeting, thanks) is harmless to answer even when unsure.
@@ -127,15 +125,8 @@ export function decide(t: Turn, text: string, m: MatchResult): void {
     m.zone === "clarify" && best && bestDef && !bestDef.suggest && best.score >= ctx.matcher.thresholds.clarify;
   if (m.zone === "answer" || smallTalk) {
     const intent = best?.intent ?? m.intent;
-    s.fallbackStreak = 0;
-    const rule = ctx.rules.evaluate({
-      intent,
-      fallbackStreak: 0,
-      formFailures: s.formFailures,
-      text,
-      waitedPastResponseTime: t.waitedPastResponseTime(),
-    });
-    answerIntent(t, intent, rule, text);
+    session.fallbackStreak = 0;
+    answerIntent(t, intent, ctx.rules.evaluate(signals(t, { intent, text })), text);
     return;
   }
   if (m.zone === "clarify") {
@@ -145,7 +136,8 @@ export function decide(t: Turn, text: string, m: MatchResult): void {
       .map((c) => t.quickReply(c.intent))
       .filter((q): q is QuickReply => !!q);
     if (choices.length > 0) {
-      const rule = wordingRule(t, text);
+      // Angry or fraud wording escalates even when the message itself was not understood.
+      const rule = ctx.rules.evaluate(signals(t, { text }), "words");
       if (rule) {
         escalate(t, rule, undefined, text);
         return;
@@ -161,16 +153,11 @@ export function decide(t: Turn, text: string, m: MatchResult): void {
 }
 
 function fallback(t: Turn, text: string): void {
-  const { s, ctx } = t;
-  s.fallbackStreak++;
+  const { session, ctx } = t;
+  session.fallbackStreak++;
   t.intent = "none";
-  const rule = ctx.rules.evaluate({
-    fallbackStreak: s.fallbackStreak,
-    formFailures: s.formFailures,
-    text,
-    waitedPastResponseTime: t.waitedPastResponseTime(),
-  });
-  if (s.fallbackStreak >= 2) {
+  const rule = ctx.rules.evaluate(signals(t, { text }));
+  if (session.fallbackStreak >= 2) {
     const qr = t.quickReply("handoff.human");
     t.say(t.texts.msg("fallback_again"), qr && !rule ? { quickReplies: [qr] } : {});
   } else {
@@ -179,36 +166,20 @@ function fallback(t: Turn, text: string): void {
     t.say(t.texts.msg("fallback"), { quickReplies: qrs });
   }
   if (rule) {
-    s.fallbackStreak = 0;
+    session.fallbackStreak = 0;
     escalate(t, rule, undefined, text);
   }
 }
 
-/** Angry or fraud wording escalates even when the message itself was not understood. */
-function wordingRule(t: Turn, text: string) {
-  const rule = t.ctx.rules.evaluate({
-    fallbackStreak: 0,
-    formFailures: t.s.formFailures,
-    text,
-    waitedPastResponseTime: false,
-  });
-  return rule && t.ctx.content.config.escalation.rules.find((r) => r.id === rule.rule)?.when.words ? rule : undefined;
-}
-
 /** Payloads from quick replies and buttons: `intent:<id>`, `menu`, Get Started. */
-export function routePayload(t: Turn, payload: string): boolean {
+function routePayload(t: Turn, payload: string): boolean {
   if (payload.startsWith("intent:")) {
     const id = payload.slice(7);
     if (!t.intentDef(id)) return false;
     t.zone = "answer";
-    t.s.fallbackStreak = 0;
-    const rule = t.ctx.rules.evaluate({
-      intent: id,
-      fallbackStreak: 0,
-      formFailures: t.s.formFailures,
-      waitedPastResponseTime: t.waitedPastResponseTime(),
-    });
-    answerIntent(t, id, rule);
+    t.session.fallbackStreak = 0;
+    // A tapped button's title is ours, not the user's words: no text for the rules.
+    answerIntent(t, id, t.ctx.rules.evaluate(signals(t, { intent: id })));
     return true;
   }
   if (payload === "menu" || /^get_?started$/i.test(payload)) {
@@ -223,18 +194,18 @@ export function routePayload(t: Turn, payload: string): boolean {
 export const CHOICE_NUMBER = /^(\d{1,2})\s?[.)]?$/;
 
 /** "2", or a button's label typed back, means the choice we offered last. */
-function choiceFor(s: Session, text: string): string | undefined {
-  if (!s.choices?.length || !text) return undefined;
+function choiceFor(session: Session, text: string): string | undefined {
+  if (!session.choices?.length || !text) return undefined;
   const n = CHOICE_NUMBER.exec(text.trim().replace(/\s+/gu, " "));
-  if (n) return s.choices[Number(n[1]) - 1]?.payload;
+  if (n) return session.choices[Number(n[1]) - 1]?.payload;
   const f = fold(canon(text));
-  return s.choices.find((c) => fold(canon(c.label)) === f || c.payload === text.trim())?.payload;
+  return session.choices.find((c) => fold(canon(c.label)) === f || c.payload === text.trim())?.payload;
 }
 
 function attachmentOnly(t: Turn): void {
-  const { s, event } = t;
-  const open = s.openRequestId
-    ? s.requests.find((r) => r.id === s.openRequestId && r.status !== "resolved")
+  const { session, event } = t;
+  const open = session.openRequestId
+    ? session.requests.find((r) => r.id === session.openRequestId && r.status !== "resolved")
     : undefined;
   const attachments = event?.attachments ?? [];
   if (open && attachments.length > 0) {
@@ -253,11 +224,11 @@ function attachmentOnly(t: Turn): void {
 
 /** More than N messages in the window: one polite notice, then quiet until the user slows down. */
 function floodLimited(t: Turn): boolean {
-  const { s } = t;
+  const { session } = t;
   const { flood_messages, flood_seconds } = t.ctx.content.config.limits;
-  const f = s.flood;
+  const f = session.flood;
   if (!f || t.now - f.windowStart > flood_seconds * 1000) {
-    s.flood = { windowStart: t.now, count: 1, notified: false };
+    session.flood = { windowStart: t.now, count: 1, notified: false };
     return false;
   }
   f.count++;
@@ -270,17 +241,18 @@ function floodLimited(t: Turn): boolean {
 }
 
 /** Operators act on a request; the user's conversation learns of it in order with its own messages. */
-export function handleControl(event: ControlEvent, session: Session | undefined, ctx: EngineContext): EngineResult {
-  const s: Session = structuredClone(session ?? newSession());
-  const t = new Turn(ctx, s, undefined, STEPS);
+export function handleControl(event: ControlEvent, stored: Session | undefined, ctx: EngineContext): EngineResult {
+  const session: Session = structuredClone(stored ?? newSession());
+  const t = new Turn(ctx, session, undefined, STEPS);
   const idle = ctx.content.config.limits.human_idle_minutes * 60_000;
-  const ref = "requestId" in event && event.requestId ? s.requests.find((r) => r.id === event.requestId) : undefined;
+  const ref =
+    "requestId" in event && event.requestId ? session.requests.find((r) => r.id === event.requestId) : undefined;
   switch (event.kind) {
     case "operator_message": {
-      s.mode = "human";
-      s.humanUntil = t.now + idle;
-      s.openRequestId = event.requestId;
-      delete s.form;
+      session.mode = "human";
+      session.humanUntil = t.now + idle;
+      session.openRequestId = event.requestId;
+      delete session.form;
       if (ref && ref.status === "open") {
         ref.status = "in_progress";
         t.actions.push({ type: "request.update", requestId: ref.id, status: "in_progress" });
@@ -288,14 +260,14 @@ export function handleControl(event: ControlEvent, session: Session | undefined,
       const message: OutboundMessage = { from: { kind: "operator", name: event.operator } };
       if (event.text) message.text = event.text;
       if (event.image) message.image = event.image;
-      t.actions.push({ type: "deliver", requestId: event.requestId, message });
-      remember(s, { from: "operator", text: event.text ?? "[image]", at: t.now });
+      t.actions.push({ type: "relay", requestId: event.requestId, message });
+      remember(session, { from: "operator", text: event.text ?? "[image]", at: t.now });
       break;
     }
     case "request_taken": {
-      s.mode = "human";
-      s.humanUntil = t.now + idle;
-      s.openRequestId = event.requestId;
+      session.mode = "human";
+      session.humanUntil = t.now + idle;
+      session.openRequestId = event.requestId;
       if (ref && ref.status === "open") ref.status = "in_progress";
       t.actions.push({
         type: "request.update",
@@ -313,17 +285,17 @@ export function handleControl(event: ControlEvent, session: Session | undefined,
         status: "resolved",
         ...(event.operator ? { by: event.operator } : {}),
       });
-      if (s.openRequestId === event.requestId || s.mode === "human") {
-        s.mode = "bot";
-        delete s.humanUntil;
-        delete s.openRequestId;
+      if (session.openRequestId === event.requestId || session.mode === "human") {
+        session.mode = "bot";
+        delete session.humanUntil;
+        delete session.openRequestId;
       }
       t.say(t.texts.msg("request_closed", { request_id: event.requestId }));
       break;
     }
     case "back_to_bot": {
-      s.mode = "bot";
-      delete s.humanUntil;
+      session.mode = "bot";
+      delete session.humanUntil;
       t.say(t.texts.msg("human_returned_to_bot"));
       if (event.requestId)
         t.actions.push({
@@ -335,15 +307,12 @@ export function handleControl(event: ControlEvent, session: Session | undefined,
       break;
     }
   }
-  return { session: s, actions: t.actions };
+  return { session, actions: t.actions };
 }
 
 function done(t: Turn): EngineResult {
-  const r: EngineResult = { session: t.s, actions: t.actions };
+  const r: EngineResult = { session: t.session, actions: t.actions };
   if (t.intent) r.intent = t.intent;
   if (t.zone) r.zone = t.zone;
   return r;
 }
-
-export type { Priority };
-export { maxPriority, openRequestFor };

@@ -6,7 +6,7 @@ import type { Escalation } from "./escalation.js";
 import { validateField } from "./forms.js";
 import { answerIntent } from "./intents.js";
 import { createRequest, escalate, handoffMessage } from "./requests.js";
-import type { Turn } from "./turn.js";
+import { signals, type Turn } from "./turn.js";
 
 /** Attempts at one question before the form counts as failed. */
 const MAX_ATTEMPTS = 3;
@@ -14,15 +14,15 @@ const MAX_ATTEMPTS = 3;
 export function startForm(t: Turn, formId: string, intent: string, rule?: Escalation): void {
   const form = t.ctx.content.flows.forms[formId];
   if (!form) return;
-  t.s.form = { id: formId, intent, field: 0, answers: {}, attempts: 0 };
-  if (rule) t.s.form.escalation = { rule: rule.rule, priority: rule.priority };
+  t.session.form = { id: formId, intent, field: 0, answers: {}, attempts: 0 };
+  if (rule) t.session.form.escalation = { rule: rule.rule, priority: rule.priority };
   if (form.intro) t.say(t.texts.pick(form.intro));
   ask(t);
 }
 
 /** Ask the current question; optional ones carry a "skip" button, every one a "cancel". */
 function ask(t: Turn, lead?: string): void {
-  const state = t.s.form;
+  const state = t.session.form;
   const field = state ? t.ctx.content.flows.forms[state.id]?.fields[state.field] : undefined;
   if (!field) return;
   const qrs: QuickReply[] = [];
@@ -31,11 +31,11 @@ function ask(t: Turn, lead?: string): void {
   const prompt = t.texts.fill(t.texts.pick(field.prompt));
   t.say([lead, prompt].filter(Boolean).join("\n"), qrs.length ? { quickReplies: qrs } : {});
   // Earlier buttons no longer apply: "1" now answers this question, not an old choice.
-  if (qrs.length === 0) delete t.s.choices;
+  if (qrs.length === 0) delete t.session.choices;
 }
 
 function currentPrompt(t: Turn): string {
-  const state = t.s.form;
+  const state = t.session.form;
   const field = state ? t.ctx.content.flows.forms[state.id]?.fields[state.field] : undefined;
   return field ? t.texts.pick(field.prompt) : "";
 }
@@ -47,12 +47,12 @@ function currentPrompt(t: Turn): string {
  * resumes).
  */
 export function formTurn(t: Turn, text: string, attachments: readonly Attachment[], payload?: string): void {
-  const { s, ctx } = t;
-  const state = s.form;
+  const { session, ctx } = t;
+  const state = session.form;
   const form = state ? ctx.content.flows.forms[state.id] : undefined;
   const field = form?.fields[state?.field ?? 0];
   if (!state || !form || !field) {
-    delete s.form;
+    delete session.form;
     return;
   }
   const cmd =
@@ -69,7 +69,7 @@ export function formTurn(t: Turn, text: string, attachments: readonly Attachment
     return;
   }
   if (cmd === "menu" || payload === "menu") {
-    delete s.form;
+    delete session.form;
     t.menu();
     return;
   }
@@ -85,7 +85,7 @@ export function formTurn(t: Turn, text: string, attachments: readonly Attachment
       );
       return;
     }
-    delete s.form;
+    delete session.form;
     answerIntent(t, id);
     return;
   }
@@ -122,12 +122,12 @@ export function formTurn(t: Turn, text: string, attachments: readonly Attachment
   }
   if (other) {
     // A question about something else: answer it, then come back to ours.
-    const saved = s.form;
-    delete s.form;
+    const saved = session.form;
+    delete session.form;
     t.steps.decide(t, text, other);
     const ended = t.intentDef(other.intent)?.action === "end_conversation";
-    if (!ended && !s.form && s.mode === "bot" && saved) {
-      s.form = saved;
+    if (!ended && !session.form && session.mode === "bot" && saved) {
+      session.form = saved;
       t.say(t.texts.msg("form_resumed", { prompt: t.texts.fill(currentPrompt(t)) }));
     }
     return;
@@ -142,7 +142,7 @@ export function formTurn(t: Turn, text: string, attachments: readonly Attachment
 }
 
 function next(t: Turn, value: string): void {
-  const state = t.s.form;
+  const state = t.session.form;
   if (!state) return;
   const form = t.ctx.content.flows.forms[state.id];
   const field = form?.fields[state.field];
@@ -159,7 +159,7 @@ function next(t: Turn, value: string): void {
 
 /** Answers keyed by their field labels, in the user's language, for operators. */
 function labelled(t: Turn): Record<string, string> {
-  const state = t.s.form;
+  const state = t.session.form;
   const form = state ? t.ctx.content.flows.forms[state.id] : undefined;
   const out: Record<string, string> = {};
   for (const f of form?.fields ?? []) {
@@ -170,8 +170,8 @@ function labelled(t: Turn): Record<string, string> {
 }
 
 function complete(t: Turn): void {
-  const { s } = t;
-  const state = s.form;
+  const { session } = t;
+  const state = session.form;
   const form = state ? t.ctx.content.flows.forms[state.id] : undefined;
   if (!state || !form) return;
   const intentDef = t.intentDef(state.intent);
@@ -180,31 +180,26 @@ function complete(t: Turn): void {
     title: intentDef ? t.texts.pick(intentDef.title) : state.intent,
     priority: state.escalation?.priority ?? "normal",
     fields: labelled(t),
-    transcript: [...s.recent],
+    transcript: [...session.recent],
   };
   if (state.escalation) draft.rule = state.escalation.rule;
   const handoff = !!state.escalation;
-  delete s.form;
+  delete session.form;
   createRequest(t, draft, handoff);
-  t.say(t.texts.fill(t.texts.pick(form.done), { request_id: NEW_REQUEST }));
-  if (handoff) handoffMessage(t, NEW_REQUEST, draft.priority);
+  t.say(t.texts.fill(t.texts.pick(form.done)), {}, { requestId: NEW_REQUEST });
+  if (handoff) handoffMessage(t, draft.priority);
 }
 
 /** Leaving a form (cancel, or too many invalid answers) counts toward the "form failed twice" rule. */
 function abandon(t: Turn, text: string): void {
-  const { s, ctx } = t;
-  const state = s.form;
-  delete s.form;
-  s.formFailures++;
+  const { session, ctx } = t;
+  const state = session.form;
+  delete session.form;
+  session.formFailures++;
   t.say(t.texts.msg("form_cancelled"));
-  const rule = ctx.rules.evaluate({
-    fallbackStreak: s.fallbackStreak,
-    formFailures: s.formFailures,
-    text,
-    waitedPastResponseTime: false,
-  });
-  if (rule && ctx.content.config.escalation.rules.find((r) => r.id === rule.rule)?.when.form_failures) {
-    s.formFailures = 0;
+  const rule = ctx.rules.evaluate(signals(t, { text }), "form_failures");
+  if (rule) {
+    session.formFailures = 0;
     escalate(t, rule, state?.intent, text);
   }
 }

@@ -29,11 +29,11 @@ export function replyOf(t: Turn, id: string): OutboundMessage | undefined {
  * rule that matched this turn, if any; `text` is what the user wrote.
  */
 export function answerIntent(t: Turn, id: string, rule?: Escalation, text = ""): void {
-  const { s } = t;
+  const { session } = t;
   const def = t.intentDef(id);
   if (!def) return;
   t.intent = id;
-  s.lastIntent = id;
+  session.lastIntent = id;
   const reply = () => {
     const r = replyOf(t, id);
     if (r)
@@ -58,7 +58,7 @@ export function answerIntent(t: Turn, id: string, rule?: Escalation, text = ""):
       complaint(t, rule, text);
       return;
     case "end_conversation":
-      delete s.form;
+      delete session.form;
       reply();
       return;
   }
@@ -125,7 +125,7 @@ function verifyOfficial(t: Turn, text: string): void {
 }
 
 function ticketStatus(t: Turn, text: string): void {
-  const { s } = t;
+  const { session } = t;
   const prefix = t.ctx.content.config.brand.request_prefix;
   const named = requestIds(text, prefix);
   const line = (r: RequestRef) =>
@@ -133,7 +133,7 @@ function ticketStatus(t: Turn, text: string): void {
       request_id: r.id,
       title: r.title,
       status: statusWord(t, r),
-      created: new Intl.DateTimeFormat(t.s.lang === "vi" ? "vi-VN" : "en-GB", {
+      created: new Intl.DateTimeFormat(t.session.lang === "vi" ? "vi-VN" : "en-GB", {
         timeZone: t.ctx.content.config.timezone,
         day: "2-digit",
         month: "2-digit",
@@ -145,12 +145,12 @@ function ticketStatus(t: Turn, text: string): void {
   if (named.length > 0) {
     // Only the user's own requests: an id that is not theirs gets no details at all.
     for (const id of named) {
-      const r = s.requests.find((x) => x.id === id);
+      const r = session.requests.find((x) => x.id === id);
       t.say(r ? line(r) : t.texts.msg("ticket_status_not_yours", { request_id: id }));
     }
     return;
   }
-  const mine = [...s.requests].reverse();
+  const mine = [...session.requests].reverse();
   if (mine.length === 0) {
     const qr = t.quickReply("ticket.create");
     t.say(t.texts.msg("ticket_status_none"), qr ? { quickReplies: [qr] } : {});

@@ -21,9 +21,9 @@ export function escalate(
   text: string,
   fields: Record<string, string> = {},
 ): void {
-  const { s } = t;
-  delete s.form;
-  const urgentIntent = s.lastIntent && isUrgent(t, s.lastIntent);
+  const { session } = t;
+  delete session.form;
+  const urgentIntent = session.lastIntent && isUrgent(t, session.lastIntent);
   const priority = urgentIntent ? maxPriority(rule.priority, "high") : rule.priority;
   const existing = latestOpen(t);
   if (existing) {
@@ -38,17 +38,17 @@ export function escalate(
     }
     return;
   }
-  const problem = intent ?? s.lastIntent ?? "handoff.human";
+  const problem = intent ?? session.lastIntent ?? "handoff.human";
   const draft: RequestDraft = {
     intent: problem,
     title: t.texts.pick(t.intentDef(problem)?.title ?? { vi: problem, en: problem }),
     priority,
     fields,
-    transcript: [...s.recent],
+    transcript: [...session.recent],
     rule: rule.rule,
   };
   createRequest(t, draft, true);
-  handoffMessage(t, NEW_REQUEST, priority);
+  handoffMessage(t, priority);
 }
 
 export function escalateExisting(t: Turn, r: RequestRef, rule: Escalation): void {
@@ -59,17 +59,17 @@ export function escalateExisting(t: Turn, r: RequestRef, rule: Escalation): void
   if (changed) t.actions.push({ type: "request.update", requestId: r.id, priority, handoff: true });
   t.say(t.texts.msg("request_existing", { request_id: r.id, status: statusWord(t, r) }));
   if (t.ctx.operators) {
-    t.s.mode = "human";
-    t.s.openRequestId = r.id;
-    t.s.humanUntil = t.now + t.ctx.content.config.limits.human_idle_minutes * 60_000;
+    t.session.mode = "human";
+    t.session.openRequestId = r.id;
+    t.session.humanUntil = t.now + t.ctx.content.config.limits.human_idle_minutes * 60_000;
   }
 }
 
 export function createRequest(t: Turn, draft: RequestDraft, handoff: boolean): void {
-  const { s } = t;
+  const { session } = t;
   const action: Action = { type: "request.create", draft, handoff };
   t.actions.push(action);
-  s.requests.push({
+  session.requests.push({
     id: NEW_REQUEST,
     intent: draft.intent,
     title: draft.title,
@@ -78,27 +78,29 @@ export function createRequest(t: Turn, draft: RequestDraft, handoff: boolean): v
     createdAt: t.now,
     escalated: handoff,
   });
-  if (s.requests.length > 20) s.requests.splice(0, s.requests.length - 20);
-  s.openRequestId = NEW_REQUEST;
+  if (session.requests.length > 20) session.requests.splice(0, session.requests.length - 20);
+  session.openRequestId = NEW_REQUEST;
   if (handoff && t.ctx.operators) {
-    s.mode = "human";
-    s.humanUntil = t.now + t.ctx.content.config.limits.human_idle_minutes * 60_000;
+    session.mode = "human";
+    session.humanUntil = t.now + t.ctx.content.config.limits.human_idle_minutes * 60_000;
   }
 }
 
-/** What the user is told once a person is asked: when, or that nobody can be reached here. */
-export function handoffMessage(t: Turn, requestId: string, priority: string): void {
+/**
+ * What the user is told once a person is asked about the request this turn created: when,
+ * or that nobody can be reached here. Its `{request_id}` is filled in once the id is known.
+ */
+export function handoffMessage(t: Turn, priority: string): void {
+  const about = { requestId: NEW_REQUEST };
   if (!t.ctx.operators) {
-    t.say(t.texts.msg("handoff_no_operators", { request_id: requestId }));
+    t.say(t.texts.msg("handoff_no_operators"), {}, about);
     return;
   }
   const open = isOpen(t.ctx.now, t.texts.schedule);
   if (open || priority === "urgent") {
-    t.say(
-      t.texts.msg("handoff_started", { request_id: requestId, response_time: t.texts.duration(t.responseMinutes()) }),
-    );
+    t.say(t.texts.msg("handoff_started", { response_time: t.texts.duration(t.responseMinutes()) }), {}, about);
   } else {
-    t.say(t.texts.msg("handoff_out_of_hours", { request_id: requestId, next_open: t.texts.nextOpen() }));
+    t.say(t.texts.msg("handoff_out_of_hours", { next_open: t.texts.nextOpen() }), {}, about);
   }
 }
 
@@ -108,9 +110,9 @@ export function isUrgent(t: Turn, intent: string): boolean {
 
 /** The user's open request about the same problem (intent), if there is one. */
 export function openRequestFor(t: Turn, intent: string): RequestRef | undefined {
-  return [...t.s.requests].reverse().find((r) => r.status !== "resolved" && r.intent === intent);
+  return [...t.session.requests].reverse().find((r) => r.status !== "resolved" && r.intent === intent);
 }
 
 export function latestOpen(t: Turn): RequestRef | undefined {
-  return [...t.s.requests].reverse().find((r) => r.status !== "resolved");
+  return [...t.session.requests].reverse().find((r) => r.status !== "resolved");
 }

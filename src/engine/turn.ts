@@ -6,7 +6,7 @@ import type { Session } from "../ports/session.js";
 import type { Lang } from "../ports/vocabulary.js";
 import type { Clock } from "../text/entities.js";
 import type { Action } from "./actions.js";
-import type { Escalation, EscalationRules } from "./escalation.js";
+import type { Escalation, EscalationRules, Signals } from "./escalation.js";
 import { remember } from "./session.js";
 import { Texts } from "./template.js";
 
@@ -44,12 +44,12 @@ export class Turn {
 
   constructor(
     readonly ctx: EngineContext,
-    readonly s: Session,
+    readonly session: Session,
     readonly event: InboundEvent | undefined,
     /** The engine's own steps, handed in so the helpers need not import the engine back. */
     readonly steps: TurnSteps,
   ) {
-    this.texts = new Texts(ctx.content, s.lang, ctx.now);
+    this.texts = new Texts(ctx.content, session.lang, ctx.now);
   }
 
   get now(): number {
@@ -65,8 +65,8 @@ export class Turn {
   }
 
   setLang(lang: Lang | undefined): void {
-    if (lang && lang !== this.s.lang) {
-      this.s.lang = lang;
+    if (lang && lang !== this.session.lang) {
+      this.session.lang = lang;
       this.texts = new Texts(this.ctx.content, lang, this.ctx.now);
     }
   }
@@ -83,11 +83,14 @@ export class Turn {
     return def ? { label: this.texts.pick(def.title), payload: `intent:${spec}` } : undefined;
   }
 
-  say(text: string, extras: Omit<OutboundMessage, "text"> = {}): void {
+  /** `about.requestId`: the request whose id fills `{request_id}` in the text (see `NEW_REQUEST`). */
+  say(text: string, extras: Omit<OutboundMessage, "text"> = {}, about: { requestId?: string } = {}): void {
     const message: OutboundMessage = { text, ...extras };
-    if (message.quickReplies?.length) this.s.choices = message.quickReplies;
-    this.actions.push({ type: "reply", message });
-    remember(this.s, { from: "bot", text, at: this.now });
+    if (message.quickReplies?.length) this.session.choices = message.quickReplies;
+    this.actions.push(
+      about.requestId ? { type: "reply", message, requestId: about.requestId } : { type: "reply", message },
+    );
+    remember(this.session, { from: "bot", text, at: this.now });
   }
 
   menu(lead?: string): void {
@@ -103,9 +106,24 @@ export class Turn {
   }
 
   waitedPastResponseTime(): boolean {
-    const open = this.s.requests.filter((r) => r.status !== "resolved");
+    const open = this.session.requests.filter((r) => r.status !== "resolved");
     if (open.length === 0) return false;
     const oldest = Math.min(...open.map((r) => r.createdAt));
     return this.now - oldest > this.responseMinutes() * 60_000;
   }
+}
+
+/**
+ * What the escalation rules look at in this turn: the conversation's counters and whether
+ * its oldest open request waited too long, plus what the caller knows (the intent decided
+ * on, the user's words). One builder, so every rule kind sees the same facts wherever the
+ * rules are asked.
+ */
+export function signals(t: Turn, overrides: Partial<Signals> = {}): Signals {
+  return {
+    fallbackStreak: t.session.fallbackStreak,
+    formFailures: t.session.formFailures,
+    waitedPastResponseTime: t.waitedPastResponseTime(),
+    ...overrides,
+  };
 }

@@ -117,7 +117,10 @@ export type Sender = (job: OutboxJob, attempt: number) => Promise<SendOutcome>;
 
 export interface Outbox {
   enqueue(jobs: OutboxJob[]): Promise<void>;
-  start(sender: Sender, opts?: { recover?: boolean; onFailure?: (job: OutboxJob, last: Extract<SendOutcome, { ok: false }>) => void }): void;
+  start(
+    sender: Sender,
+    opts?: { recover?: boolean; onFailure?: (job: OutboxJob, last: Extract<SendOutcome, { ok: false }>) => void },
+  ): void;
   /** As `Inbox.stop`: jobs waiting for a later retry are not waited for. */
   stop(opts?: { drainUntil?: number }): Promise<void>;
   pending(): Promise<number>;

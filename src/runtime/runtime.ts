@@ -1,6 +1,6 @@
 import type { Keyv } from "keyv";
 import type { Logger } from "pino";
-import { type Action, NEW_REQUEST } from "../engine/actions.js";
+import { NEW_REQUEST, REQUEST_ID_PLACEHOLDER, resolveRequestId, withRequestId } from "../engine/actions.js";
 import { type EngineResult, handle, handleControl } from "../engine/engine.js";
 import type { EngineDeps } from "../engine/turn.js";
 import type { ChannelAdapter, EscalationAdmission, Intake } from "../ports/channel.js";
@@ -15,7 +15,7 @@ import {
 import type { OperatorsPort } from "../ports/operators.js";
 import type { Inbox, InboxItem, OpsJob, Outbox, OutboxJob, SendJob, SendOutcome } from "../ports/queue.js";
 import type { RequestStore } from "../ports/requests.js";
-import type { StoredSession } from "../ports/session.js";
+import type { Session, StoredSession } from "../ports/session.js";
 import { render } from "../render/render.js";
 import { isBlank } from "../text/blank.js";
 import { maskSecrets } from "../text/secrets.js";
@@ -48,48 +48,47 @@ export class Runtime implements Intake {
   /** What each channel can do now, from its health and its sends (`/readyz`, metrics, logs). */
   readonly channelStates: ChannelStates;
 
-  constructor(private readonly d: RuntimeDeps) {
-    this.channelStates = new ChannelStates(d.channels, d.log, d.metrics.registry);
+  constructor(private readonly deps: RuntimeDeps) {
+    this.channelStates = new ChannelStates(deps.channels, deps.log, deps.metrics.registry);
   }
 
   private now(): Date {
-    return this.d.now?.() ?? new Date();
+    return this.deps.now?.() ?? new Date();
   }
 
   /** Mask secrets, then record durably; a redelivered event is acknowledged and dropped. */
   async accept(events: InboundEvent[]): Promise<void> {
-    const items: InboxItem[] = [];
-    for (const e of events) {
-      const event = sanitize(e);
-      if (isEmptyMessage(event)) continue;
-      items.push({ key: event.id, conv: conversationKey(event.channel, event.userId), body: { type: "event", event } });
-    }
-    if (items.length === 0) return;
-    const fresh = await this.d.inbox.record(items);
-    items.forEach((it, i) => {
-      const channel = it.body.type === "event" ? it.body.event.channel : "cli";
-      if (fresh[i]) this.d.metrics.messagesIn.inc({ channel });
+    const kept = events.map(sanitize).filter((event) => !isEmptyMessage(event));
+    if (kept.length === 0) return;
+    const items: InboxItem[] = kept.map((event) => ({
+      key: event.id,
+      conv: conversationKey(event.channel, event.userId),
+      body: { type: "event", event },
+    }));
+    const fresh = await this.deps.inbox.record(items);
+    kept.forEach(({ channel, userId, id }, i) => {
+      if (fresh[i]) this.deps.metrics.messagesIn.inc({ channel });
       else {
-        this.d.metrics.duplicates.inc({ channel });
-        this.d.log.info({ conv: it.conv, key: it.key }, "duplicate delivery dropped");
+        this.deps.metrics.duplicates.inc({ channel });
+        this.deps.log.info({ conv: conversationKey(channel, userId), key: id }, "duplicate delivery dropped");
       }
     });
   }
 
   /** Operator actions go through the user's conversation lane, so they stay in order with it. */
   async control(conv: string, event: ControlEvent, key: string): Promise<boolean> {
-    const [fresh] = await this.d.inbox.record([{ key, conv, body: { type: "control", event, at: Date.now() } }]);
+    const [fresh] = await this.deps.inbox.record([{ key, conv, body: { type: "control", event, at: Date.now() } }]);
     return fresh ?? false;
   }
 
   /** An update from the operators' group: recorded like any event, processed in one lane, in order. */
   async acceptOps(update: unknown, key: string): Promise<void> {
-    await this.d.inbox.record([{ key, conv: "ops", body: { type: "ops", update } }]);
+    await this.deps.inbox.record([{ key, conv: "ops", body: { type: "ops", update } }]);
   }
 
   start(opts: { recover?: boolean } = {}): void {
-    this.d.inbox.start((item) => this.process(item), opts);
-    this.d.outbox.start((job) => this.deliver(job), {
+    this.deps.inbox.start((item) => this.process(item), opts);
+    this.deps.outbox.start((job) => this.dispatch(job), {
       ...opts,
       onFailure: (job, last) => void this.reportFailure(job, last),
     });
@@ -101,9 +100,9 @@ export class Runtime implements Intake {
    * another process.
    */
   async stop(): Promise<void> {
-    const drainUntil = Date.now() + (this.d.drainMs ?? 7_000);
-    await this.d.inbox.stop({ drainUntil });
-    await this.d.outbox.stop({ drainUntil });
+    const drainUntil = Date.now() + (this.deps.drainMs ?? 7_000);
+    await this.deps.inbox.stop({ drainUntil });
+    await this.deps.outbox.stop({ drainUntil });
   }
 
   private typingBudget = { tokens: 20, at: Date.now() };
@@ -115,7 +114,7 @@ export class Runtime implements Intake {
    */
   private typingIfLate(event: InboundEvent): void {
     if (event.kind !== "message" || Date.now() - event.timestamp < 2000) return;
-    const adapter = this.d.channels.get(event.channel);
+    const adapter = this.deps.channels.get(event.channel);
     if (!adapter?.typing || !adapter.capabilities.typing) return;
     const b = this.typingBudget;
     const now = Date.now();
@@ -131,18 +130,18 @@ export class Runtime implements Intake {
    * with the pack it started with.
    */
   usePack(pack: Pick<RuntimeDeps, "content" | "matcher" | "rules">): void {
-    this.d.content = pack.content;
-    this.d.matcher = pack.matcher;
-    this.d.rules = pack.rules;
+    this.deps.content = pack.content;
+    this.deps.matcher = pack.matcher;
+    this.deps.rules = pack.rules;
   }
 
   private engineContext() {
     return {
-      content: this.d.content,
-      matcher: this.d.matcher,
-      rules: this.d.rules,
+      content: this.deps.content,
+      matcher: this.deps.matcher,
+      rules: this.deps.rules,
       now: this.now(),
-      operators: !!this.d.operators,
+      operators: !!this.deps.operators,
     };
   }
 
@@ -152,19 +151,19 @@ export class Runtime implements Intake {
     if (item.body.type === "ops") {
       // Which request an operator's message belongs to, turned into control events recorded in
       // the users' own lanes (their keys make a replay after a crash record nothing twice).
-      const routed = (await this.d.operators?.handleUpdate(item.body.update, item.key)) ?? [];
+      const routed = (await this.deps.operators?.handleUpdate(item.body.update, item.key)) ?? [];
       if (routed.length) {
-        await this.d.inbox.record(
+        await this.deps.inbox.record(
           routed.map((r) => ({ key: r.key, conv: r.conv, body: { type: "control", event: r.event, at: Date.now() } })),
         );
       }
-      this.d.onTurn?.(item, []);
+      this.deps.onTurn?.(item, []);
       return;
     }
-    const stored = await this.d.sessions.get(item.conv);
+    const stored = await this.deps.sessions.get(item.conv);
     if (stored?.processed?.key === item.key) {
-      await this.d.outbox.enqueue(stored.processed.jobs);
-      this.d.onTurn?.(item, stored.processed.jobs);
+      await this.deps.outbox.enqueue(stored.processed.jobs);
+      this.deps.onTurn?.(item, stored.processed.jobs);
       return;
     }
     if (item.body.type === "event") this.typingIfLate(item.body.event);
@@ -174,13 +173,13 @@ export class Runtime implements Intake {
         : handleControl(item.body.event, stored, this.engineContext());
     const jobs = await this.execute(item, result);
     const session: StoredSession = { ...result.session, processed: { key: item.key, jobs } };
-    await this.d.sessions.set(item.conv, session);
-    await this.d.outbox.enqueue(jobs);
-    if (result.intent) this.d.metrics.intents.inc({ intent: result.intent });
+    await this.deps.sessions.set(item.conv, session);
+    await this.deps.outbox.enqueue(jobs);
+    if (result.intent) this.deps.metrics.intents.inc({ intent: result.intent });
     if (result.intent === "none" && item.body.type === "event")
-      this.d.metrics.fallbacks.inc({ channel: item.body.event.channel });
-    this.d.metrics.turnSeconds.observe((performance.now() - started) / 1000);
-    this.d.onTurn?.(item, jobs, {
+      this.deps.metrics.fallbacks.inc({ channel: item.body.event.channel });
+    this.deps.metrics.turnSeconds.observe((performance.now() - started) / 1000);
+    this.deps.onTurn?.(item, jobs, {
       ...(result.intent ? { intent: result.intent } : {}),
       ...(result.zone ? { zone: result.zone } : {}),
     });
@@ -191,20 +190,20 @@ export class Runtime implements Intake {
     const { channel, userId } = parseConversationKey(item.conv);
     const s = result.session;
     const jobs: OutboxJob[] = [];
-    let newId: string | undefined;
+    /** The id the store gave the request this turn created (`NEW_REQUEST` in the actions). */
+    let created: string | undefined;
     const now = this.now().getTime();
-    const resolve = (id: string) => (id === NEW_REQUEST && newId ? newId : id);
+    const resolve = (id: string) => resolveRequestId(id, created);
     const event = item.body.type === "event" ? item.body.event : undefined;
-    const adapter = this.d.channels.get(channel);
+    const adapter = this.deps.channels.get(channel);
     const ops = (requestId: string, op: OpsJob["op"], extra: Partial<OpsJob> = {}, lane = `ops:${requestId}`) => {
-      if (!this.d.operators) return;
+      if (!this.deps.operators) return;
       const body: OpsJob = { kind: "ops", requestId, op, ...extra };
       if (adapter?.anonymous) body.yields = true;
       jobs.push({ key: `${item.key}:ops:${jobs.length}`, lane, body });
     };
 
-    for (const [i, a] of result.actions.entries()) {
-      const action: Action = newId ? (JSON.parse(JSON.stringify(a).replaceAll(NEW_REQUEST, newId)) as Action) : a;
+    for (const [i, action] of result.actions.entries()) {
       switch (action.type) {
         case "request.create": {
           const nr = {
@@ -215,12 +214,13 @@ export class Runtime implements Intake {
             handoff: action.handoff,
             idempotencyKey: `${item.key}:${i}`,
           };
-          const rec = await this.d.requests.create(s.displayName ? { ...nr, displayName: s.displayName } : nr, now);
-          newId = rec.id;
-          this.d.metrics.requestsCreated.inc({ channel, priority: rec.priority });
-          if (action.handoff) this.d.metrics.handoffs.inc({ channel });
+          const rec = await this.deps.requests.create(s.displayName ? { ...nr, displayName: s.displayName } : nr, now);
+          created = rec.id;
+          adoptRequestId(s, rec.id);
+          this.deps.metrics.requestsCreated.inc({ channel, priority: rec.priority });
+          if (action.handoff) this.deps.metrics.handoffs.inc({ channel });
           // One line per request a team can follow (ids and facts, never what the user wrote).
-          this.d.log.info(
+          this.deps.log.info(
             {
               request: rec.id,
               channel,
@@ -228,13 +228,11 @@ export class Runtime implements Intake {
               priority: rec.priority,
               rule: rec.rule,
               handoff: action.handoff,
-              operators: this.d.operators ? "reachable" : "none",
+              operators: this.deps.operators ? "reachable" : "none",
             },
             action.handoff ? "request escalated to people" : "request filed",
           );
-          for (const r of s.requests) if (r.id === NEW_REQUEST) r.id = rec.id;
-          if (s.openRequestId === NEW_REQUEST) s.openRequestId = rec.id;
-          if (!this.d.operators) break;
+          if (!this.deps.operators) break;
           // A flood (the live chat): the request goes into one notice for the burst, not a topic of its own.
           const admission: EscalationAdmission = adapter?.admitEscalation
             ? await adapter.admitEscalation(userId, rec.id)
@@ -242,7 +240,7 @@ export class Runtime implements Intake {
           if (admission.post) ops(rec.id, "post");
           else {
             if (rec.notice !== admission.notice)
-              await this.d.requests.update(rec.id, { notice: admission.notice }, now);
+              await this.deps.requests.update(rec.id, { notice: admission.notice }, now);
             ops(rec.id, "notice", { notice: admission.notice }, `ops:notice:${admission.notice}`);
           }
           break;
@@ -255,8 +253,8 @@ export class Runtime implements Intake {
           if (action.assignee) patch.assignee = action.assignee;
           if (action.fields) patch.fields = action.fields;
           const id = resolve(action.requestId);
-          await this.d.requests.update(id, patch, now);
-          this.d.log.info({ request: id, ...patch, by: action.by }, "request updated");
+          await this.deps.requests.update(id, patch, now);
+          this.deps.log.info({ request: id, ...patch, by: action.by }, "request updated");
           const by = action.by ? { operator: action.by } : {};
           if (action.status === "resolved") ops(id, "closed", by);
           else if (action.assignee) ops(id, "taken", by);
@@ -267,7 +265,7 @@ export class Runtime implements Intake {
         case "request.append": {
           const id = resolve(action.requestId);
           const entry = action.attachments ? { ...action.line, attachments: action.attachments } : action.line;
-          await this.d.requests.append(id, `${item.key}:${i}`, entry);
+          await this.deps.requests.append(id, `${item.key}:${i}`, entry);
           if (action.mirror) {
             const extra: Partial<OpsJob> = { text: action.line.text };
             if (action.attachments) extra.attachments = action.attachments;
@@ -276,15 +274,19 @@ export class Runtime implements Intake {
           break;
         }
         case "reply":
-        case "deliver": {
+        case "relay": {
           if (!adapter) {
-            this.d.log.warn({ conv: item.conv }, "no adapter for this conversation's channel: reply dropped");
+            this.deps.log.warn({ conv: item.conv }, "no adapter for this conversation's channel: reply dropped");
             break;
           }
-          const parts = render(action.message, adapter.capabilities);
+          const message =
+            action.type === "reply" && action.requestId
+              ? withRequestId(action.message, resolve(action.requestId))
+              : action.message;
+          const parts = render(message, adapter.capabilities);
           for (const part of parts) {
             const body: SendJob = { kind: "send", channel, userId, conv: item.conv, message: part };
-            if (action.type === "deliver") {
+            if (action.type === "relay") {
               body.requestId = resolve(action.requestId);
               body.byPerson = true;
             }
@@ -292,9 +294,9 @@ export class Runtime implements Intake {
             if (event?.meta) body.meta = event.meta;
             jobs.push({ key: `${item.key}:send:${jobs.length}`, lane: item.conv, body });
           }
-          if (action.type === "deliver" && this.d.operators) {
+          if (action.type === "relay" && this.deps.operators) {
             // Keep the person's words in the request's record too.
-            await this.d.requests.append(resolve(action.requestId), `${item.key}:${i}`, {
+            await this.deps.requests.append(resolve(action.requestId), `${item.key}:${i}`, {
               from: "operator",
               text: action.message.text ?? "[image]",
               at: now,
@@ -304,36 +306,30 @@ export class Runtime implements Intake {
         }
       }
     }
-    if (newId) {
-      for (const j of jobs) {
-        if (j.body.kind === "send" && j.body.message.text?.includes(NEW_REQUEST)) {
-          j.body.message.text = j.body.message.text.replaceAll(NEW_REQUEST, newId);
-        }
-      }
-    }
     return jobs;
   }
 
-  private async deliver(job: OutboxJob): Promise<SendOutcome> {
+  /** One outbox job to its adapter (a message to a user) or to the operators' side. */
+  private async dispatch(job: OutboxJob): Promise<SendOutcome> {
     const b = job.body;
     if (b.kind === "ops") {
-      if (!this.d.operators) return { ok: true };
-      return this.d.operators.run(b);
+      if (!this.deps.operators) return { ok: true };
+      return this.deps.operators.run(b);
     }
-    const adapter = this.d.channels.get(b.channel);
+    const adapter = this.deps.channels.get(b.channel);
     if (!adapter) return { ok: false, permanent: true, error: `channel ${b.channel} is not enabled` };
     if (!this.channelStates.admit(b.channel)) {
-      this.d.metrics.messagesOut.inc({ channel: b.channel, outcome: "deferred" });
+      this.deps.metrics.messagesOut.inc({ channel: b.channel, outcome: "deferred" });
       return { ok: false, permanent: false, error: `${b.channel} is out of reach`, outage: true, held: true };
     }
-    const end = this.d.metrics.deliverySeconds.startTimer({ channel: b.channel });
+    const end = this.deps.metrics.deliverySeconds.startTimer({ channel: b.channel });
     const outcome = await adapter.send(b);
     end();
     this.channelStates.observe(b.channel, outcome);
     if (!outcome.ok && !outcome.permanent && this.channelStates.status(b.channel).state === "unreachable") {
       return { ...outcome, outage: true };
     }
-    this.d.metrics.messagesOut.inc({
+    this.deps.metrics.messagesOut.inc({
       channel: b.channel,
       outcome: outcome.ok ? "ok" : outcome.permanent ? "failed" : "retry",
     });
@@ -347,16 +343,29 @@ export class Runtime implements Intake {
     if (b.kind === "send") {
       // A permanent refusal says why; retries that ran out mean the platform kept failing.
       const reason = last.permanent ? (last.reason ?? "other") : "gave_up";
-      this.d.metrics.deliveryFailures.inc({ channel: b.channel, reason });
+      this.deps.metrics.deliveryFailures.inc({ channel: b.channel, reason });
     }
     if (b.kind !== "send" || !b.requestId) return;
-    this.d.log.warn({ request: b.requestId, channel: b.channel, byPerson: !!b.byPerson, error }, "delivery failed");
-    await this.d.requests.update(b.requestId, { lastError: error }, Date.now());
-    if (b.byPerson && this.d.operators) {
+    this.deps.log.warn({ request: b.requestId, channel: b.channel, byPerson: !!b.byPerson, error }, "delivery failed");
+    await this.deps.requests.update(b.requestId, { lastError: error }, Date.now());
+    if (b.byPerson && this.deps.operators) {
       const body: OpsJob = { kind: "ops", requestId: b.requestId, op: "failure", text: error };
-      if (this.d.channels.get(b.channel)?.anonymous) body.yields = true;
-      await this.d.outbox.enqueue([{ key: `${job.key}:failure`, lane: `ops:${b.requestId}`, body }]);
+      if (this.deps.channels.get(b.channel)?.anonymous) body.yields = true;
+      await this.deps.outbox.enqueue([{ key: `${job.key}:failure`, lane: `ops:${b.requestId}`, body }]);
     }
+  }
+}
+
+/**
+ * The session learns the id the store gave the request its turn created: its entry in the
+ * user's requests, the open request, and the bot's own lines about it in the recent
+ * transcript (given to operators with a later escalation).
+ */
+function adoptRequestId(s: Session, id: string): void {
+  for (const r of s.requests) if (r.id === NEW_REQUEST) r.id = id;
+  if (s.openRequestId === NEW_REQUEST) s.openRequestId = id;
+  for (const line of s.recent) {
+    if (line.from === "bot") line.text = line.text.replaceAll(REQUEST_ID_PLACEHOLDER, id);
   }
 }
 

@@ -37,16 +37,6 @@ const NOW_RE = /\b(vua xong|vua nay|luc nay|moi day|ban nay|just now|a moment ag
 const WEEKDAY_RE =
   /\b(thu (2|3|4|5|6|7|hai|ba|tu|nam|sau|bay)|chu nhat|cn|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b/u;
 
-export interface Entities {
-  requestIds: string[];
-  phones: string[];
-  handles: string[];
-  emails: string[];
-  urls: string[];
-  amounts: number[];
-  times: TimeExpression[];
-}
-
 export interface TimeExpression {
   text: string;
   /** Resolved calendar date (YYYY-MM-DD) in the deployment's time zone, when the expression names one. */
@@ -251,20 +241,6 @@ export function times(text: string, clock: Clock): TimeExpression[] {
     out.push(e);
   }
   return out;
-}
-
-export function extractEntities(input: string, clock: Clock, requestPrefix = "HT"): Entities {
-  const text = clip(input);
-  const em = emails(text);
-  return {
-    requestIds: requestIds(text, requestPrefix),
-    phones: phones(text),
-    handles: handles(text.replace(EMAIL_RE, " ")),
-    emails: em,
-    urls: urls(text),
-    amounts: amounts(text),
-    times: times(text, clock),
-  };
 }
 
 function unique<T>(xs: T[]): T[] {

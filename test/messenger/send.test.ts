@@ -1,12 +1,14 @@
 import { Keyv } from "keyv";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MESSENGER_CAPABILITIES } from "../../adapters/messenger/capabilities.js";
 import { MessengerChannel } from "../../adapters/messenger/channel.js";
-import { classify, type GraphResult } from "../../adapters/messenger/client.js";
+import { classifyError, type GraphResult } from "../../adapters/messenger/client.js";
 import { toE164 } from "../../adapters/messenger/outbound.js";
 import { appSecretProof } from "../../adapters/messenger/verify.js";
 import type { OutboundMessage } from "../../src/ports/message.js";
-import type { SendJob } from "../../src/ports/queue.js";
+import type { SendJob, SendOutcome } from "../../src/ports/queue.js";
+import { render } from "../../src/render/render.js";
 import { parseEnv } from "../../src/root/env.js";
 import { LocalBus } from "../../src/store/bus/local.js";
 import type { Db } from "../../src/store/sqlite/db.js";
@@ -91,11 +93,11 @@ describe("errors: retried or not", () => {
       error: { code, ...(sub ? { error_subcode: sub } : {}), ...(is_transient !== undefined ? { is_transient } : {}) },
     });
     const transient = (res: GraphResult) => {
-      const c = classify(res).outcome;
+      const c = classifyError(res).outcome;
       return !c.ok && !c.permanent;
     };
     const permanent = (res: GraphResult) => {
-      const c = classify(res).outcome;
+      const c = classifyError(res).outcome;
       return !c.ok && c.permanent;
     };
     for (const code of [1200, 2, 4, 17, 32, 613]) expect(transient(err(code)), `code ${code}`).toBe(true);
@@ -112,8 +114,8 @@ describe("errors: retried or not", () => {
     ] as const) {
       expect(permanent(err(code, sub)), `code ${code}`).toBe(true);
     }
-    expect(classify(err(190, 463)).tokenInvalid).toBe(true);
-    expect(classify(err(613)).outcome).toMatchObject({ retryAfterMs: 1000 });
+    expect(classifyError(err(190, 463)).tokenInvalid).toBe(true);
+    expect(classifyError(err(613)).outcome).toMatchObject({ retryAfterMs: 1000 });
   });
 
   let r: Rig;
@@ -250,6 +252,14 @@ describe("Send API bodies", () => {
   });
   afterAll(() => r.close());
   const bodies = (user: string) => r.fake.requests.filter(isSendTo(user)).map((x) => x.body);
+  /** What the runtime does with a message: render it once for Messenger, then one job per part. */
+  const sendRendered = async (user: string, message: OutboundMessage): Promise<SendOutcome> => {
+    for (const part of render(message, MESSENGER_CAPABILITIES)) {
+      const out = await r.adapter.send(job(user, part));
+      if (!out.ok) return out;
+    }
+    return { ok: true };
+  };
 
   it("calls {GRAPH_URL}/me/messages with the token and appsecret_proof in the query", async () => {
     await r.adapter.send(job("q0", { text: "x" }));
@@ -267,7 +277,7 @@ describe("Send API bodies", () => {
       payload: `choice:${i + 1}`,
     }));
     quickReplies[0] = { label: "Gặp nhân viên", payload: "intent:handoff.human" };
-    expect(await r.adapter.send(job("q1", { text: "Bạn chọn nhé", quickReplies }))).toEqual({ ok: true });
+    expect(await sendRendered("q1", { text: "Bạn chọn nhé", quickReplies })).toEqual({ ok: true });
     expect(bodies("q1")).toEqual([
       {
         recipient: { id: "q1" },
@@ -300,7 +310,7 @@ describe("Send API bodies", () => {
       ],
       quickReplies: [{ label: "Menu chính", payload: "menu" }],
     };
-    expect(await r.adapter.send(job("b1", message))).toEqual({ ok: true });
+    expect(await sendRendered("b1", message)).toEqual({ ok: true });
     expect(bodies("b1")).toEqual([
       {
         recipient: { id: "b1" },
@@ -345,15 +355,13 @@ describe("Send API bodies", () => {
 
   it("a template's text stays within 640 characters; a short service number becomes a text line", async () => {
     const long = `${"Thông tin liên hệ. ".repeat(40)}`.trim();
-    await r.adapter.send(
-      job("b2", {
-        text: long,
-        buttons: [
-          { type: "phone", label: "Hotline", phone: "1900 6868" },
-          { type: "url", label: "Web", url: "https://hotro.example.vn" },
-        ],
-      }),
-    );
+    await sendRendered("b2", {
+      text: long,
+      buttons: [
+        { type: "phone", label: "Hotline", phone: "1900 6868" },
+        { type: "url", label: "Web", url: "https://hotro.example.vn" },
+      ],
+    });
     const sent = bodies("b2") as {
       message: { text?: string; attachment?: { payload: { text: string; buttons: unknown[] } } };
     }[];
@@ -373,11 +381,9 @@ describe("Send API bodies", () => {
     expect(paragraphs[0]?.length).toBeLessThan(650);
     const text = paragraphs.join("\n\n");
     expect(text.length).toBeGreaterThan(4000);
-    expect(await r.adapter.send(job("t1", { text, quickReplies: [{ label: "Menu chính", payload: "menu" }] }))).toEqual(
-      {
-        ok: true,
-      },
-    );
+    expect(await sendRendered("t1", { text, quickReplies: [{ label: "Menu chính", payload: "menu" }] })).toEqual({
+      ok: true,
+    });
     const msg = (t: string, qr = false) => ({
       recipient: { id: "t1" },
       messaging_type: "RESPONSE",
@@ -394,19 +400,31 @@ describe("Send API bodies", () => {
     ]);
   });
 
-  it("a multi-part message that fails half-way resumes after the parts already delivered", async () => {
+  it("a message of several Send API calls that fails half-way resumes after the calls already made", async () => {
     let n = 0;
     r.fake.on((req) => (isSendTo("mp")(req) && ++n === 2 ? { status: 503, body: {} } : undefined));
-    const m: OutboundMessage = { text: `${"a ".repeat(900)}\n\n${"b ".repeat(300)}`.trim() };
+    // Messenger shows no captions: an operator's photo with one is the caption's text, then the image.
+    const m: OutboundMessage = { image: { url: "https://hotro.example.vn/anh.png", caption: "Ảnh hướng dẫn" } };
     const j = job("mp", m); // the outbox hands the same stored job to every attempt
     const first = await r.adapter.send(j);
     expect(first).toMatchObject({ ok: false, permanent: false });
     expect(await r.adapter.send(structuredClone(j))).toEqual({ ok: true });
-    const texts = bodies("mp").map((b) => (b as { message: { text: string } }).message.text);
-    expect(texts).toHaveLength(3);
-    expect(texts[0]?.startsWith("a a")).toBe(true);
-    expect(texts[1]?.startsWith("b b")).toBe(true);
-    expect(texts[2]).toBe(texts[1]); // only the failed part again, not the first
+    const sent = bodies("mp").map((b) => (b as { message: { text?: string; attachment?: unknown } }).message);
+    expect(sent.map((x) => x.text ?? "image")).toEqual(["Ảnh hướng dẫn", "image", "image"]); // not the caption again
+  });
+
+  it("a caption longer than a message is split like text", async () => {
+    const caption = Array.from({ length: 3 }, (_, i) => `Đoạn ${i + 1}. ${"chú thích ".repeat(120).trim()}`).join(
+      "\n\n",
+    );
+    expect(await r.adapter.send(job("cap", { image: { url: "https://hotro.example.vn/anh.png", caption } }))).toEqual({
+      ok: true,
+    });
+    const sent = bodies("cap").map((b) => (b as { message: { text?: string } }).message.text ?? "image");
+    expect(sent.length).toBeGreaterThan(2);
+    expect(sent.at(-1)).toBe("image");
+    for (const t of sent) expect(t.length).toBeLessThanOrEqual(MESSENGER_CAPABILITIES.maxTextLength);
+    expect(sent.slice(0, -1).join("\n\n")).toBe(caption);
   });
 
   it("an image goes by URL, reusable", async () => {

@@ -11,7 +11,6 @@ import {
   delivery,
   SECRET as FB_SECRET,
   TOKEN as FB_TOKEN,
-  PAGE,
   SEND_PATH,
   userMessage,
   VERIFY,
@@ -180,7 +179,11 @@ describe("hand-off to operators from every channel", () => {
           })
           .filter(Boolean),
     });
-    expect(PAGE).toBeTruthy();
+    // The request belongs to the Messenger user, and every answer went out with the Page's token.
+    expect(await h.hotro.backend.requests.get("HT-000001")).toMatchObject({ channel: "messenger", userId: user });
+    const sends = graph.to(SEND_PATH).filter((r) => (r.body as { recipient: { id: string } }).recipient.id === user);
+    expect(sends.length).toBeGreaterThan(3);
+    expect(sends.every((r) => r.query.get("access_token") === FB_TOKEN)).toBe(true);
   });
 
   it("Zalo", async () => {

@@ -94,6 +94,13 @@ describe("requests", () => {
       const reply = textOf(await h.say("cho mình gặp nhân viên", { user: "night" }));
       expect(reply).toContain("HT-000001");
       expect(reply).toContain("08:00"); // the next opening, Wednesday 08:00 in Hanoi
+      // The stored session knows the request by the id the store gave it, its transcript too.
+      const session = await h.hotro.backend.sessions.get("cli:night");
+      expect(session?.openRequestId).toBe("HT-000001");
+      expect(session?.requests.map((r) => r.id)).toEqual(["HT-000001"]);
+      const told = session?.recent.filter((l) => l.from === "bot").map((l) => l.text) ?? [];
+      expect(told.at(-1)).toContain("HT-000001");
+      expect(told.join("\n")).not.toMatch(/\{request_id\}|\$new/);
       await waitFor(() => h.ops.jobs.some((j) => j.op === "post" && j.requestId === "HT-000001"));
       // Urgent: a person is asked at once, whatever the hour.
       for (const t of ["tài khoản bị khóa", "minh_night", "tối nay"]) await h.say(t, { user: "urgent" });

@@ -55,7 +55,7 @@ describe("operators' group: any JSON shape", () => {
     const posted = await waitFor(() => toGroup().find((c) => String(c.payload.text).includes("HT-000001")));
     thread = Number(posted.payload.message_thread_id);
     card = Number(posted.payload._message_id);
-    expect(topic).toBeDefined();
+    expect(String(topic.payload.name)).toMatch(/^HT-000001 · /);
   });
   afterAll(() => h.close());
 

@@ -4,17 +4,7 @@ import { EscalationRules } from "../../src/engine/escalation.js";
 import { analyse, PLACEHOLDERS, withPlaceholders } from "../../src/nlu/features.js";
 import { Lexicon } from "../../src/nlu/lexicon.js";
 import { Matcher } from "../../src/nlu/matcher.js";
-import {
-  amounts,
-  ENTITY_PATTERNS,
-  emails,
-  extractEntities,
-  handles,
-  phones,
-  requestIds,
-  times,
-  urls,
-} from "../../src/text/entities.js";
+import { amounts, ENTITY_PATTERNS, emails, handles, phones, requestIds, times, urls } from "../../src/text/entities.js";
 import { canon, fold, foldMapped, MAX_TEXT_CHARS, NORMALIZE_PATTERNS, tokens } from "../../src/text/normalize.js";
 import { maskSecrets, SECRET_PATTERNS } from "../../src/text/secrets.js";
 import { shippedContent } from "../helpers/content.js";
@@ -100,19 +90,19 @@ describe("functions return on adversarial input", () => {
   );
   const rules = new EscalationRules(content.config.escalation.rules, content.config.escalation.word_lists);
 
+  // Returning at all is the point (the test's timeout is the bound); what each returns is
+  // also held to the clipped input's size, so a blow-up in output shows too.
   it.each(Object.entries(ADVERSARIAL))("%s", (_name, text) => {
     expect(canon(text).length).toBeLessThanOrEqual(MAX_TEXT_CHARS);
-    expect(tokens(fold(canon(text))).length).toBeGreaterThanOrEqual(0);
+    expect(tokens(fold(canon(text))).length).toBeLessThanOrEqual(MAX_TEXT_CHARS);
     expect(foldMapped(text).text.length).toBeGreaterThan(0);
     expect(maskSecrets(text).text.length).toBeGreaterThan(0);
-    const e = extractEntities(text, clock);
-    expect(e).toBeDefined();
     for (const fn of [emails, phones, handles, urls, amounts, (t: string) => requestIds(t)])
-      expect(fn(text)).toBeDefined();
-    expect(times(text, clock)).toBeDefined();
+      expect(fn(text).length).toBeLessThanOrEqual(MAX_TEXT_CHARS);
+    expect(times(text, clock).length).toBeLessThanOrEqual(1);
     expect(withPlaceholders(text).length).toBeLessThanOrEqual(MAX_TEXT_CHARS * 4);
-    expect(analyse(text, { lexicon }).folded).toBeDefined();
-    expect(matcher.match(text).zone).toBeDefined();
+    expect(analyse(text, { lexicon }).folded.length).toBeLessThanOrEqual(MAX_TEXT_CHARS);
+    expect(["answer", "clarify", "fallback"]).toContain(matcher.match(text).zone);
     matcher.language(text);
     matcher.scores(text);
     rules.hits("angry", text);

@@ -354,7 +354,10 @@ export class RedisOutbox extends RedisLists implements Outbox {
     await this.notify(lanes);
   }
 
-  start(sender: Sender, opts: { recover?: boolean; onFailure?: (job: OutboxJob, last: Extract<SendOutcome, { ok: false }>) => void } = {}): void {
+  start(
+    sender: Sender,
+    opts: { recover?: boolean; onFailure?: (job: OutboxJob, last: Extract<SendOutcome, { ok: false }>) => void } = {},
+  ): void {
     this.sender = sender;
     this.onFailure = opts.onFailure;
     this.startWorker(opts.recover !== false);

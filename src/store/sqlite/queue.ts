@@ -143,7 +143,10 @@ export class SqliteOutbox implements Outbox {
     for (const lane of new Set(jobs.map((j) => j.lane))) this.lanes?.kick(lane);
   }
 
-  start(sender: Sender, opts: { recover?: boolean; onFailure?: (job: OutboxJob, last: Extract<SendOutcome, { ok: false }>) => void } = {}): void {
+  start(
+    sender: Sender,
+    opts: { recover?: boolean; onFailure?: (job: OutboxJob, last: Extract<SendOutcome, { ok: false }>) => void } = {},
+  ): void {
     this.sender = sender;
     this.onFailure = opts.onFailure;
     this.lanes = new Lanes((lane) => this.step(lane), 128, this.groups);
