@@ -160,7 +160,7 @@ export function loadContent(dirs: { configDir: string; flowsDir: string }): { co
       forms: flows.forms,
       messages: flows.messages as Record<MessageKey, Localized>,
       lexicon: lexicon ?? { abbreviations: {}, particles: [] },
-      commands: commands ?? { cancel: [], skip: [], menu: [] },
+      commands: commands ?? { cancel: [], skip: [], menu: [], telegram_menu: [] },
     },
     config: withDefaults(config),
   };

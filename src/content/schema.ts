@@ -167,6 +167,18 @@ export const Commands = z
     cancel: z.array(z.string().min(1)).min(1),
     skip: z.array(z.string().min(1)).min(1),
     menu: z.array(z.string().min(1)).min(1),
+    /** The slash-commands menu Telegram shows (`setMyCommands`), in both languages. */
+    telegram_menu: z
+      .array(
+        z
+          .object({
+            command: z.string().regex(/^[a-z0-9_]{1,32}$/, "1–32 of a-z, 0-9 and _ (Telegram's rule)"),
+            description: Localized,
+          })
+          .strict(),
+      )
+      .max(100)
+      .default([]),
   })
   .strict();
 export type Commands = z.infer<typeof Commands>;

@@ -1,4 +1,7 @@
 import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakePlatform } from "../helpers/fake-platform.js";
@@ -21,10 +24,20 @@ describe("npm run telegram:webhook", () => {
       return { body: { ok: true, result: true } };
     });
   });
-  afterAll(() => api.stop());
-  const cli = (arg: string) =>
+  const dataDir = mkdtempSync(join(tmpdir(), "hotro-tg-setup-"));
+  afterAll(async () => {
+    await api.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  const cli = (arg: string, secret = SECRET) =>
     run("npx", ["tsx", "adapters/telegram/setup.ts", arg], {
-      env: { ...process.env, TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_WEBHOOK_SECRET: SECRET, TELEGRAM_API_ROOT: api.url },
+      env: {
+        ...process.env,
+        TELEGRAM_BOT_TOKEN: TOKEN,
+        TELEGRAM_WEBHOOK_SECRET: secret,
+        TELEGRAM_API_ROOT: api.url,
+        DATA_DIR: dataDir,
+      },
     });
 
   it("registers the webhook with the secret and the update types, then does nothing the second time", async () => {
@@ -40,6 +53,19 @@ describe("npm run telegram:webhook", () => {
     const second = await cli("https://bot.example.vn");
     expect(second.stdout).toContain("already set");
     expect(api.to(`/bot${TOKEN}/setWebhook`)).toHaveLength(1);
+    // The "/" menu, in Vietnamese for everyone and in English for English-speaking users.
+    const menus = api
+      .to(`/bot${TOKEN}/setMyCommands`)
+      .map((r) => r.body as { commands: { command: string }[]; language_code?: string });
+    expect(menus.map((m) => m.language_code)).toEqual([undefined, "en"]);
+    expect(menus[0]?.commands.map((c) => c.command)).toEqual(["start", "menu"]);
+  });
+
+  it("sends a rotated secret again, although getWebhookInfo cannot show it", async () => {
+    const rotated = await cli("https://bot.example.vn", "rotated_secret_0123456789");
+    expect(rotated.stdout).toContain("webhook set to");
+    const set = api.to(`/bot${TOKEN}/setWebhook`);
+    expect(set.at(-1)?.body).toMatchObject({ secret_token: "rotated_secret_0123456789" });
   });
 
   it("refuses a URL that is not HTTPS", async () => {
