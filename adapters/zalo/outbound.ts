@@ -121,7 +121,7 @@ const CONFIG: Record<number, string> = {
   [-224]: "the OA's plan must be upgraded for this API",
 };
 
-export function classifyZaloError(code: number, message: string | undefined): ErrorClass {
+export function classify(code: number, message: string | undefined): ErrorClass {
   if (AUTH.has(code)) return { kind: "auth" };
   const said = message ? `: ${message}` : "";
   if (code === -32) return { kind: "transient", error: `Zalo rate limit reached (error -32${said})` };

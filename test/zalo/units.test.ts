@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ZALO_CAPABILITIES } from "../../adapters/zalo/channel.js";
 import { mapZaloEvent, parseJsonKeepingBigInts } from "../../adapters/zalo/inbound.js";
 import { createZaloChannel } from "../../adapters/zalo/index.js";
-import { classifyZaloError, decodeQuickReply, encodeQuickReply, toZaloBody } from "../../adapters/zalo/outbound.js";
+import { classify, decodeQuickReply, encodeQuickReply, toZaloBody } from "../../adapters/zalo/outbound.js";
 import { recordFromResponse } from "../../adapters/zalo/tokens.js";
 import type { ZaloWebhookBody } from "../../adapters/zalo/types.js";
 import { verifyZaloSignature, zaloMac } from "../../adapters/zalo/verify.js";
@@ -370,15 +370,15 @@ describe("outbound bodies", () => {
 
 describe("error codes", () => {
   it("classifies Zalo's codes", () => {
-    expect(classifyZaloError(-216, "x").kind).toBe("auth");
-    expect(classifyZaloError(-220, undefined).kind).toBe("auth");
-    expect(classifyZaloError(-32, undefined).kind).toBe("transient");
+    expect(classify(-216, "x").kind).toBe("auth");
+    expect(classify(-220, undefined).kind).toBe("auth");
+    expect(classify(-32, undefined).kind).toBe("transient");
     for (const c of [-230, -232, -213, -227, -244]) {
-      const r = classifyZaloError(c, "m");
+      const r = classify(c, "m");
       expect(r.kind).toBe("permanent");
       if (r.kind === "permanent") expect(r.error).toContain(String(c));
     }
-    const w = classifyZaloError(-230, undefined);
+    const w = classify(-230, undefined);
     expect(w.kind === "permanent" && w.error).toContain("7 days");
   });
 });
