@@ -39,11 +39,11 @@ export interface ChannelRig {
   h: Harness;
   adapter: ChannelAdapter;
   /**
-   * The platform's own limit on one message's text (the Bot API's 4096). The renderer splits
-   * at `capabilities.maxTextLength`; whatever the adapter adds (an operator's name) must still
-   * fit in this.
+   * The platform's own documented limits (the Bot API's 4096 characters of text), where it has
+   * them. The capabilities must stay within these, and what the adapter adds after the
+   * renderer (an operator's name above a part) must still fit.
    */
-  textLimit: number;
+  limits: { text: number; quickReplies?: number; quickReplyTitle?: number };
   /** A user this platform could send us (its own id format), new each time. */
   user(): Promise<string>;
   /** What a user does before their first message on this channel (the live chat's hello). */
@@ -291,7 +291,9 @@ export function runChannelContract(c: ChannelContract): void {
       for (const k of ["maxQuickReplies", "maxButtons"] as const)
         expect(Number.isInteger(caps[k]) && caps[k] >= 0, k).toBe(true);
       expect(caps.maxTextWithButtons).toBeLessThanOrEqual(caps.maxTextLength);
-      expect(caps.maxTextLength).toBeLessThanOrEqual(rig.textLimit);
+      expect(caps.maxTextLength).toBeLessThanOrEqual(rig.limits.text);
+      expect(caps.maxQuickReplies).toBeLessThanOrEqual(rig.limits.quickReplies ?? caps.maxQuickReplies);
+      expect(caps.maxQuickReplyTitle).toBeLessThanOrEqual(rig.limits.quickReplyTitle ?? caps.maxQuickReplyTitle);
       for (const t of caps.buttonTypes) expect(["url", "phone", "postback"]).toContain(t);
       for (const k of ["quickRepliesWithButtons", "images", "typing"] as const)
         expect(typeof caps[k], k).toBe("boolean");
@@ -397,18 +399,20 @@ export function runChannelContract(c: ChannelContract): void {
       await operatorSays(user, { text: long.trim() });
       const parts = (await ok(user)).map((s) => s.text ?? "");
       expect(parts.length).toBeGreaterThanOrEqual(3);
-      check(parts, n, rig.textLimit);
+      check(parts, n, rig.limits.text);
     });
 
     test("quick replies", "offers quick replies within the channel's count and title length", async () => {
       const caps = rig.adapter.capabilities;
+      const most = Math.min(caps.maxQuickReplies, rig.limits.quickReplies ?? caps.maxQuickReplies);
+      const longest = Math.min(caps.maxQuickReplyTitle, rig.limits.quickReplyTitle ?? caps.maxQuickReplyTitle);
       const user = await rig.user();
       await tap(user, "intent:contract.choices");
       const got = await ok(user);
       expect(got.length).toBeGreaterThan(0);
       for (const m of got) {
-        expect(m.quickReplies.length).toBeLessThanOrEqual(caps.maxQuickReplies);
-        for (const t of m.quickReplies) expect(t.length, t).toBeLessThanOrEqual(caps.maxQuickReplyTitle);
+        expect(m.quickReplies.length).toBeLessThanOrEqual(most);
+        for (const t of m.quickReplies) expect(t.length, t).toBeLessThanOrEqual(longest);
       }
       const offered = got.flatMap((m) => m.quickReplies);
       if (caps.maxQuickReplies === 0) {

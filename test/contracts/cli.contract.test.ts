@@ -15,7 +15,7 @@ async function cliRig(content: Content): Promise<ChannelRig> {
     h,
     adapter,
     // A terminal takes any length; the capability is the only limit.
-    textLimit: adapter.capabilities.maxTextLength,
+    limits: { text: adapter.capabilities.maxTextLength },
     user: async () => `terminal-${++n}`,
     async deliver(payload) {
       const { user, line } = payload as { user: string; line: string };

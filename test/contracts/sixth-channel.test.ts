@@ -77,7 +77,8 @@ async function lineRig(content: Content): Promise<ChannelRig> {
   return {
     h,
     adapter,
-    textLimit: 5000,
+    // Messaging API: text up to 5000 characters; 13 quick reply items, labels up to 20.
+    limits: { text: 5000, quickReplies: 13, quickReplyTitle: 20 },
     user: async () => `U${hex(16)}`,
     async deliver(payload, opts = {}) {
       const raw = JSON.stringify(payload);

@@ -54,8 +54,8 @@ export async function messengerRig(content: Content): Promise<ChannelRig> {
   return {
     h: r.h,
     adapter: r.adapter,
-    // Send API: "text must be UTF-8 and has a 2000 character limit".
-    textLimit: 2000,
+    // Send API: text "has a 2000 character limit"; up to 13 quick replies, titles up to 20 characters.
+    limits: { text: 2000, quickReplies: 13, quickReplyTitle: 20 },
     user: async () => `7100${String(++psids).padStart(8, "0")}`,
     async deliver(payload, opts = {}) {
       const raw = JSON.stringify(payload);

@@ -52,8 +52,8 @@ export async function telegramRig(content: Content): Promise<ChannelRig> {
   return {
     h,
     adapter,
-    // Bot API `sendMessage`: "1-4096 characters after entities parsing".
-    textLimit: 4096,
+    // Bot API `sendMessage`: "1-4096 characters after entities parsing" (no limit on keyboard buttons).
+    limits: { text: 4096 },
     user: async () => String(++chats),
     async deliver(payload, opts = {}) {
       const res = await h.hotro.app.inject({

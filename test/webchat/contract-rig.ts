@@ -39,8 +39,8 @@ export async function webchatRig(content: Content): Promise<ChannelRig> {
   return {
     h: s.h,
     adapter: s.chat,
-    // The live chat's own limit: a browser shows anything, the protocol carries this much.
-    textLimit: s.chat.capabilities.maxTextLength,
+    // The live chat is its own platform: a browser shows anything the protocol carries.
+    limits: { text: s.chat.capabilities.maxTextLength },
     async user() {
       // A visitor made the way a first hello makes one, whose browser has not connected yet.
       const { visitor, secret } = await s.chat.visitors.create(netOf("127.0.0.1"));

@@ -62,8 +62,8 @@ export async function zaloRig(content: Content): Promise<ChannelRig> {
   return {
     h,
     adapter,
-    // OA API: a text message is at most 2000 characters.
-    textLimit: 2000,
+    // OA API: a text message is at most 2000 characters; a message's button list holds 5.
+    limits: { text: 2000, quickReplies: 5 },
     user: async () => `24684588352919${String(90000 + ++users)}`,
     async deliver(payload, opts = {}) {
       const raw = String(payload);
