@@ -1,30 +1,18 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { InboundEvent } from "../src/ports/message.js";
-import { CaptureChannel, type Harness, harness, textOf } from "./helpers/harness.js";
+import { CaptureChannel, type Harness, harness } from "./helpers/harness.js";
 import { flushPrefix, redisReachable } from "./helpers/redis.js";
 
 const available = await redisReachable();
 
+/**
+ * The app on Redis across two in-process instances. What a single backend must do (requests,
+ * sessions, queues…) is the store contract's (test/contracts/redis.contract.test.ts).
+ */
 describe.runIf(available)("on Redis", () => {
   const prefix = `hotro-test:${randomUUID()}:`;
   afterAll(() => flushPrefix(prefix));
-
-  it("runs a conversation through the form and numbers requests from Redis", async () => {
-    const h = await harness({ redisPrefix: prefix });
-    try {
-      expect(textOf(await h.say("tk bị khoá rồi", { user: "r1" }))).toContain("tài khoản");
-      await h.say("minh_99", { user: "r1" });
-      expect(textOf(await h.say("hôm qua", { user: "r1" }))).toContain("HT-000001");
-      const session = await h.hotro.backend.sessions.get("cli:r1");
-      expect(session?.requests[0]).toMatchObject({ id: "HT-000001", intent: "account.locked" });
-      const rec = await h.hotro.backend.requests.get("HT-000001");
-      expect(rec).toMatchObject({ status: "open", priority: "urgent", channel: "cli", userId: "r1" });
-      expect(Object.values(rec?.fields ?? {})).toContain("minh_99");
-    } finally {
-      await h.close();
-    }
-  });
 
   describe("two processes sharing one Redis", () => {
     const shared = new CaptureChannel("cli");

@@ -1,7 +1,17 @@
+import { randomUUID } from "node:crypto";
 import { CLI_CAPABILITIES } from "../../src/ports/capabilities.js";
 import type { ChannelAdapter } from "../../src/ports/channel.js";
-import type { OutboundMessage } from "../../src/ports/message.js";
+import type { InboundEvent, OutboundMessage } from "../../src/ports/message.js";
 import type { SendJob, SendOutcome } from "../../src/ports/queue.js";
+
+/**
+ * One line typed in the terminal → its event: always a message (typing a number picks a
+ * quick reply, which the engine maps back to its payload). Each line gets an id of its own:
+ * nothing ever delivers a line twice.
+ */
+export function lineEvent(userId: string, text: string, now = Date.now()): InboundEvent {
+  return { id: `cli:${randomUUID()}`, channel: "cli", userId, timestamp: now, kind: "message", text };
+}
 
 /** The terminal: quick replies become numbered choices (typing the number picks one). */
 export class CliChannel implements ChannelAdapter {

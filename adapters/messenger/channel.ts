@@ -5,11 +5,12 @@ import type { ChannelAdapter, ChannelDeps, ChannelHealth, Intake } from "../../s
 import type { InboundEvent } from "../../src/ports/message.js";
 import type { SendJob, SendOutcome } from "../../src/ports/queue.js";
 import { dropStale } from "../../src/queue/dedupe.js";
+import { keepRawBodies, rawBody } from "../shared/raw-body.js";
 import { MESSENGER_CAPABILITIES } from "./capabilities.js";
-import { type Classified, classifyError, GraphClient, type GraphResult } from "./client.js";
+import { GraphClient, type GraphResult } from "./client.js";
 import { versionWarning } from "./graph-versions.js";
 import { parseDelivery } from "./inbound.js";
-import { toSendMessages } from "./outbound.js";
+import { type Classified, classifyError, toSendMessages } from "./outbound.js";
 import type { SenderActionRequest, SendRequest } from "./types.js";
 import { verifySignature, verifySubscription } from "./verify.js";
 
@@ -75,10 +76,7 @@ export class MessengerChannel implements ChannelAdapter {
 
   routes(app: FastifyInstance, intake: Intake): void {
     // The signature covers the bytes Meta sent: keep them, whatever the content type says.
-    const keepRaw = (_req: unknown, body: Buffer, done: (err: Error | null, body?: Buffer) => void) => done(null, body);
-    app.addContentTypeParser("application/json", { parseAs: "buffer" }, keepRaw);
-    app.addContentTypeParser("text/plain", { parseAs: "buffer" }, keepRaw);
-    app.addContentTypeParser("*", { parseAs: "buffer" }, keepRaw);
+    keepRawBodies(app);
 
     app.get("/webhooks/messenger", async (req, reply) => {
       const v = verifySubscription(req.query, this.o.verifyToken);
@@ -96,7 +94,7 @@ export class MessengerChannel implements ChannelAdapter {
     });
 
     app.post("/webhooks/messenger", async (req, reply) => {
-      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const raw = rawBody(req);
       if (!verifySignature(raw, req.headers["x-hub-signature-256"], this.o.appSecret)) {
         this.log.warn({ hasHeader: req.headers["x-hub-signature-256"] !== undefined }, "webhook signature refused");
         return reply.code(401).send({ error: "invalid or missing X-Hub-Signature-256" });

@@ -1,5 +1,4 @@
 import { Agent, request } from "undici";
-import type { SendOutcome } from "../../src/ports/queue.js";
 import type { GraphError } from "./types.js";
 import { appSecretProof } from "./verify.js";
 
@@ -139,49 +138,4 @@ function describe(err: unknown): string {
     return `${err.name}${typeof code === "string" ? ` ${code}` : ""}: ${err.message}`;
   }
   return String(err);
-}
-
-/** Codes Meta documents as passing: retried with backoff. */
-const TRANSIENT_CODES = new Set([1, 2, 1200]);
-/** Rate limits: retried, but not sooner than a second. */
-const RATE_LIMIT_CODES = new Set([4, 17, 32, 613]);
-/** Never retried: the same request would fail again (notes/messenger.md §6). */
-const PERMANENT_CODES = new Set([10, 100, 190, 200, 230, 368, 551]);
-const RATE_LIMIT_PAUSE_MS = 1_000;
-
-export interface Classified {
-  outcome: SendOutcome;
-  /** Error 190: the Page access token is invalid or expired. */
-  tokenInvalid: boolean;
-}
-
-/** A Graph API result → ok / permanent / transient (with a wait), in words operators can act on. */
-export function classifyError(r: GraphResult): Classified {
-  if (r.ok) return { outcome: { ok: true }, tokenInvalid: false };
-  const transient = (error: string, retryAfterMs?: number): Classified => {
-    const outcome: SendOutcome = { ok: false, permanent: false, error };
-    const wait = Math.max(retryAfterMs ?? 0, r.retryAfterMs ?? 0);
-    if (wait > 0) outcome.retryAfterMs = wait;
-    return { outcome, tokenInvalid: false };
-  };
-  const permanent = (error: string, tokenInvalid = false): Classified => ({
-    outcome: { ok: false, permanent: true, error },
-    tokenInvalid,
-  });
-  if (r.network !== undefined) return transient(`Messenger unreachable (${r.network})`);
-  const e = r.error;
-  const code = e?.code;
-  const sub = e?.error_subcode;
-  const what = `Messenger error ${code ?? `HTTP ${r.status}`}${sub ? `/${sub}` : ""}${e?.message ? `: ${e.message}` : ""}`;
-  if (code === 190) return permanent(`the Page access token is invalid or expired (${what})`, true);
-  if (code === 10 || sub === 2018278 || sub === 2534022 || sub === 2018065 || sub === 2018108) {
-    return permanent(`outside the messaging window: the user has to write first (${what})`);
-  }
-  if (code === 551 || sub === 1545041) return permanent(`this person isn't available right now (${what})`);
-  if (code !== undefined && PERMANENT_CODES.has(code)) return permanent(what);
-  if (code !== undefined && RATE_LIMIT_CODES.has(code)) return transient(`rate limited (${what})`, RATE_LIMIT_PAUSE_MS);
-  if (code !== undefined && TRANSIENT_CODES.has(code)) return transient(what);
-  if (e?.is_transient) return transient(what);
-  if (r.status !== undefined && (r.status >= 500 || r.status === 429)) return transient(what);
-  return permanent(what);
 }

@@ -6,8 +6,9 @@ import { Texts } from "../../src/engine/template.js";
 import type { Lang } from "../../src/ports/vocabulary.js";
 import { shorten } from "../../src/render/render.js";
 import { runCli } from "../../src/shell/run.js";
-import { classifyError, GraphClient } from "./client.js";
+import { GraphClient } from "./client.js";
 import { type MessengerEnv, messengerEnv } from "./env.js";
+import { classifyError } from "./outbound.js";
 
 /**
  * `npm run messenger:setup`: the Page's Messenger profile (Get Started button, greeting,

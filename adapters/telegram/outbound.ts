@@ -4,17 +4,28 @@ import type { InlineKeyboardButton } from "grammy/types";
 import type { ChannelCapabilities } from "../../src/ports/capabilities.js";
 import type { OutboundMessage } from "../../src/ports/message.js";
 import type { SendOutcome } from "../../src/ports/queue.js";
+import { shorten } from "../../src/render/render.js";
 
-/** Telegram's limits (Bot API): 4096 characters of text, 64 bytes of callback_data. */
+/** Telegram's own limit on a message's text (Bot API `sendMessage`). */
+export const TELEGRAM_TEXT_LIMIT = 4096;
+/** An operator's name as it heads their messages, at most this long (Telegram's first_name is up to 64). */
+const MAX_OPERATOR_NAME = 64;
+/** Room kept in every message for that heading: `<name>:\n`. */
+const NAME_ROOM = MAX_OPERATOR_NAME + 2;
+
+/**
+ * Telegram's limits (Bot API): 4096 characters of text, 64 bytes of callback_data. Texts are
+ * split shorter by the room an operator's name takes (`textOf` puts it above every part).
+ */
 export const TELEGRAM_CAPABILITIES: ChannelCapabilities = {
-  maxTextLength: 4096,
+  maxTextLength: TELEGRAM_TEXT_LIMIT - NAME_ROOM,
   maxQuickReplies: 12,
   maxQuickReplyTitle: 40,
   maxButtons: 8,
   maxButtonTitle: 40,
   // A URL button needs http(s) or tg://, so a phone number is shown as text.
   buttonTypes: ["url", "postback"],
-  maxTextWithButtons: 4096,
+  maxTextWithButtons: TELEGRAM_TEXT_LIMIT - NAME_ROOM,
   quickRepliesWithButtons: true,
   images: true,
   typing: true,
@@ -51,10 +62,13 @@ export async function keyboardOf(
   return rows.length ? rows : undefined;
 }
 
-/** Operators are named in the text: Telegram shows every message as the bot's. */
+/**
+ * Operators are named in the text: Telegram shows every message as the bot's. The name is
+ * shortened to the room the capabilities keep for it, so a full part stays within 4096.
+ */
 export function textOf(m: OutboundMessage): string {
   const text = m.text ?? "";
-  return m.from?.kind === "operator" ? `${m.from.name}:\n${text}` : text;
+  return m.from?.kind === "operator" ? `${shorten(m.from.name, MAX_OPERATOR_NAME)}:\n${text}` : text;
 }
 
 /**

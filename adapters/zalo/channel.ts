@@ -6,6 +6,7 @@ import type { ChannelAdapter, ChannelDeps, ChannelHealth, Intake } from "../../s
 import type { InboundEvent } from "../../src/ports/message.js";
 import type { SendJob, SendOutcome } from "../../src/ports/queue.js";
 import { dropStale } from "../../src/queue/dedupe.js";
+import { keepRawBodies, rawBody } from "../shared/raw-body.js";
 import { asRecord, type Rec } from "../shared/read.js";
 import { ZaloClient, ZaloNetworkError } from "./client.js";
 import { mapZaloEvent, parseJsonKeepingBigInts, str } from "./inbound.js";
@@ -108,12 +109,11 @@ export class ZaloChannel implements ChannelAdapter {
   }
 
   routes(app: FastifyInstance, intake: Intake): void {
-    // This scope only: keep the exact bytes, the signature is computed over them.
-    app.addContentTypeParser("application/json", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
-    app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
+    // The signature is computed over the exact bytes Zalo sent: keep them.
+    keepRawBodies(app);
 
     app.post("/webhooks/zalo", async (req, reply) => {
-      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const raw = rawBody(req);
       let body: Rec | undefined;
       try {
         body = asRecord(parseJsonKeepingBigInts(raw.toString("utf8")));

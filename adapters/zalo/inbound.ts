@@ -128,7 +128,8 @@ export function mapZaloEvent(raw: unknown, now = Date.now()): Mapped {
       channel: "zalo",
       userId,
       timestamp,
-      kind: name,
+      // Following the OA is the first contact, as Get Started and /start are elsewhere.
+      kind: name === "follow" ? "start" : "unfollow",
     };
     return { events: [e] };
   }

@@ -1,6 +1,5 @@
-import { randomUUID } from "node:crypto";
 import { createInterface } from "node:readline/promises";
-import { CliChannel, formatForTerminal } from "../../adapters/cli/index.js";
+import { CliChannel, formatForTerminal, lineEvent } from "../../adapters/cli/index.js";
 import { parseCoreEnv } from "../config/env.js";
 import { createLogger } from "../config/log.js";
 import { buildApp } from "../server/app.js";
@@ -34,15 +33,15 @@ async function main(): Promise<void> {
     const text = line.trim();
     if (!text) continue;
     if (!process.stdin.isTTY) console.log(`you> ${text}`);
-    const id = `cli:${randomUUID()}`;
+    const event = lineEvent(userId, text);
     const before = printed;
-    const sends = new Promise<number>((resolve) => turns.set(id, resolve));
-    await hotro.runtime.accept([{ id, channel: "cli", userId, timestamp: Date.now(), kind: "message", text }]);
+    const sends = new Promise<number>((resolve) => turns.set(event.id, resolve));
+    await hotro.runtime.accept([event]);
     // Wait until the turn is processed and each reply it queued has been printed.
     const n = await Promise.race([sends, new Promise<number>((r) => setTimeout(() => r(0), 5000))]);
     const deadline = Date.now() + 5000;
     while (printed - before < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    turns.delete(id);
+    turns.delete(event.id);
   }
   await hotro.close();
 }

@@ -1,3 +1,4 @@
+import type { ChannelModule } from "../../adapters/module.js";
 import { channelModules } from "../../adapters/registry.js";
 import type { ChannelAdapter, ChannelDeps } from "../ports/channel.js";
 import type { OperatorsPort } from "../ports/operators.js";
@@ -22,11 +23,18 @@ export function channelDeps(d: AppDeps): ChannelDeps {
   };
 }
 
-/** Every registered channel the environment enables; the others are named once in the log with what to set. */
-export function channelsFromEnv(env: Env, d: AppDeps): ChannelAdapter[] {
+/**
+ * Every registered channel the environment enables; the others are named once in the log with
+ * what to set. `modules` is the registry (tests add a channel of their own to it).
+ */
+export function channelsFromEnv(
+  env: Env,
+  d: AppDeps,
+  modules: readonly ChannelModule[] = channelModules,
+): ChannelAdapter[] {
   const deps = { ...channelDeps(d), content: d.content };
   const out: ChannelAdapter[] = [];
-  for (const m of channelModules) {
+  for (const m of modules) {
     const why = m.off(env);
     if (why) d.log.info({ channel: m.id }, `${m.id} disabled: ${why}`);
     else out.push(m.create(env, deps));

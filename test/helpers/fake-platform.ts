@@ -13,6 +13,7 @@ export interface Recorded {
   raw: string;
   /** Parsed JSON body, or form fields for urlencoded bodies, when they parse. */
   body: unknown;
+  /** When the request arrived (ms). */
   at: number;
 }
 
@@ -58,6 +59,8 @@ export class FakePlatform {
   async start(fallback: Route = () => ({ status: 200, body: {} })): Promise<this> {
     this.routes.push(fallback);
     this.server = createServer(async (req, res) => {
+      // When it arrived, before its body is read: gaps between requests measure the client's waits.
+      const at = Date.now();
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
       const raw = Buffer.concat(chunks).toString("utf8");
@@ -78,7 +81,7 @@ export class FakePlatform {
         headers: req.headers,
         raw,
         body,
-        at: Date.now(),
+        at,
       };
       this.requests.push(rec);
       let reply: Reply | undefined;

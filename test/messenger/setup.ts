@@ -3,6 +3,7 @@ import { Keyv } from "keyv";
 import { MessengerChannel, type MessengerOptions } from "../../adapters/messenger/channel.js";
 import { signatureFor } from "../../adapters/messenger/verify.js";
 import { createLogger } from "../../src/config/log.js";
+import type { Content } from "../../src/content/types.js";
 import { LocalBus } from "../../src/store/bus/local.js";
 import { FakePlatform, type Recorded, type Reply, waitFor } from "../helpers/fake-platform.js";
 import { type Harness, harness } from "../helpers/harness.js";
@@ -32,7 +33,12 @@ export interface Rig {
 
 /** The real app on in-memory SQLite with the Messenger adapter, against a fake Graph API. */
 export async function rig(
-  opts: { appId?: string | null; fake?: (f: FakePlatform) => void; adapter?: Partial<MessengerOptions> } = {},
+  opts: {
+    appId?: string | null;
+    fake?: (f: FakePlatform) => void;
+    adapter?: Partial<MessengerOptions>;
+    content?: Content;
+  } = {},
 ): Promise<Rig> {
   const fake = new FakePlatform();
   opts.fake?.(fake);
@@ -57,7 +63,7 @@ export async function rig(
     probe: false,
     ...opts.adapter,
   });
-  const h = await harness({ channels: [adapter] });
+  const h = await harness({ channels: [adapter], ...(opts.content ? { content: opts.content } : {}) });
   const sent = (user?: string) =>
     fake
       .to(SEND_PATH)
@@ -98,6 +104,14 @@ export function userMessage(user: string, text: string, opts: { mid?: string; ts
     message: { mid: opts.mid ?? `m_${user}_${++seq}_${Date.now()}`, text },
   };
 }
+
+/** One messaging item from `user` to the Page around `extra` (a `postback`, a `referral`, a `message`). */
+export const item = (user: string, extra: object) => ({
+  sender: { id: user },
+  recipient: { id: PAGE },
+  timestamp: Date.now(),
+  ...extra,
+});
 
 export function delivery(...entries: object[][]) {
   return {

@@ -2,20 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEDUPE_TTL_MS, MAX_EVENT_AGE_MS } from "../../src/queue/dedupe.js";
 import { waitFor } from "../helpers/fake-platform.js";
 import { apply, mutations, processingErrors } from "../helpers/mutate.js";
-import { delivery, PAGE, PAGE_INBOX, type Rig, rig, sleep, userMessage } from "../messenger/setup.js";
+import { delivery, item, PAGE, PAGE_INBOX, type Rig, rig, sleep, userMessage } from "../messenger/setup.js";
 
 let n = 0;
 const nextUser = () => `mut${++n}`;
 let mid = 0;
 const nextMid = () => `m_mut_${++mid}_${Date.now()}`;
-
-/** One messaging item around `extra`, as the Messenger tests build them (test/messenger). */
-const item = (user: string, extra: object) => ({
-  sender: { id: user },
-  recipient: { id: PAGE },
-  timestamp: Date.now(),
-  ...extra,
-});
 
 /** The delivery shapes the Messenger tests use, each with a fresh user and mid. */
 const FIXTURES: Record<string, (user: string) => object> = {

@@ -8,7 +8,8 @@ import { apply, mutations, processingErrors, touches } from "../helpers/mutate.j
 import {
   type Call,
   callbackUpdate,
-  nextUpdateId,
+  file,
+  media,
   recorder,
   SECRET,
   telegramFor,
@@ -26,24 +27,6 @@ const FIXTURES: Record<string, (chat: number) => Update> = {
   contact: (chat) => media(chat, { contact: { phone_number: "0901234567", first_name: "Minh", user_id: chat } }),
   location: (chat) => media(chat, { location: { latitude: 10.77, longitude: 106.7 } }),
 };
-
-function file(id: string) {
-  return { file_id: id, file_unique_id: `u${id}`, width: 90, height: 90 };
-}
-
-function media(chat: number, fields: Record<string, unknown>): Update {
-  const id = nextUpdateId();
-  return {
-    update_id: id,
-    message: {
-      message_id: id,
-      date: Math.floor(Date.now() / 1000),
-      chat: { id: chat, type: "private", first_name: "Minh" },
-      from: { id: chat, is_bot: false, first_name: "Minh", language_code: "vi" },
-      ...fields,
-    },
-  } as unknown as Update;
-}
 
 describe("Telegram webhook: any JSON shape", () => {
   let h: Harness;

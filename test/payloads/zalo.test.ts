@@ -16,6 +16,7 @@ import {
   OA_ID,
   sign,
   signed,
+  userAttachment,
   userText,
 } from "../zalo/fake-zalo.js";
 
@@ -27,23 +28,24 @@ const nextUser = () => `24684588352919${String(60000 + ++n)}`;
 const FIXTURES: Record<string, (user: string) => Record<string, unknown>> = {
   text: (user) => userText("xin chào", user),
   image: (user) =>
-    attachment(user, "user_send_image", {
+    userAttachment(user, "user_send_image", {
       type: "image",
       payload: { thumbnail: "https://photo.talk.zdn.vn/t.jpg", url: "https://photo.talk.zdn.vn/a.jpg" },
     }),
-  sticker: (user) => attachment(user, "user_send_sticker", { type: "sticker", payload: { id: "c3b3c0a1", url: "u" } }),
+  sticker: (user) =>
+    userAttachment(user, "user_send_sticker", { type: "sticker", payload: { id: "c3b3c0a1", url: "u" } }),
   file: (user) =>
-    attachment(user, "user_send_file", {
+    userAttachment(user, "user_send_file", {
       type: "file",
       payload: { url: "https://f/sao-ke.pdf", name: "sao-ke.pdf", size: "20480", type: "pdf" },
     }),
   location: (user) =>
-    attachment(user, "user_send_location", {
+    userAttachment(user, "user_send_location", {
       type: "location",
       payload: { coordinates: { latitude: "10.7769", longitude: "106.7009" } },
     }),
   business_card: (user) =>
-    attachment(user, "user_send_business_card", {
+    userAttachment(user, "user_send_business_card", {
       type: "business_card",
       payload: { url: "https://c/qr.jpg", description: '{"phone":"0901234567","qrCodeUrl":"https://c/qr.jpg"}' },
     }),
@@ -68,16 +70,6 @@ const FIXTURES: Record<string, (user: string) => Record<string, unknown>> = {
     message: { text: "Dạ em là nhân viên", msg_id: msgId() },
   }),
 };
-
-function attachment(user: string, event: string, a: Record<string, unknown>): Record<string, unknown> {
-  return {
-    event_name: event,
-    sender: { id: user },
-    recipient: { id: OA_ID },
-    user_id_by_app: "552177279717587730",
-    message: { text: "ảnh lỗi đây ạ", msg_id: msgId(), attachments: [a] },
-  };
-}
 
 describe("Zalo webhook", () => {
   let z: FakeZalo;
@@ -142,7 +134,7 @@ describe("Zalo webhook", () => {
     it("message.attachments not an array, or holding null → 200, no processing error", async () => {
       for (const attachments of [null, {}, "x", 7, [null], [null, { type: "image" }], [[]]]) {
         const user = nextUser();
-        const body = attachment(user, "user_send_image", { type: "image" });
+        const body = userAttachment(user, "user_send_image", { type: "image" });
         (body.message as Record<string, unknown>).attachments = attachments;
         const s = signed(body);
         expect((await h.hotro.app.inject({ method: "POST", url: "/webhooks/zalo", ...s })).statusCode).toBe(200);

@@ -154,3 +154,23 @@ export function callbackUpdate(chatId: number, data: string): Update {
     },
   } as Update;
 }
+
+/** A file as Telegram describes photos and documents (`PhotoSize`, `Document`). */
+export function file(id: string) {
+  return { file_id: id, file_unique_id: `u${id}`, width: 90, height: 90 };
+}
+
+/** A private message from `chat` with the given media fields (photo, document, contact, location…). */
+export function media(chat: number, fields: Record<string, unknown>): Update {
+  const id = nextUpdateId();
+  return {
+    update_id: id,
+    message: {
+      message_id: id,
+      date: Math.floor(Date.now() / 1000),
+      chat: { id: chat, type: "private", first_name: "Minh" },
+      from: { id: chat, is_bot: false, first_name: "Minh", language_code: "vi" },
+      ...fields,
+    },
+  } as unknown as Update;
+}

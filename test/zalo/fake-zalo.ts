@@ -183,3 +183,14 @@ export function userText(text: string, user = USER, id = msgId()): Record<string
     message: { text, msg_id: id },
   };
 }
+
+/** A `user_send_<type>` event: an attachment (with a caption) from `user`, as Zalo documents it. */
+export function userAttachment(user: string, event: string, a: Record<string, unknown>): Record<string, unknown> {
+  return {
+    event_name: event,
+    sender: { id: user },
+    recipient: { id: OA_ID },
+    user_id_by_app: "552177279717587730",
+    message: { text: "ảnh lỗi đây ạ", msg_id: msgId(), attachments: [a] },
+  };
+}

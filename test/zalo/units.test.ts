@@ -183,7 +183,7 @@ describe("every event type", () => {
     expect(events[0]?.text).toBe("ảnh lỗi đây ạ");
   });
 
-  it("follow → follow (keyed by event, user and timestamp) and unfollow → unfollow", () => {
+  it("follow → start, the first contact (keyed by event, user and timestamp), and unfollow → unfollow", () => {
     const follow = {
       app_id: APP_ID,
       oa_id: OA_ID,
@@ -199,7 +199,7 @@ describe("every event type", () => {
         channel: "zalo",
         userId: USER,
         timestamp: 1700000000999,
-        kind: "follow",
+        kind: "start",
       },
     ]);
     expect(mapZaloEvent({ ...follow, event_name: "unfollow" }).events[0]).toMatchObject({

@@ -45,6 +45,7 @@ export function redisBackend(o: RedisBackendOptions): Backend & { redis: Redis }
   const lock = new RedisLock(redis);
   const bus = new RedisBus(redis, prefix, o.log);
   const inbox = new RedisInbox(redis, prefix, o.log);
+  let closed = false;
   const outbox = new RedisOutbox(redis, prefix, o.log, 8, 64, {
     ...outboxGroups(o.delivery ?? DEFAULT_DELIVERY),
     known: [...(o.channelIds ?? []), "cli", "ops"],
@@ -58,9 +59,11 @@ export function redisBackend(o: RedisBackendOptions): Backend & { redis: Redis }
     inbox,
     outbox,
     withLock: (name, ttlMs, fn) => lock.with(`${prefix}lock:${name}`, ttlMs, fn),
-    healthy: () => redis.status === "ready",
+    // QUIT is answered while the socket is still "ready": closed is not healthy, whatever ioredis says.
+    healthy: () => !closed && redis.status === "ready",
     bus,
     async close() {
+      closed = true;
       await Promise.allSettled([sessions.disconnect(), kv.disconnect(), bus.close()]);
       await redis.quit().catch(() => undefined);
     },

@@ -226,6 +226,9 @@ abstract class RedisLists {
     this.rechecks.clear();
     await Promise.all(this.workers.map((w) => w.close()));
     await Promise.allSettled([...this.inflight]);
+    // A queue made moments ago may still be checking the Redis version on the shared
+    // connection: let that finish, or closing the connection fails it unhandled.
+    await Promise.all([...this.queues.values()].map((q) => q.waitUntilReady().catch(() => undefined)));
     await Promise.all([...this.queues.values()].map((q) => q.close()));
   }
 
