@@ -60,18 +60,18 @@ export class MessengerChannel implements ChannelAdapter {
   private readonly progress = new Map<string, number>();
   private probing?: Promise<void>;
 
-  constructor(private readonly o: MessengerOptions) {
-    this.log = o.deps.log.child({ channel: "messenger" });
+  constructor(private readonly options: MessengerOptions) {
+    this.log = options.deps.log.child({ channel: "messenger" });
     this.client = new GraphClient({
-      baseUrl: o.graphUrl,
-      accessToken: o.pageAccessToken,
-      appSecret: o.appSecret,
-      ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
+      baseUrl: options.graphUrl,
+      accessToken: options.pageAccessToken,
+      appSecret: options.appSecret,
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     });
   }
 
   private now(): number {
-    return this.o.now?.() ?? Date.now();
+    return this.options.now?.() ?? Date.now();
   }
 
   routes(app: FastifyInstance, intake: Intake): void {
@@ -79,7 +79,7 @@ export class MessengerChannel implements ChannelAdapter {
     keepRawBodies(app);
 
     app.get("/webhooks/messenger", async (req, reply) => {
-      const v = verifySubscription(req.query, this.o.verifyToken);
+      const v = verifySubscription(req.query, this.options.verifyToken);
       if (!v.ok) {
         this.log.warn("webhook verification refused (hub.mode or hub.verify_token wrong)");
         return reply.code(403).type("text/plain; charset=utf-8").send("Forbidden");
@@ -95,7 +95,7 @@ export class MessengerChannel implements ChannelAdapter {
 
     app.post("/webhooks/messenger", async (req, reply) => {
       const raw = rawBody(req);
-      if (!verifySignature(raw, req.headers["x-hub-signature-256"], this.o.appSecret)) {
+      if (!verifySignature(raw, req.headers["x-hub-signature-256"], this.options.appSecret)) {
         this.log.warn({ hasHeader: req.headers["x-hub-signature-256"] !== undefined }, "webhook signature refused");
         return reply.code(401).send({ error: "invalid or missing X-Hub-Signature-256" });
       }
@@ -109,7 +109,7 @@ export class MessengerChannel implements ChannelAdapter {
         return reply.code(400).send({ error: "body is not a JSON object" });
       }
       const now = this.now();
-      const parsed = parseDelivery(body, { appId: this.o.appId }, now);
+      const parsed = parseDelivery(body, { appId: this.options.appId }, now);
       if (parsed.standby > 0 || parsed.ignored > 0) {
         this.log.debug(
           { events: parsed.events.length, standby: parsed.standby, ignored: parsed.ignored },
@@ -125,9 +125,9 @@ export class MessengerChannel implements ChannelAdapter {
   }
 
   async start(): Promise<void> {
-    const warning = versionWarning(this.o.graphUrl, new Date(this.now()));
-    if (warning) this.log.warn({ graphUrl: this.o.graphUrl }, warning);
-    if (this.o.probe === false) return;
+    const warning = versionWarning(this.options.graphUrl, new Date(this.now()));
+    if (warning) this.log.warn({ graphUrl: this.options.graphUrl }, warning);
+    if (this.options.probe === false) return;
     // In the background: start-up does not wait on Meta, and a failure only marks health.
     this.probing = this.probe().catch((err) => this.log.warn({ err }, "Messenger start-up check failed"));
   }
@@ -239,23 +239,23 @@ export class MessengerChannel implements ChannelAdapter {
    * looked up here: a Graph call per new user would double the cost of a message.
    */
   private async cachedNames(events: InboundEvent[]): Promise<void> {
-    if (this.o.profiles === false) return;
+    if (this.options.profiles === false) return;
     for (const e of events) {
       if (e.kind === "human_reply") continue;
-      const cached = (await this.o.deps.kv.get(`messenger:profile:${e.userId}`)) as string | undefined;
+      const cached = (await this.options.deps.kv.get(`messenger:profile:${e.userId}`)) as string | undefined;
       if (cached) e.displayName = cached;
     }
   }
 
   /** The user's name for operators (User Profile API), cached. */
   async displayName(psid: string): Promise<string | undefined> {
-    if (this.o.profiles === false) return undefined;
+    if (this.options.profiles === false) return undefined;
     return this.profileName(psid).catch(() => undefined);
   }
 
   private async profileName(psid: string): Promise<string | undefined> {
     const key = `messenger:profile:${psid}`;
-    const cached = (await this.o.deps.kv.get(key)) as string | undefined;
+    const cached = (await this.options.deps.kv.get(key)) as string | undefined;
     if (cached !== undefined) return cached || undefined;
     const r = await this.client.get(`/${encodeURIComponent(psid)}`, {
       query: { fields: "name,first_name,last_name" },
@@ -273,7 +273,7 @@ export class MessengerChannel implements ChannelAdapter {
       const c = this.classified(r, `messenger:${psid}`, "debug");
       if (!c.outcome.ok && !c.outcome.permanent) return undefined; // try again next time
     }
-    await this.o.deps.kv.set(key, name, name ? PROFILE_TTL_MS : PROFILE_MISS_TTL_MS);
+    await this.options.deps.kv.set(key, name, name ? PROFILE_TTL_MS : PROFILE_MISS_TTL_MS);
     return name || undefined;
   }
 
@@ -286,10 +286,10 @@ export class MessengerChannel implements ChannelAdapter {
     this.log.info({ pageId: page.id, page: page.name }, "Messenger connected to the Page");
     const subs = await this.client.get("/me/subscribed_apps", { timeoutMs: 5_000 });
     // Which entry is ours needs MESSENGER_APP_ID.
-    if (!subs.ok || c.tokenInvalid || this.o.appId === undefined) return;
+    if (!subs.ok || c.tokenInvalid || this.options.appId === undefined) return;
     const data = (subs.body as { data?: unknown }).data;
     if (!Array.isArray(data)) return;
-    const mine = data.find((a: { id?: unknown }) => String(a?.id) === this.o.appId) as
+    const mine = data.find((a: { id?: unknown }) => String(a?.id) === this.options.appId) as
       | { subscribed_fields?: unknown }
       | undefined;
     const fields = Array.isArray(mine?.subscribed_fields) ? (mine.subscribed_fields as string[]) : [];

@@ -33,10 +33,10 @@ export class GraphClient {
   private readonly timeoutMs: number;
   private readonly proof: string | undefined;
 
-  constructor(private readonly o: GraphClientOptions) {
-    this.base = o.baseUrl.replace(/\/+$/, "");
-    this.timeoutMs = o.timeoutMs ?? 15_000;
-    this.proof = o.appSecret ? appSecretProof(o.accessToken, o.appSecret) : undefined;
+  constructor(private readonly options: GraphClientOptions) {
+    this.base = options.baseUrl.replace(/\/+$/, "");
+    this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.proof = options.appSecret ? appSecretProof(options.accessToken, options.appSecret) : undefined;
     this.agent = new Agent({
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 300_000,
@@ -62,7 +62,7 @@ export class GraphClient {
   ): Promise<GraphResult> {
     const { body } = opts;
     const params = new URLSearchParams(opts.query ?? {});
-    params.set("access_token", this.o.accessToken);
+    params.set("access_token", this.options.accessToken);
     if (this.proof) params.set("appsecret_proof", this.proof);
     const url = `${this.base}${path.startsWith("/") ? path : `/${path}`}?${params}`;
     try {
@@ -97,7 +97,7 @@ export class GraphClient {
   /** Remove the token (raw or URL-encoded) from any text before it leaves this class. */
   redact(text: string): string {
     let t = text;
-    for (const secret of [this.o.accessToken, encodeURIComponent(this.o.accessToken), this.proof]) {
+    for (const secret of [this.options.accessToken, encodeURIComponent(this.options.accessToken), this.proof]) {
       if (secret) t = t.split(secret).join("[redacted]");
     }
     return t;

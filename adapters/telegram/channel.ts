@@ -60,25 +60,25 @@ export class TelegramChannel implements ChannelAdapter {
   private identifyTimer?: NodeJS.Timeout;
   private stopped = false;
 
-  constructor(private readonly o: TelegramOptions) {
+  constructor(private readonly options: TelegramOptions) {
     const agent = this.agent;
-    this.bot = new Bot(o.token, {
-      ...(o.botInfo ? { botInfo: o.botInfo } : {}),
+    this.bot = new Bot(options.token, {
+      ...(options.botInfo ? { botInfo: options.botInfo } : {}),
       client: {
-        apiRoot: o.apiRoot,
+        apiRoot: options.apiRoot,
         timeoutSeconds: 45,
         // undici with a keep-alive pool: the send is the largest cost per message (performance.md).
         fetch: pooledFetch(agent),
       },
     });
-    for (const t of o.transformers ?? []) this.bot.api.config.use(t);
+    for (const t of options.transformers ?? []) this.bot.api.config.use(t);
     // A short 429 is waited out inside the call; everything else goes back to the outbox,
     // which keeps the message and retries it later without holding a worker. The bound is
     // installed last, so it is the outermost: no call (retry included) outlives it.
     this.bot.api.config.use(shortRetries());
-    this.bot.api.config.use(boundedCalls(o.callTimeoutMs));
-    if (o.botInfo) this.status = { ok: true };
-    const p = o.pacing ?? { burst: 3, intervalMs: 1000 };
+    this.bot.api.config.use(boundedCalls(options.callTimeoutMs));
+    if (options.botInfo) this.status = { ok: true };
+    const p = options.pacing ?? { burst: 3, intervalMs: 1000 };
     this.pacer = new Pacer(p.burst, p.intervalMs);
   }
 
@@ -89,11 +89,11 @@ export class TelegramChannel implements ChannelAdapter {
    * state is logged once per change.
    */
   private async identify(attempt = 1): Promise<void> {
-    if (this.o.botInfo || this.stopped) return;
+    if (this.options.botInfo || this.stopped) return;
     try {
       await this.bot.init();
       this.setStatus({ ok: true }, "info", { bot: this.bot.botInfo.username });
-      if (this.o.mode === "polling" && this.intake) this.startPolling(this.intake);
+      if (this.options.mode === "polling" && this.intake) this.startPolling(this.intake);
     } catch (err) {
       const refused = err instanceof GrammyError && (err.error_code === 401 || err.error_code === 404);
       this.setStatus(
@@ -125,7 +125,7 @@ export class TelegramChannel implements ChannelAdapter {
   private setStatus(next: ChannelHealth, level: "info" | "error", extra: Record<string, unknown> = {}): void {
     if (next.ok === this.status.ok && next.reason === this.status.reason) return;
     this.status = next;
-    this.o.deps.log[level](extra, next.ok ? "telegram: bot identified, channel up" : `telegram: ${next.reason}`);
+    this.options.deps.log[level](extra, next.ok ? "telegram: bot identified, channel up" : `telegram: ${next.reason}`);
   }
 
   health(): ChannelHealth {
@@ -135,7 +135,7 @@ export class TelegramChannel implements ChannelAdapter {
   routes(app: import("fastify").FastifyInstance, intake: Intake): void {
     this.intake = intake;
     app.post("/webhooks/telegram", async (req, reply) => {
-      if (!secretMatches(req.headers["x-telegram-bot-api-secret-token"], this.o.secret)) {
+      if (!secretMatches(req.headers["x-telegram-bot-api-secret-token"], this.options.secret)) {
         return reply.code(401).send({ error: "secret token is wrong" });
       }
       const update = asRecord(req.body);
@@ -154,19 +154,19 @@ export class TelegramChannel implements ChannelAdapter {
    * have been forgotten, so dedupe could no longer tell a redelivery from a new update.
    */
   async handle(update: Update | Record<string, unknown>, intake: Intake): Promise<void> {
-    const now = this.o.now?.() ?? Date.now();
+    const now = this.options.now?.() ?? Date.now();
     const updateId = (update as { update_id?: unknown }).update_id;
     const at = updateTime(update);
     if (isStale(at, now)) {
-      this.o.deps.log.info(
+      this.options.deps.log.info(
         { channel: "telegram", update_id: updateId, ageHours: Math.round((now - (at ?? now)) / 3_600_000) },
         "telegram: update older than the dedupe window acknowledged and dropped",
       );
       return;
     }
-    const r = route(update, this.o.operatorsChatId, now);
+    const r = route(update, this.options.operatorsChatId, now);
     if (r.to === "ignore") {
-      this.o.deps.log.debug({ channel: "telegram", update_id: updateId, why: r.why }, "telegram: update ignored");
+      this.options.deps.log.debug({ channel: "telegram", update_id: updateId, why: r.why }, "telegram: update ignored");
       return;
     }
     if (r.to === "operators") {
@@ -175,7 +175,7 @@ export class TelegramChannel implements ChannelAdapter {
     }
     for (const e of r.events) {
       if (e.payload?.startsWith(LONG_PAYLOAD)) {
-        e.payload = ((await this.o.deps.kv.get(`tgcb:${e.payload}`)) as string | undefined) ?? e.payload;
+        e.payload = ((await this.options.deps.kv.get(`tgcb:${e.payload}`)) as string | undefined) ?? e.payload;
       }
     }
     await intake.accept(r.events);
@@ -187,8 +187,8 @@ export class TelegramChannel implements ChannelAdapter {
 
   async start(intake: Intake): Promise<void> {
     this.intake ??= intake;
-    if (this.o.botInfo) {
-      if (this.o.mode === "polling") this.startPolling(intake);
+    if (this.options.botInfo) {
+      if (this.options.mode === "polling") this.startPolling(intake);
       return;
     }
     this.status = { ok: false, state: "starting", reason: "connecting to Telegram" };
@@ -198,14 +198,14 @@ export class TelegramChannel implements ChannelAdapter {
   /** Long polling, once the bot is identified (grammY's start() needs getMe). */
   private startPolling(intake: Intake): void {
     if (this.polling || this.stopped) return;
-    this.o.deps.log.info("telegram: polling (TELEGRAM_MODE=polling): removing any webhook first");
+    this.options.deps.log.info("telegram: polling (TELEGRAM_MODE=polling): removing any webhook first");
     this.bot.use(async (ctx) => this.handle(ctx.update, intake));
-    this.bot.catch((err) => this.o.deps.log.error({ err: err.error }, "telegram: update failed"));
+    this.bot.catch((err) => this.options.deps.log.error({ err: err.error }, "telegram: update failed"));
     this.polling = true;
     // grammY's start() calls deleteWebhook, then long-polls; it resolves only when stopped.
     void this.bot.start({ allowed_updates: [...ALLOWED_UPDATES], drop_pending_updates: false }).catch((err) => {
       this.status = { ok: false, reason: `polling stopped: ${err instanceof Error ? err.message : String(err)}` };
-      this.o.deps.log.error({ err }, "telegram: polling stopped");
+      this.options.deps.log.error({ err }, "telegram: polling stopped");
     });
   }
 
@@ -237,7 +237,7 @@ export class TelegramChannel implements ChannelAdapter {
     });
     try {
       const store = (key: string, payload: string) =>
-        this.o.deps.kv.set(`tgcb:${key}`, payload, 30 * 24 * 3600_000).then(() => undefined);
+        this.options.deps.kv.set(`tgcb:${key}`, payload, 30 * 24 * 3600_000).then(() => undefined);
       const keyboard = await keyboardOf(m, store);
       const markup = keyboard ? { reply_markup: { inline_keyboard: keyboard } } : {};
       if (m.image) {
@@ -256,8 +256,8 @@ export class TelegramChannel implements ChannelAdapter {
       const outcome = classifyError(err);
       if (outcome.permanent && outcome.error.startsWith("blocked")) {
         // Remember it: operators see it, and nobody retries a user who blocked the bot.
-        await this.o.deps.kv.set(`tg:blocked:${chatId}`, Date.now()).catch(() => undefined);
-        this.o.deps.log.info({ chat: chatId }, "telegram: the user blocked the bot");
+        await this.options.deps.kv.set(`tg:blocked:${chatId}`, Date.now()).catch(() => undefined);
+        this.options.deps.log.info({ chat: chatId }, "telegram: the user blocked the bot");
       }
       return outcome;
     }

@@ -79,8 +79,8 @@ export class TelegramOperators implements OperatorsPort {
   /** Jobs that do not give way and were told to wait: key → when they should be through. */
   private readonly waiting = new Map<string, number>();
 
-  constructor(private readonly o: TelegramOperatorsOptions) {
-    const p = o.pacing ?? { burst: 5, intervalMs: 3000 };
+  constructor(private readonly options: TelegramOperatorsOptions) {
+    const p = options.pacing ?? { burst: 5, intervalMs: 3000 };
     this.pacer = new Pacer(p.burst, p.intervalMs);
   }
 
@@ -90,7 +90,7 @@ export class TelegramOperators implements OperatorsPort {
       turn.prepaid--;
       return;
     }
-    await this.pacer.take(this.o.chatId);
+    await this.pacer.take(this.options.chatId);
   }
 
   /**
@@ -106,7 +106,7 @@ export class TelegramOperators implements OperatorsPort {
       else until = Math.max(until, t);
     }
     if (until > now) return until - now + Math.round(Math.random() * 200);
-    return this.pacer.tryTake(this.o.chatId, cost, this.o.reserve ?? 2);
+    return this.pacer.tryTake(this.options.chatId, cost, this.options.reserve ?? 2);
   }
 
   /** Group messages a job will send: its request's topic and card if not posted yet, then its own. */
@@ -119,21 +119,25 @@ export class TelegramOperators implements OperatorsPort {
   }
 
   private texts(): Texts {
-    return new Texts(this.o.content, this.o.content.config.operators.language, this.o.now?.() ?? new Date());
+    return new Texts(
+      this.options.content,
+      this.options.content.config.operators.language,
+      this.options.now?.() ?? new Date(),
+    );
   }
 
   private threadKey(threadId: number): string {
-    return `ops:thread:${this.o.chatId}:${threadId}`;
+    return `ops:thread:${this.options.chatId}:${threadId}`;
   }
 
   private messageKey(messageId: number): string {
-    return `ops:msg:${this.o.chatId}:${messageId}`;
+    return `ops:msg:${this.options.chatId}:${messageId}`;
   }
 
   /** Whether the group has topics turned on (asked once, then remembered). */
   private async isForum(): Promise<boolean> {
     if (this.forum === undefined) {
-      const chat = await this.o.api.getChat(this.o.chatId);
+      const chat = await this.options.api.getChat(this.options.chatId);
       this.forum = "is_forum" in chat && chat.is_forum === true;
     }
     return this.forum;
@@ -158,7 +162,7 @@ export class TelegramOperators implements OperatorsPort {
   }
 
   private channelName(id: ChannelId): string {
-    return this.o.channelName?.(id) ?? id;
+    return this.options.channelName?.(id) ?? id;
   }
 
   private card(r: RequestRecord, transcript: TranscriptEntry[]): string {
@@ -191,11 +195,11 @@ export class TelegramOperators implements OperatorsPort {
       : r.ops?.rootMessageId
         ? { reply_parameters: { message_id: r.ops.rootMessageId, allow_sending_without_reply: true } }
         : {};
-    const msg = await this.o.api.sendMessage(this.o.chatId, text, {
+    const msg = await this.options.api.sendMessage(this.options.chatId, text, {
       ...where,
       ...(extra.buttons ? { reply_markup: this.buttons(r) } : {}),
     });
-    await this.o.kv.set(this.messageKey(msg.message_id), r.id);
+    await this.options.kv.set(this.messageKey(msg.message_id), r.id);
     return msg;
   }
 
@@ -203,14 +207,14 @@ export class TelegramOperators implements OperatorsPort {
     const waitKey = `${job.requestId}:${job.op}`;
     if (!job.yields) {
       // The group is busy (20 messages a minute): come back later instead of holding a worker.
-      const wait = this.pacer.delay(this.o.chatId);
+      const wait = this.pacer.delay(this.options.chatId);
       if (wait > 1000) {
         this.waiting.set(waitKey, Date.now() + wait + 2000);
         return paced(wait);
       }
       this.waiting.delete(waitKey);
     }
-    const r = await this.o.requests.get(job.requestId);
+    const r = await this.options.requests.get(job.requestId);
     if (!r) return { ok: false, permanent: true, error: `request ${job.requestId} not found` };
     if (job.op === "notice") return this.notice(job);
     // Listed in a flood notice and not opened by an operator: nothing to post (the transcript keeps it).
@@ -227,7 +231,7 @@ export class TelegramOperators implements OperatorsPort {
         await this.post(r, turn);
         if (job.op === "post") return { ok: true };
       }
-      const rec = (await this.o.requests.get(job.requestId)) ?? r;
+      const rec = (await this.options.requests.get(job.requestId)) ?? r;
       const t = this.texts();
       switch (job.op) {
         case "mirror":
@@ -235,8 +239,8 @@ export class TelegramOperators implements OperatorsPort {
           break;
         case "update":
           if (rec.ops?.threadId) {
-            await this.o.api
-              .editForumTopic(this.o.chatId, rec.ops.threadId, { name: this.topicName(rec) })
+            await this.options.api
+              .editForumTopic(this.options.chatId, rec.ops.threadId, { name: this.topicName(rec) })
               .catch(() => undefined);
           }
           await this.say(
@@ -261,7 +265,7 @@ export class TelegramOperators implements OperatorsPort {
         case "closed":
           await this.say(rec, `✅ ${t.msg("ops_closed", { request_id: rec.id, operator: job.operator ?? "?" })}`, turn);
           if (rec.ops?.threadId)
-            await this.o.api.closeForumTopic(this.o.chatId, rec.ops.threadId).catch(() => undefined);
+            await this.options.api.closeForumTopic(this.options.chatId, rec.ops.threadId).catch(() => undefined);
           break;
       }
       return { ok: true };
@@ -270,13 +274,13 @@ export class TelegramOperators implements OperatorsPort {
       // A topic deleted or closed by hand: open a new one and try again.
       if (/message thread not found|TOPIC_CLOSED|TOPIC_DELETED/i.test(outcome.error) && r.ops?.threadId) {
         if (/TOPIC_CLOSED/i.test(outcome.error)) {
-          await this.o.api.reopenForumTopic(this.o.chatId, r.ops.threadId).catch(() => undefined);
+          await this.options.api.reopenForumTopic(this.options.chatId, r.ops.threadId).catch(() => undefined);
         } else {
-          await this.o.requests.update(r.id, { ops: { chatId: this.o.chatId } }, Date.now());
+          await this.options.requests.update(r.id, { ops: { chatId: this.options.chatId } }, Date.now());
         }
         return { ok: false, permanent: false, error: outcome.error, retryAfterMs: 100 };
       }
-      this.o.log.warn({ request: r.id, op: job.op, error: outcome.error }, "operators' group: action failed");
+      this.options.log.warn({ request: r.id, op: job.op, error: outcome.error }, "operators' group: action failed");
       return outcome;
     }
   }
@@ -288,12 +292,12 @@ export class TelegramOperators implements OperatorsPort {
    * requests it stands for.
    */
   private async notice(job: OpsJob): Promise<SendOutcome> {
-    const n = job.notice ? await getNotice(this.o.kv, job.notice) : undefined;
+    const n = job.notice ? await getNotice(this.options.kv, job.notice) : undefined;
     if (!n) return { ok: true };
-    const key = `ops:notice-post:${this.o.chatId}:${n.id}`;
-    const post = (await this.o.kv.get(key)) as NoticePost | undefined;
+    const key = `ops:notice-post:${this.options.chatId}:${n.id}`;
+    const post = (await this.options.kv.get(key)) as NoticePost | undefined;
     if (post && post.shown >= n.requestIds.length) return { ok: true };
-    const notBefore = (post?.at ?? n.since) + (this.o.noticeSettleMs ?? 5_000);
+    const notBefore = (post?.at ?? n.since) + (this.options.noticeSettleMs ?? 5_000);
     if (Date.now() < notBefore) return paced(notBefore - Date.now());
     const wait = this.giveWay(1);
     if (wait > 0) return paced(wait);
@@ -302,20 +306,21 @@ export class TelegramOperators implements OperatorsPort {
       let messageId = post?.messageId;
       if (messageId !== undefined) {
         try {
-          await this.o.api.editMessageText(this.o.chatId, messageId, text);
+          await this.options.api.editMessageText(this.options.chatId, messageId, text);
         } catch (err) {
           const e = classifyError(err).error;
           if (/message to edit not found|can't be edited/i.test(e)) messageId = undefined;
           else if (!/not modified/i.test(e)) throw err;
         }
       }
-      if (messageId === undefined) messageId = (await this.o.api.sendMessage(this.o.chatId, text)).message_id;
+      if (messageId === undefined)
+        messageId = (await this.options.api.sendMessage(this.options.chatId, text)).message_id;
       const next: NoticePost = { messageId, shown: n.requestIds.length, at: Date.now() };
-      await this.o.kv.set(key, next, 7 * 24 * 3600_000);
+      await this.options.kv.set(key, next, 7 * 24 * 3600_000);
       return { ok: true };
     } catch (err) {
       const outcome = classifyError(err);
-      this.o.log.warn({ notice: n.id, error: outcome.error }, "operators' group: flood notice not posted");
+      this.options.log.warn({ notice: n.id, error: outcome.error }, "operators' group: flood notice not posted");
       return outcome;
     }
   }
@@ -335,14 +340,14 @@ export class TelegramOperators implements OperatorsPort {
   /** `/open HT-000123`: a request listed in a flood notice gets its topic and card now. */
   private async open(id: string, m: GroupMessage): Promise<void> {
     const t = this.texts();
-    const r = await this.o.requests.get(id);
+    const r = await this.options.requests.get(id);
     try {
       if (!r) await this.answer(m, t.msg("ops_no_request", { request_id: id }));
       // Posted already, or on its way (not held in a notice): nothing to open.
       else if (r.ops?.rootMessageId || !r.notice) await this.answer(m, t.msg("ops_open_exists", { request_id: id }));
       else await this.post(r, { prepaid: 0 });
     } catch (err) {
-      this.o.log.warn({ request: id, error: classifyError(err).error }, "operators' group: /open failed");
+      this.options.log.warn({ request: id, error: classifyError(err).error }, "operators' group: /open failed");
     }
   }
 
@@ -350,28 +355,28 @@ export class TelegramOperators implements OperatorsPort {
   private async post(rec: RequestRecord, turn: Turn): Promise<void> {
     if (rec.ops?.rootMessageId) return;
     let r = rec;
-    if (!r.displayName && this.o.nameOf) {
+    if (!r.displayName && this.options.nameOf) {
       // Looked up now, not for every message: only a person needs the name.
-      const name = await this.o.nameOf(r.channel, r.userId).catch(() => undefined);
-      if (name) r = (await this.o.requests.update(r.id, { displayName: name }, Date.now())) ?? r;
+      const name = await this.options.nameOf(r.channel, r.userId).catch(() => undefined);
+      if (name) r = (await this.options.requests.update(r.id, { displayName: name }, Date.now())) ?? r;
     }
     let threadId = r.ops?.threadId;
     if (!threadId && (await this.isForum())) {
       await this.slot(turn);
-      const topic = await this.o.api.createForumTopic(this.o.chatId, this.topicName(r), {
+      const topic = await this.options.api.createForumTopic(this.options.chatId, this.topicName(r), {
         icon_color: TOPIC_COLOR[r.priority] as 0x6fb9f0,
       });
       threadId = topic.message_thread_id;
       // Remember the topic before anything else, so a retry does not open a second one.
-      await this.o.requests.update(r.id, { ops: { chatId: this.o.chatId, threadId } }, Date.now());
-      await this.o.kv.set(this.threadKey(threadId), r.id);
+      await this.options.requests.update(r.id, { ops: { chatId: this.options.chatId, threadId } }, Date.now());
+      await this.options.kv.set(this.threadKey(threadId), r.id);
     }
-    const withThread: RequestRecord = { ...r, ops: { chatId: this.o.chatId, ...(threadId ? { threadId } : {}) } };
-    const transcript = await this.o.requests.transcript(r.id);
+    const withThread: RequestRecord = { ...r, ops: { chatId: this.options.chatId, ...(threadId ? { threadId } : {}) } };
+    const transcript = await this.options.requests.transcript(r.id);
     const root = await this.say(withThread, this.card(r, transcript), turn, { buttons: true });
-    await this.o.requests.update(
+    await this.options.requests.update(
       r.id,
-      { ops: { chatId: this.o.chatId, ...(threadId ? { threadId } : {}), rootMessageId: root.message_id } },
+      { ops: { chatId: this.options.chatId, ...(threadId ? { threadId } : {}), rootMessageId: root.message_id } },
       Date.now(),
     );
   }
@@ -387,22 +392,22 @@ export class TelegramOperators implements OperatorsPort {
       const where = r.ops?.threadId ? { message_thread_id: r.ops.threadId } : {};
       const sent =
         a.type === "image"
-          ? await this.o.api.sendPhoto(this.o.chatId, file, where)
-          : await this.o.api.sendDocument(this.o.chatId, file, where);
-      await this.o.kv.set(this.messageKey(sent.message_id), r.id);
+          ? await this.options.api.sendPhoto(this.options.chatId, file, where)
+          : await this.options.api.sendDocument(this.options.chatId, file, where);
+      await this.options.kv.set(this.messageKey(sent.message_id), r.id);
     }
   }
 
   /** The request an operator's message is about: its topic, or the bot message it replies to. */
   private async requestOf(m: GroupMessage): Promise<string | undefined> {
     if (m.isTopicMessage && m.threadId) {
-      const id = (await this.o.kv.get(this.threadKey(m.threadId))) as string | undefined;
+      const id = (await this.options.kv.get(this.threadKey(m.threadId))) as string | undefined;
       if (id) return id;
     }
     const reply = m.replyTo;
     // In a forum every message "replies" to the topic's creation message: that is not a reply.
     if (reply && !reply.topicCreated && reply.messageId !== m.threadId) {
-      return (await this.o.kv.get(this.messageKey(reply.messageId))) as string | undefined;
+      return (await this.options.kv.get(this.messageKey(reply.messageId))) as string | undefined;
     }
     return undefined;
   }
@@ -420,10 +425,10 @@ export class TelegramOperators implements OperatorsPort {
     const data = readString(cq?.data);
     if (cq && data?.startsWith("ops:")) {
       const [, action, id = ""] = data.split(":");
-      const r = id ? await this.o.requests.get(id) : undefined;
+      const r = id ? await this.options.requests.get(id) : undefined;
       const queryId = readId(cq.id);
       if (queryId) {
-        void this.o.api
+        void this.options.api
           .answerCallbackQuery(queryId, r ? {} : { text: t.msg("ops_no_request", { request_id: id }) })
           .catch(() => undefined);
       }
@@ -438,7 +443,7 @@ export class TelegramOperators implements OperatorsPort {
       return [{ conv: r.conv, event, key: `${key}:control` }];
     }
     const m = groupMessage(update.message);
-    if (!m || m.fromBot || m.fromId === String(this.o.botId() ?? "")) return [];
+    if (!m || m.fromBot || m.fromId === String(this.options.botId() ?? "")) return [];
     // Service messages (topic created, members joined…) carry no words for anyone.
     const { text, photo } = m;
     if (!text && !photo) return [];
@@ -452,12 +457,12 @@ export class TelegramOperators implements OperatorsPort {
       await this.help(m);
       return [];
     }
-    const r = await this.o.requests.get(requestId);
+    const r = await this.options.requests.get(requestId);
     if (!r) return [];
     const operator = m.fromName ?? "operator";
     if (text?.startsWith("//")) {
       // An internal note: kept with the request, never sent to the user.
-      await this.o.requests.append(r.id, key, {
+      await this.options.requests.append(r.id, key, {
         from: "operator",
         text: `[note] ${text.slice(2).trim()}`,
         at: Date.now(),
@@ -475,19 +480,19 @@ export class TelegramOperators implements OperatorsPort {
 
   /** A short explanation, at most once per person every few minutes, where they wrote. */
   private async help(m: GroupMessage): Promise<void> {
-    const every = this.o.content.config.operators.help_every_minutes * 60_000;
-    const k = `ops:help:${this.o.chatId}:${m.fromId}`;
-    if (every > 0 && (await this.o.kv.get(k))) return;
-    await this.o.kv.set(k, 1, every || 1);
+    const every = this.options.content.config.operators.help_every_minutes * 60_000;
+    const k = `ops:help:${this.options.chatId}:${m.fromId}`;
+    if (every > 0 && (await this.options.kv.get(k))) return;
+    await this.options.kv.set(k, 1, every || 1);
     await this.answer(m, this.texts().msg("ops_help")).catch((err) =>
-      this.o.log.warn({ err: err instanceof Error ? err.message : err }, "operators' group: help not sent"),
+      this.options.log.warn({ err: err instanceof Error ? err.message : err }, "operators' group: help not sent"),
     );
   }
 
   /** Answer an operator's message where they wrote it. */
   private async answer(m: GroupMessage, text: string): Promise<void> {
-    await this.pacer.take(this.o.chatId);
-    await this.o.api.sendMessage(this.o.chatId, text, {
+    await this.pacer.take(this.options.chatId);
+    await this.options.api.sendMessage(this.options.chatId, text, {
       ...(m.isTopicMessage && m.threadId ? { message_thread_id: m.threadId } : {}),
       ...(m.messageId ? { reply_parameters: { message_id: m.messageId, allow_sending_without_reply: true } } : {}),
     });

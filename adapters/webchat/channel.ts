@@ -84,17 +84,17 @@ export class WebchatChannel implements ChannelAdapter {
   private timer?: NodeJS.Timeout;
   private intake?: Intake;
 
-  constructor(private readonly o: WebchatOptions) {
-    const c = o.config;
-    this.origins = new OriginPolicy([...c.allowed_origins, ...(o.extraOrigins ?? [])]);
-    this.history = new History(o.deps, c.limits.history_messages, c.limits.history_days * 86_400_000);
+  constructor(private readonly options: WebchatOptions) {
+    const c = options.config;
+    this.origins = new OriginPolicy([...c.allowed_origins, ...(options.extraOrigins ?? [])]);
+    this.history = new History(options.deps, c.limits.history_messages, c.limits.history_days * 86_400_000);
     this.limiter = new RateLimiter(c.limits.rate_messages, c.limits.rate_seconds * 1000);
-    this.visitors = new Visitors(o.deps, c.limits.history_days * 86_400_000);
-    this.floods = new Floods(o.deps, o.floods ?? WebchatFloods.parse({}));
-    this.fanout = new Fanout(o.deps.bus, (visitor, frame) => this.toLocalSockets(visitor, frame));
+    this.visitors = new Visitors(options.deps, c.limits.history_days * 86_400_000);
+    this.floods = new Floods(options.deps, options.floods ?? WebchatFloods.parse({}));
+    this.fanout = new Fanout(options.deps.bus, (visitor, frame) => this.toLocalSockets(visitor, frame));
     const { assets, missing } = loadAssets();
     this.assets = assets;
-    if (missing) o.deps.log.error(`webchat: ${missing}: GET / and the widget answer 503`);
+    if (missing) options.deps.log.error(`webchat: ${missing}: GET / and the widget answer 503`);
   }
 
   health(): ChannelHealth {
@@ -102,21 +102,21 @@ export class WebchatChannel implements ChannelAdapter {
   }
 
   private get log() {
-    return this.o.deps.log;
+    return this.options.deps.log;
   }
 
   private text(lang: Lang, key: keyof WebchatConfig["texts"], vars: Record<string, string | number> = {}): string {
-    return this.o.config.texts[key][lang].replace(/\{(\w+)\}/g, (m, k: string) => String(vars[k] ?? m));
+    return this.options.config.texts[key][lang].replace(/\{(\w+)\}/g, (m, k: string) => String(vars[k] ?? m));
   }
 
   private langOf(value: unknown): Lang {
-    return LANGS.includes(value as Lang) ? (value as Lang) : this.o.config.default_language;
+    return LANGS.includes(value as Lang) ? (value as Lang) : this.options.config.default_language;
   }
 
   async routes(app: FastifyInstance, intake: Intake): Promise<void> {
     this.intake = intake;
     await app.register(websocket, {
-      options: { maxPayload: this.o.config.limits.max_frame_bytes },
+      options: { maxPayload: this.options.config.limits.max_frame_bytes },
       // `ws` has already answered (1009 for an oversized frame, 1002 for a protocol error) and
       // closes the socket itself: log it, and make sure it goes.
       errorHandler: (err, socket) => {
@@ -128,8 +128,8 @@ export class WebchatChannel implements ChannelAdapter {
     app.get("/", async (req, reply) => {
       if (!this.assets["widget.js"]) return this.unavailable(reply);
       const lang = this.langOf((req.query as { lang?: unknown }).lang);
-      const t = this.o.config.texts;
-      const title = this.o.brand ? `${t.title[lang]} · ${this.o.brand}` : t.title[lang];
+      const t = this.options.config.texts;
+      const title = this.options.brand ? `${t.title[lang]} · ${this.options.brand}` : t.title[lang];
       const page = pageHtml({
         lang,
         title,
@@ -161,12 +161,12 @@ export class WebchatChannel implements ChannelAdapter {
     app.get("/webchat/config", async (req, reply) => {
       if (!this.cors(req, reply)) return;
       const lang = this.langOf((req.query as { lang?: unknown }).lang);
-      const texts = Object.fromEntries(Object.entries(this.o.config.texts).map(([k, v]) => [k, v[lang]]));
+      const texts = Object.fromEntries(Object.entries(this.options.config.texts).map(([k, v]) => [k, v[lang]]));
       return reply.header("cache-control", "no-cache").send({
         lang,
         texts,
-        maxChars: this.o.config.limits.max_message_chars,
-        maxFrameBytes: this.o.config.limits.max_frame_bytes,
+        maxChars: this.options.config.limits.max_message_chars,
+        maxFrameBytes: this.options.config.limits.max_frame_bytes,
         ws: "/webchat/ws",
       });
     });
@@ -227,7 +227,7 @@ export class WebchatChannel implements ChannelAdapter {
     const conn: Conn = {
       socket,
       net,
-      lang: this.o.config.default_language,
+      lang: this.options.config.default_language,
       alive: true,
       bad: 0,
       queue: Promise.resolve(),
@@ -260,7 +260,7 @@ export class WebchatChannel implements ChannelAdapter {
   }
 
   private refuse(conn: Conn, code: ErrorCode, extra: { id?: string; detail?: string; count?: number } = {}): void {
-    const max = this.o.config.limits.max_message_chars;
+    const max = this.options.config.limits.max_message_chars;
     const message =
       code === "too_long"
         ? this.text(conn.lang, "too_long", { max, count: extra.count ?? max + 1 })
@@ -274,7 +274,7 @@ export class WebchatChannel implements ChannelAdapter {
   }
 
   private async onFrame(conn: Conn, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): Promise<void> {
-    const p = parseFrame(data, isBinary, this.o.config.limits.max_message_chars);
+    const p = parseFrame(data, isBinary, this.options.config.limits.max_message_chars);
     if (!p.ok) {
       if (p.code === "malformed") conn.bad++;
       const extra: { id?: string; detail?: string; count?: number } = { detail: p.reason };
@@ -419,7 +419,7 @@ export class WebchatChannel implements ChannelAdapter {
     await this.fanout.start().catch((err) => {
       this.log.error({ err }, "webchat: the bus is unavailable: replies reach other processes' visitors on reconnect");
     });
-    const every = this.o.heartbeatMs ?? 30_000;
+    const every = this.options.heartbeatMs ?? 30_000;
     this.timer = setInterval(() => {
       for (const conn of this.conns) {
         if (!conn.alive) {

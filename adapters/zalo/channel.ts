@@ -85,26 +85,26 @@ export class ZaloChannel implements ChannelAdapter {
   private readonly lookups = new Map<string, Promise<void>>();
 
   constructor(
-    private readonly o: ZaloOptions,
+    private readonly options: ZaloOptions,
     deps: ChannelDeps,
   ) {
     this.log = deps.log.child({ channel: "zalo" });
     this.kv = deps.kv;
     this.client = new ZaloClient({
-      apiUrl: o.apiUrl,
-      oauthUrl: o.oauthUrl,
-      ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
+      apiUrl: options.apiUrl,
+      oauthUrl: options.oauthUrl,
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     });
     this.tokens = new ZaloTokens({
-      appId: o.appId,
-      appSecret: o.appSecret,
-      envRefreshToken: o.refreshToken,
-      ...(o.accessToken ? { envAccessToken: o.accessToken } : {}),
+      appId: options.appId,
+      appSecret: options.appSecret,
+      envRefreshToken: options.refreshToken,
+      ...(options.accessToken ? { envAccessToken: options.accessToken } : {}),
       client: this.client,
       kv: deps.kv,
       withLock: deps.withLock,
       log: this.log,
-      ...(o.now ? { now: o.now } : {}),
+      ...(options.now ? { now: options.now } : {}),
     });
   }
 
@@ -124,19 +124,19 @@ export class ZaloChannel implements ChannelAdapter {
       const header = req.headers["x-zevent-signature"];
       const appId = str(body.app_id) ?? "";
       const timestamp = str(body.timestamp) ?? "";
-      if (!verifyZaloSignature(header, raw, appId, timestamp, this.o.oaSecretKey)) {
+      if (!verifyZaloSignature(header, raw, appId, timestamp, this.options.oaSecretKey)) {
         if (!header && !str(body.event_name)) return reply.status(200).send({ ok: false });
         this.log.warn({ event: str(body.event_name), signed: !!header }, "zalo: event with a bad signature dropped");
         return reply.status(401).send({ error: "bad signature" });
       }
-      if (appId !== this.o.appId) {
+      if (appId !== this.options.appId) {
         this.log.warn({ event: str(body.event_name) }, "zalo: signed event for another app_id dropped");
         return reply.status(401).send({ error: "unknown app" });
       }
       // Zalo numbers its redeliveries; worth seeing (it disables a webhook that keeps failing).
       const retry = req.headers.num_retry;
       if (retry && retry !== "0") this.log.info({ event: str(body.event_name), retry }, "zalo: redelivered event");
-      const now = this.o.now?.() ?? Date.now();
+      const now = this.options.now?.() ?? Date.now();
       const { events, ignored } = mapZaloEvent(body, now);
       if (ignored) this.log.debug({ event: str(body.event_name), why: ignored, retry }, "zalo: event ignored");
       const keep = await this.filterOwnEchoes(dropStale(events, now, this.log));
@@ -155,7 +155,7 @@ export class ZaloChannel implements ChannelAdapter {
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, "zalo: token store not ready yet; retrying at first use");
     }
-    if (this.o.refreshTimer !== false) this.tokens.startTimer();
+    if (this.options.refreshTimer !== false) this.tokens.startTimer();
   }
 
   async stop(): Promise<void> {
@@ -233,7 +233,7 @@ export class ZaloChannel implements ChannelAdapter {
     const c = classifyError(code || -res.status, typeof j.message === "string" ? j.message : undefined);
     if (c.kind === "auth") return "auth";
     if (c.kind === "transient") {
-      const base = this.o.rateLimitRetryMs ?? 5_000;
+      const base = this.options.rateLimitRetryMs ?? 5_000;
       return { ok: false, permanent: false, error: c.error, retryAfterMs: Math.round(base * (1 + Math.random())) };
     }
     if (c.config) this.log.error({ code }, `zalo: ${c.error}`);

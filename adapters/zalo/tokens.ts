@@ -132,9 +132,9 @@ export class ZaloTokens {
   private timer?: NodeJS.Timeout;
   private stopped = false;
 
-  constructor(private readonly o: TokenManagerOptions) {
-    this.key = tokenKey(o.appId);
-    this.now = o.now ?? Date.now;
+  constructor(private readonly options: TokenManagerOptions) {
+    this.key = tokenKey(options.appId);
+    this.now = options.now ?? Date.now;
   }
 
   health(): ChannelHealth {
@@ -164,8 +164,8 @@ export class ZaloTokens {
   /** Seed or adopt the pair (see the rule above), once, under the deployment-wide lock. */
   init(): Promise<void> {
     this.initializing ??= this.lock(async () => {
-      const stored = asRecord(await this.o.kv.get(this.key));
-      const envFp = fingerprint(this.o.envRefreshToken);
+      const stored = asRecord(await this.options.kv.get(this.key));
+      const envFp = fingerprint(this.options.envRefreshToken);
       const now = this.now();
       if (stored && stored.envSeed === envFp) {
         this.memory = stored;
@@ -174,29 +174,29 @@ export class ZaloTokens {
       if (stored && !stored.envSeed) {
         // Written by `zalo:authorize`: it wins; record the environment's value as seen.
         const rec = { ...stored, envSeed: envFp };
-        await this.o.kv.set(this.key, rec);
+        await this.options.kv.set(this.key, rec);
         this.memory = rec;
-        this.o.log.info({ version: rec.version }, "zalo: using the stored token pair (from zalo:authorize)");
+        this.options.log.info({ version: rec.version }, "zalo: using the stored token pair (from zalo:authorize)");
         return;
       }
       const rec: TokenRecord = {
-        accessToken: this.o.envAccessToken ?? "",
-        refreshToken: this.o.envRefreshToken,
+        accessToken: this.options.envAccessToken ?? "",
+        refreshToken: this.options.envRefreshToken,
         // ZALO_ACCESS_TOKEN's age is unknown: it is used until Zalo rejects it or the timer renews it.
-        accessExpiresAt: this.o.envAccessToken ? now + ACCESS_TTL_FALLBACK_S * 1000 : 0,
+        accessExpiresAt: this.options.envAccessToken ? now + ACCESS_TTL_FALLBACK_S * 1000 : 0,
         version: (stored?.version ?? 0) + 1,
         source: "env",
         updatedAt: now,
         envSeed: envFp,
       };
-      await this.o.kv.set(this.key, rec);
+      await this.options.kv.set(this.key, rec);
       this.memory = rec;
       if (stored)
-        this.o.log.warn(
+        this.options.log.warn(
           { version: rec.version },
           "zalo: ZALO_REFRESH_TOKEN changed since the stored pair was saved: using the new value",
         );
-      else this.o.log.info("zalo: token pair seeded from ZALO_REFRESH_TOKEN");
+      else this.options.log.info("zalo: token pair seeded from ZALO_REFRESH_TOKEN");
     }).catch((err) => {
       this.initializing = undefined; // try again at the next use
       throw err instanceof TokenUnavailable ? err : new TokenUnavailable(`zalo token store: ${errText(err)}`);
@@ -214,7 +214,7 @@ export class ZaloTokens {
       if (this.needsRefresh(rec, undefined, true)) await this.refreshShared(undefined, true);
     } catch (err) {
       if (!(err instanceof ReauthRequired))
-        this.o.log.warn({ err: errText(err) }, "zalo: scheduled token refresh did not happen; will retry");
+        this.options.log.warn({ err: errText(err) }, "zalo: scheduled token refresh did not happen; will retry");
     }
   }
 
@@ -261,16 +261,16 @@ export class ZaloTokens {
     if (!this.dead) return;
     if (fingerprint(rec.refreshToken) === this.dead.refreshFp) throw new ReauthRequired(this.dead.reason);
     this.dead = undefined;
-    this.o.log.info({ version: rec.version }, "zalo: a new token pair is in the store: sending again");
+    this.options.log.info({ version: rec.version }, "zalo: a new token pair is in the store: sending again");
   }
 
   /** The stored pair (or memory's, when it is newer than what the store could take). */
   private async read(): Promise<TokenRecord | undefined> {
     let stored: TokenRecord | undefined;
     try {
-      stored = asRecord(await this.o.kv.get(this.key));
+      stored = asRecord(await this.options.kv.get(this.key));
     } catch (err) {
-      this.o.log.warn({ err: errText(err) }, "zalo: token store unreadable: using the pair in memory");
+      this.options.log.warn({ err: errText(err) }, "zalo: token store unreadable: using the pair in memory");
       return this.memory;
     }
     if (this.unsaved && this.memory && this.memory.version > (stored?.version ?? 0)) {
@@ -299,7 +299,7 @@ export class ZaloTokens {
       if (!this.needsRefresh(rec, failed, proactive)) return rec;
       const next = await this.callRefresh(rec);
       await this.save(next, 3); // durable BEFORE anyone uses it
-      this.o.log.info(
+      this.options.log.info(
         { version: next.version, expiresAt: new Date(next.accessExpiresAt).toISOString() },
         "zalo: access token refreshed",
       );
@@ -310,8 +310,8 @@ export class ZaloTokens {
   private async callRefresh(rec: TokenRecord): Promise<TokenRecord> {
     let res: Awaited<ReturnType<ZaloClient["oauthToken"]>>;
     try {
-      res = await this.o.client.oauthToken(this.o.appSecret, {
-        app_id: this.o.appId,
+      res = await this.options.client.oauthToken(this.options.appSecret, {
+        app_id: this.options.appId,
         grant_type: "refresh_token",
         refresh_token: rec.refreshToken,
       });
@@ -331,7 +331,7 @@ export class ZaloTokens {
     }
     const reason = `Zalo refused to refresh the access token (${describeRefusal(res.status, j)}): ${REAUTH_HINT}`;
     this.dead = { refreshFp: fingerprint(rec.refreshToken), reason };
-    this.o.log.error({ status: res.status, code: j?.error }, `zalo: ${reason}`);
+    this.options.log.error({ status: res.status, code: j?.error }, `zalo: ${reason}`);
     throw new ReauthRequired(reason);
   }
 
@@ -340,14 +340,14 @@ export class ZaloTokens {
     this.memory = rec;
     for (let i = 1; i <= attempts; i++) {
       try {
-        await this.o.kv.set(this.key, rec);
-        if (this.unsaved) this.o.log.info({ version: rec.version }, "zalo: token pair saved to the store");
+        await this.options.kv.set(this.key, rec);
+        if (this.unsaved) this.options.log.info({ version: rec.version }, "zalo: token pair saved to the store");
         this.unsaved = false;
         return;
       } catch (err) {
         if (i === attempts) {
           if (!this.unsaved)
-            this.o.log.error(
+            this.options.log.error(
               { err: errText(err), version: rec.version },
               "zalo: the refreshed token pair could not be saved: kept in memory, saving again at each use",
             );
@@ -361,7 +361,7 @@ export class ZaloTokens {
 
   private async lock<T>(fn: () => Promise<T>): Promise<T> {
     try {
-      return await this.o.withLock(LOCK, this.o.lockTtlMs ?? 30_000, fn);
+      return await this.options.withLock(LOCK, this.options.lockTtlMs ?? 30_000, fn);
     } catch (err) {
       if (err instanceof ReauthRequired || err instanceof TokenUnavailable) throw err;
       throw new TokenUnavailable(`zalo token lock or store: ${errText(err)}`);
