@@ -4,9 +4,10 @@ import type { ChannelAdapter, ChannelDeps, ChannelHealth, Intake } from "../../s
 import type { SendJob, SendOutcome } from "../../src/ports/queue.js";
 import { isStale } from "../../src/queue/dedupe.js";
 import { asRecord } from "../shared/read.js";
+import { TELEGRAM_CAPABILITIES } from "./capabilities.js";
 import { botApiAgent, boundedCalls, pooledFetch, shortRetries } from "./client.js";
 import { route, updateTime } from "./inbound.js";
-import { classifyError, keyboardOf, LONG_PAYLOAD, TELEGRAM_CAPABILITIES, textOf } from "./outbound.js";
+import { classifyError, keyboardOf, LONG_PAYLOAD, textOf } from "./outbound.js";
 import { Pacer } from "./pacing.js";
 import { secretMatches } from "./verify.js";
 

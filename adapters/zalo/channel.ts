@@ -1,37 +1,18 @@
 import type { FastifyInstance } from "fastify";
 import type { Keyv } from "keyv";
 import type { Logger } from "pino";
-import type { ChannelCapabilities } from "../../src/ports/capabilities.js";
 import type { ChannelAdapter, ChannelDeps, ChannelHealth, Intake } from "../../src/ports/channel.js";
 import type { InboundEvent } from "../../src/ports/message.js";
 import type { SendJob, SendOutcome } from "../../src/ports/queue.js";
 import { dropStale } from "../../src/queue/dedupe.js";
 import { keepRawBodies, rawBody } from "../shared/raw-body.js";
 import { asRecord, type Rec } from "../shared/read.js";
+import { ZALO_CAPABILITIES } from "./capabilities.js";
 import { ZaloClient, ZaloNetworkError } from "./client.js";
 import { mapZaloEvent, parseJsonKeepingBigInts, str } from "./inbound.js";
 import { classifyError, toZaloBody } from "./outbound.js";
 import { ReauthRequired, TokenUnavailable, ZaloTokens } from "./tokens.js";
 import { verifyZaloSignature } from "./verify.js";
-
-/**
- * What Zalo OA shows. Text: 2,000 characters a message. Quick replies and buttons share
- * the one button list of a CS template (at most 5, titles up to 100 characters), so a
- * message carries either; quick replies are hidden-query buttons. Images by URL (media
- * template). No typing indicator in the OA API.
- */
-export const ZALO_CAPABILITIES: ChannelCapabilities = {
-  maxTextLength: 2000,
-  maxQuickReplies: 5,
-  maxQuickReplyTitle: 100,
-  maxButtons: 5,
-  maxButtonTitle: 100,
-  buttonTypes: ["url", "phone", "postback"],
-  maxTextWithButtons: 2000,
-  quickRepliesWithButtons: false,
-  images: true,
-  typing: false,
-};
 
 export interface ZaloOptions {
   appId: string;

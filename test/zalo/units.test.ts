@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ZALO_CAPABILITIES } from "../../adapters/zalo/channel.js";
+import { ZALO_CAPABILITIES } from "../../adapters/zalo/capabilities.js";
 import { mapZaloEvent, parseJsonKeepingBigInts } from "../../adapters/zalo/inbound.js";
 import { createZaloChannel } from "../../adapters/zalo/index.js";
 import { classifyError, decodeQuickReply, encodeQuickReply, toZaloBody } from "../../adapters/zalo/outbound.js";
