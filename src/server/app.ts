@@ -4,6 +4,7 @@ import type { CoreEnv } from "../config/env.js";
 import { createLogger } from "../config/log.js";
 import { loadContentOrThrow } from "../content/load.js";
 import type { Content } from "../content/types.js";
+import { Desk } from "../desk/desk.js";
 import { EscalationRules } from "../engine/escalation.js";
 import type { Matcher } from "../nlu/matcher.js";
 import { matcherFor } from "../nlu/train.js";
@@ -46,6 +47,8 @@ export interface AppDeps {
   metrics: Metrics;
   runtime: Runtime;
   channels: Map<ChannelId, ChannelAdapter>;
+  /** The operators' desk: accounts, logins (the console and the API use it). */
+  desk: Desk;
 }
 
 export interface Hotro extends AppDeps {
@@ -86,7 +89,8 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
     ...(opts.onTurn ? { onTurn: opts.onTurn } : {}),
   };
   const runtime = new Runtime(runtimeDeps);
-  const deps: AppDeps = { env, log, content, matcher, backend, metrics, runtime, channels };
+  const desk = new Desk({ backend, content, log });
+  const deps: AppDeps = { env, log, content, matcher, backend, metrics, runtime, channels, desk };
   for (const c of [...(opts.channels ?? []), ...((await opts.makeChannels?.(deps)) ?? [])]) channels.set(c.id, c);
   const operators = opts.makeOperators?.(deps);
   if (operators) (runtimeDeps as { operators?: OperatorsPort }).operators = operators;

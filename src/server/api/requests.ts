@@ -24,7 +24,7 @@ const CloseBody = z
 
 /** The name shown to the user: a console login acts as itself; an integration may name its person. */
 function actingName(req: FastifyRequest, named: string | undefined): string {
-  if (req.operator?.via === "session") return req.operator.name;
+  if (req.operator?.via === "session") return req.operator.displayName;
   return named ?? "operator";
 }
 
