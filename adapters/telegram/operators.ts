@@ -174,11 +174,14 @@ export class TelegramOperators implements OperatorsPort {
     ];
     const fields = Object.entries(r.fields);
     if (fields.length) lines.push("", t.msg("ops_fields"), ...fields.map(([k, v]) => `• ${k}: ${v}`));
-    const recent = transcript.slice(-10);
+    // What was said (and notes), not the request's events or delivery failures.
+    const recent = transcript.filter((l) => !l.kind || l.kind === "note").slice(-10);
     if (recent.length) {
       lines.push("", t.msg("ops_transcript"));
       for (const l of recent)
-        lines.push(`${l.from === "user" ? "👤" : l.from === "operator" ? "🧑‍💼" : "🤖"} ${l.text.slice(0, 300)}`);
+        lines.push(
+          `${l.from === "user" ? "👤" : l.from === "operator" ? "🧑‍💼" : "🤖"} ${l.kind === "note" ? "[note] " : ""}${l.text.slice(0, 300)}`,
+        );
     }
     return lines.join("\n").slice(0, 4000);
   }
@@ -257,6 +260,11 @@ export class TelegramOperators implements OperatorsPort {
           break;
         case "back_to_bot":
           await this.say(rec, t.msg("ops_back_to_bot", { request_id: rec.id, operator: job.operator ?? "?" }), turn);
+          break;
+        case "reopened":
+          if (rec.ops?.threadId)
+            await this.o.api.reopenForumTopic(this.o.chatId, rec.ops.threadId).catch(() => undefined);
+          await this.say(rec, t.msg("ops_reopened_by", { request_id: rec.id, operator: job.operator ?? "?" }), turn);
           break;
         case "closed":
           await this.say(rec, `✅ ${t.msg("ops_closed", { request_id: rec.id, operator: job.operator ?? "?" })}`, turn);
@@ -459,8 +467,10 @@ export class TelegramOperators implements OperatorsPort {
       // An internal note: kept with the request, never sent to the user.
       await this.o.requests.append(r.id, key, {
         from: "operator",
-        text: `[note] ${text.slice(2).trim()}`,
+        text: text.slice(2).trim(),
         at: Date.now(),
+        kind: "note",
+        by: operator,
       });
       return [];
     }

@@ -154,6 +154,7 @@ export const MESSAGE_KEYS = [
   "ops_priority_changed",
   "ops_user_says",
   "ops_reopened",
+  "ops_reopened_by",
   "ops_no_request",
   "ops_note_saved",
   "ops_flood_notice",

@@ -321,6 +321,24 @@ export function handleControl(event: ControlEvent, session: Session | undefined,
       t.say(t.texts.msg("request_closed", { request_id: event.requestId }));
       break;
     }
+    case "request_reopened": {
+      // Open again: the conversation goes back to the people handling the request.
+      if (ref) {
+        ref.status = "open";
+        ref.escalated = true;
+      }
+      s.mode = "human";
+      s.humanUntil = t.now + idle;
+      s.openRequestId = event.requestId;
+      t.actions.push({
+        type: "request.update",
+        requestId: event.requestId,
+        status: "open",
+        handoff: true,
+        by: event.operator,
+      });
+      break;
+    }
     case "back_to_bot": {
       s.mode = "bot";
       delete s.humanUntil;

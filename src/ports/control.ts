@@ -3,4 +3,6 @@ export type ControlEvent =
   | { kind: "operator_message"; requestId: string; operator: string; text?: string; image?: { url: string } }
   | { kind: "request_taken"; requestId: string; operator: string }
   | { kind: "request_closed"; requestId: string; operator?: string }
+  /** A resolved request is open again: the conversation goes back to the people handling it. */
+  | { kind: "request_reopened"; requestId: string; operator: string }
   | { kind: "back_to_bot"; requestId?: string; operator?: string };

@@ -14,7 +14,7 @@ import {
 } from "../ports/message.js";
 import type { OperatorsPort } from "../ports/operators.js";
 import type { Inbox, InboxItem, OpsJob, Outbox, OutboxJob, SendJob, SendOutcome } from "../ports/queue.js";
-import type { RequestStore } from "../ports/requests.js";
+import type { RequestStore, TranscriptEntry } from "../ports/requests.js";
 import type { StoredSession } from "../ports/session.js";
 import { render } from "../render/render.js";
 import { isBlank } from "../text/blank.js";
@@ -209,6 +209,17 @@ export class Runtime implements Intake {
           newId = rec.id;
           for (const r of s.requests) if (r.id === NEW_REQUEST) r.id = rec.id;
           if (s.openRequestId === NEW_REQUEST) s.openRequestId = rec.id;
+          if (action.handoff) {
+            const rule = action.draft.rule;
+            await this.d.requests.append(rec.id, `${item.key}:${i}:event`, {
+              from: "bot",
+              text: rule ? `escalated by rule ${rule}` : "escalated",
+              at: now,
+              kind: "event",
+              event: "escalated",
+              ...(rule ? { rule } : {}),
+            });
+          }
           if (!this.d.operators) break;
           // A flood (the live chat): the request goes into one notice for the burst, not a topic of its own.
           const admission: EscalationAdmission = adapter?.admitEscalation
@@ -231,8 +242,12 @@ export class Runtime implements Intake {
           if (action.fields) patch.fields = action.fields;
           const id = resolve(action.requestId);
           await this.d.requests.update(id, patch, now);
+          // What happened, in the request's transcript too (the console shows it in place).
+          const happened = eventLine(action, now);
+          if (happened) await this.d.requests.append(id, `${item.key}:${i}:event`, happened);
           const by = action.by ? { operator: action.by } : {};
           if (action.status === "resolved") ops(id, "closed", by);
+          else if (action.status === "open" && action.by) ops(id, "reopened", by);
           else if (action.assignee) ops(id, "taken", by);
           else if (action.handoff === false) ops(id, "back_to_bot", by);
           else if (action.priority || action.handoff) ops(id, "update");
@@ -256,22 +271,28 @@ export class Runtime implements Intake {
             break;
           }
           const parts = render(action.message, adapter.capabilities);
+          const line = `${item.key}:${i}`;
           for (const part of parts) {
             const body: SendJob = { kind: "send", channel, userId, conv: item.conv, message: part };
             if (action.type === "deliver") {
               body.requestId = resolve(action.requestId);
               body.byPerson = true;
+              body.line = line;
             }
             if (s.lastUserAt) body.userLastAt = s.lastUserAt;
             if (event?.meta) body.meta = event.meta;
             jobs.push({ key: `${item.key}:send:${jobs.length}`, lane: item.conv, body });
           }
-          if (action.type === "deliver" && this.d.operators) {
-            // Keep the person's words in the request's record too.
-            await this.d.requests.append(resolve(action.requestId), `${item.key}:${i}`, {
+          if (action.type === "deliver") {
+            // Keep the person's words in the request's record too (the console shows them,
+            // and a failed delivery is marked on this entry by its id).
+            const from = action.message.from;
+            await this.d.requests.append(resolve(action.requestId), line, {
               from: "operator",
               text: action.message.text ?? "[image]",
               at: now,
+              id: line,
+              ...(from?.kind === "operator" ? { by: from.name } : {}),
             });
           }
           break;
@@ -319,12 +340,40 @@ export class Runtime implements Intake {
     const b = job.body;
     if (b.kind !== "send" || !b.requestId) return;
     await this.d.requests.update(b.requestId, { lastError: error }, Date.now());
+    if (b.byPerson && b.line) {
+      await this.d.requests.append(b.requestId, `${job.key}:failure`, {
+        from: "operator",
+        text: error,
+        at: Date.now(),
+        kind: "failure",
+        ref: b.line,
+      });
+    }
     if (b.byPerson && this.d.operators) {
       const body: OpsJob = { kind: "ops", requestId: b.requestId, op: "failure", text: error };
       if (this.d.channels.get(b.channel)?.anonymous) body.yields = true;
       await this.d.outbox.enqueue([{ key: `${job.key}:failure`, lane: `ops:${b.requestId}`, body }]);
     }
   }
+}
+
+/** The transcript entry saying what an operator's action (or an escalation) did to a request. */
+function eventLine(a: Extract<Action, { type: "request.update" }>, at: number): TranscriptEntry | undefined {
+  const by = a.by ?? a.assignee;
+  const entry = (event: NonNullable<TranscriptEntry["event"]>, text: string): TranscriptEntry => ({
+    from: "bot",
+    text: by ? `${text} by ${by}` : text,
+    at,
+    kind: "event",
+    event,
+    ...(by ? { by } : {}),
+  });
+  if (a.status === "resolved") return entry("closed", "closed");
+  if (a.status === "open" && a.by) return entry("reopened", "reopened");
+  if (a.assignee) return entry("taken", "taken");
+  if (a.handoff === false) return entry("back_to_bot", "handed back to the bot");
+  if (a.handoff === true) return entry("escalated", "escalated");
+  return undefined;
 }
 
 /** Secrets are masked here, before the event is recorded, logged or forwarded anywhere. */

@@ -89,7 +89,17 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
     ...(opts.onTurn ? { onTurn: opts.onTurn } : {}),
   };
   const runtime = new Runtime(runtimeDeps);
-  const desk = new Desk({ backend, content, log });
+  const desk = new Desk({
+    backend,
+    content,
+    log,
+    control: (conv, event, key) => runtime.control(conv, event, key),
+    channels: {
+      name: (id) => channels.get(id)?.name ?? id,
+      window: (id) => channels.get(id)?.capabilities.replyWindow,
+      displayName: async (id, userId) => channels.get(id)?.displayName?.(userId),
+    },
+  });
   const deps: AppDeps = { env, log, content, matcher, backend, metrics, runtime, channels, desk };
   for (const c of [...(opts.channels ?? []), ...((await opts.makeChannels?.(deps)) ?? [])]) channels.set(c.id, c);
   const operators = opts.makeOperators?.(deps);
