@@ -104,6 +104,7 @@ export const MESSAGE_KEYS = [
   "handoff_started",
   "handoff_out_of_hours",
   "handoff_no_operators",
+  "handoff_nobody_online",
   "human_returned_to_bot",
   "ticket_status_none",
   "ticket_status_line",

@@ -93,7 +93,15 @@ export function handoffMessage(t: Turn, requestId: string, priority: string): vo
     return;
   }
   const open = isOpen(t.ctx.now, t.texts.schedule);
-  if (open || priority === "urgent") {
+  if ((open || priority === "urgent") && t.ctx.online === 0) {
+    // In hours, but nobody has the console open right now: say so, and when one usually answers.
+    t.say(
+      t.texts.msg("handoff_nobody_online", {
+        request_id: requestId,
+        response_time: t.texts.duration(t.responseMinutes()),
+      }),
+    );
+  } else if (open || priority === "urgent") {
     t.say(
       t.texts.msg("handoff_started", { request_id: requestId, response_time: t.texts.duration(t.responseMinutes()) }),
     );

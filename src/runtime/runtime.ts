@@ -2,9 +2,10 @@ import type { Keyv } from "keyv";
 import type { Logger } from "pino";
 import { type Action, NEW_REQUEST } from "../engine/actions.js";
 import { type EngineResult, handle, handleControl } from "../engine/engine.js";
-import type { EngineDeps } from "../engine/turn.js";
+import type { EngineContext, EngineDeps } from "../engine/turn.js";
 import type { ChannelAdapter, EscalationAdmission, Intake } from "../ports/channel.js";
 import type { ControlEvent } from "../ports/control.js";
+import type { DeskAvailability } from "../ports/desk.js";
 import {
   type ChannelId,
   conversationKey,
@@ -29,6 +30,8 @@ export interface RuntimeDeps extends EngineDeps {
   outbox: Outbox;
   channels: Map<ChannelId, ChannelAdapter>;
   operators?: OperatorsPort;
+  /** The web console: whether a person can answer there, and who is online (absent: nobody). */
+  desk?: DeskAvailability;
   log: Logger;
   metrics: Metrics;
   now?: () => Date;
@@ -126,14 +129,24 @@ export class Runtime implements Intake {
     void adapter.typing(event.userId, event.meta).catch(() => undefined);
   }
 
-  private engineContext() {
-    return {
+  /**
+   * A person can answer when the console has an account or a Telegram group is configured;
+   * how many are online is known for the console alone (people in a group may read it any time).
+   */
+  private async engineContext(): Promise<EngineContext> {
+    const desk = await this.d.desk?.status().catch((err) => {
+      this.d.log.warn({ err: err instanceof Error ? err.message : String(err) }, "desk status unavailable");
+      return undefined;
+    });
+    const ctx: EngineContext = {
       content: this.d.content,
       matcher: this.d.matcher,
       rules: this.d.rules,
       now: this.now(),
-      operators: !!this.d.operators,
+      operators: !!this.d.operators || !!desk?.staffed,
     };
+    if (!this.d.operators && desk?.staffed && desk.online !== undefined) ctx.online = desk.online;
+    return ctx;
   }
 
   /** Handle one recorded item. Safe to call again for the same item after a crash. */
@@ -158,10 +171,9 @@ export class Runtime implements Intake {
       return;
     }
     if (item.body.type === "event") this.typingIfLate(item.body.event);
+    const ctx = await this.engineContext();
     const result =
-      item.body.type === "event"
-        ? handle(item.body.event, stored, this.engineContext())
-        : handleControl(item.body.event, stored, this.engineContext());
+      item.body.type === "event" ? handle(item.body.event, stored, ctx) : handleControl(item.body.event, stored, ctx);
     const jobs = await this.execute(item, result);
     const session: StoredSession = { ...result.session, processed: { key: item.key, jobs } };
     await this.d.sessions.set(item.conv, session);

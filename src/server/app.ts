@@ -1,3 +1,4 @@
+import websocket from "@fastify/websocket";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
 import type { CoreEnv } from "../config/env.js";
@@ -5,6 +6,7 @@ import { createLogger } from "../config/log.js";
 import { loadContentOrThrow } from "../content/load.js";
 import type { Content } from "../content/types.js";
 import { Desk } from "../desk/desk.js";
+import { observedRequests } from "../desk/live.js";
 import { EscalationRules } from "../engine/escalation.js";
 import type { Matcher } from "../nlu/matcher.js";
 import { matcherFor } from "../nlu/train.js";
@@ -71,7 +73,14 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
   // A restart loads the trained model from the data directory instead of training again.
   const matcher = matcherFor(content, env.DATA_DIR === ":memory:" ? undefined : env.DATA_DIR);
   const rules = new EscalationRules(content.config.escalation.rules, content.config.escalation.word_lists);
-  const backend = opts.backend ?? opts.makeBackend?.(content, log) ?? backendFor(env, log, content.config);
+  const store = opts.backend ?? opts.makeBackend?.(content, log) ?? backendFor(env, log, content.config);
+  // Every change to a request, whoever makes it, reaches the operators' consoles live.
+  const backend: Backend = {
+    ...store,
+    requests: observedRequests(store.requests, store.bus, (err) =>
+      log.warn({ err: err instanceof Error ? err.message : String(err) }, "desk: live event not published"),
+    ),
+  };
   const metrics = new Metrics(!opts.backend);
   const channels = new Map<ChannelId, ChannelAdapter>();
   const runtimeDeps = {
@@ -104,6 +113,7 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
   for (const c of [...(opts.channels ?? []), ...((await opts.makeChannels?.(deps)) ?? [])]) channels.set(c.id, c);
   const operators = opts.makeOperators?.(deps);
   if (operators) (runtimeDeps as { operators?: OperatorsPort }).operators = operators;
+  (runtimeDeps as { desk?: Desk }).desk = desk;
 
   const app: FastifyInstance = Fastify({
     loggerInstance: log as unknown as FastifyBaseLogger,
@@ -162,6 +172,17 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
     return reply.code(404).send({ error: `no route ${req.method} ${req.url.split("?")[0]}` });
   });
   const metricsApp = await metricsRoutes(app, { env, log, metrics });
+  // WebSockets (the live chat, the console's live feed) are one plugin for the whole server:
+  // it listens to the server's upgrades, so a second registration would answer each twice.
+  await app.register(websocket, {
+    options: { maxPayload: content.config.webchat.limits.max_frame_bytes },
+    // `ws` has already answered (1009 for an oversized frame, 1002 for a protocol error) and
+    // closes the socket itself: log it, and make sure it goes.
+    errorHandler: (err, socket) => {
+      log.info({ err: err.message }, "websocket error");
+      setTimeout(() => (socket as unknown as { terminate(): void }).terminate(), 2_000).unref();
+    },
+  });
 
   for (const c of channels.values()) {
     if (c.routes) await app.register(async (scope) => c.routes?.(scope, runtime));

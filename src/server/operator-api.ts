@@ -1,6 +1,7 @@
 import cookie from "@fastify/cookie";
 import type { FastifyInstance } from "fastify";
 import { bearerAuthenticator, requireCsrf, requireOperator, sessionAuthenticator } from "./api/auth.js";
+import { liveRoutes } from "./api/live.js";
 import { operatorRoutes } from "./api/operators.js";
 import { requestRoutes } from "./api/requests.js";
 import { loginRoute, sessionRoutes } from "./api/session.js";
@@ -35,6 +36,7 @@ export async function operatorApi(app: FastifyInstance, d: AppDeps): Promise<voi
         await sessionRoutes(guarded, d);
         await requestRoutes(guarded, d);
         await operatorRoutes(guarded, d);
+        await liveRoutes(guarded, d);
       });
     },
     { prefix: "/api" },

@@ -182,7 +182,9 @@ export async function requestRoutes(api: FastifyInstance, d: AppDeps): Promise<v
     const body = CannedBody.safeParse(req.body);
     if (!body.success) return badRequest(reply, 'expected {"shortcut": "chao", "text": "…"}');
     try {
-      return reply.code(201).send({ canned: await d.desk.canned.add(body.data, actorOf(req).name) });
+      const canned = await d.desk.canned.add(body.data, actorOf(req).name);
+      await d.desk.publish({ type: "canned" });
+      return reply.code(201).send({ canned });
     } catch (err) {
       return cannedError(reply, err);
     }
@@ -191,7 +193,9 @@ export async function requestRoutes(api: FastifyInstance, d: AppDeps): Promise<v
     const body = CannedBody.safeParse(req.body);
     if (!body.success) return badRequest(reply, 'expected {"shortcut": "chao", "text": "…"}');
     try {
-      return { canned: await d.desk.canned.update(req.params.id, body.data, actorOf(req).name) };
+      const canned = await d.desk.canned.update(req.params.id, body.data, actorOf(req).name);
+      await d.desk.publish({ type: "canned" });
+      return { canned };
     } catch (err) {
       return cannedError(reply, err);
     }
@@ -199,6 +203,7 @@ export async function requestRoutes(api: FastifyInstance, d: AppDeps): Promise<v
   api.delete<{ Params: { id: string } }>("/canned/:id", lead, async (req, reply) => {
     try {
       await d.desk.canned.remove(req.params.id);
+      await d.desk.publish({ type: "canned" });
       return { removed: true };
     } catch (err) {
       return cannedError(reply, err);
