@@ -71,6 +71,7 @@ export class DeskActions {
         kind: "event",
         event: "assigned",
         by: by.displayName,
+        to: to.name,
       });
       return this.give(r, to.name);
     });

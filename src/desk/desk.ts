@@ -3,6 +3,7 @@ import type { Content } from "../content/types.js";
 import type { Backend } from "../ports/backend.js";
 import type { ControlEvent } from "../ports/control.js";
 import type { DeskAvailability, DeskStatus } from "../ports/desk.js";
+import type { RequestRecord } from "../ports/requests.js";
 import { Accounts } from "./accounts.js";
 import { DeskActions } from "./actions.js";
 import { CannedReplies } from "./canned.js";
@@ -71,8 +72,31 @@ export class Desk implements DeskAvailability {
     return publishLive(this.o.backend.bus, e);
   }
 
-  inbox(query: InboxQuery, me: string): Promise<InboxPage> {
-    return listInbox(this.o.backend.requests, query, me);
+  async inbox(query: InboxQuery, me: string): Promise<InboxPage> {
+    const page = await listInbox(this.o.backend.requests, query, me);
+    this.nameUnnamed(page.requests);
+    return page;
+  }
+
+  /** Requests whose user's name was asked of the platform lately (by id): not asked again for a while. */
+  private readonly named = new Map<string, number>();
+
+  /**
+   * Zalo and Messenger give a user's name on request only: the inbox asks for the names it
+   * lacks in the background (a few at a time, each at most every 10 minutes per process); a
+   * name found is written to the request, and the consoles hear of it like any change.
+   */
+  private nameUnnamed(items: RequestRecord[]): void {
+    const lookup = this.o.channels.displayName;
+    if (!lookup) return;
+    const now = this.now();
+    for (const [id, at] of this.named) if (now - at > 10 * 60_000) this.named.delete(id);
+    for (const r of items.filter((x) => !x.displayName && !this.named.has(x.id)).slice(0, 10)) {
+      this.named.set(r.id, now);
+      void lookup(r.channel, r.userId)
+        .then((name) => (name ? this.o.backend.requests.update(r.id, { displayName: name }, this.now()) : undefined))
+        .catch((err) => this.o.log.debug({ err, request: r.id }, "desk: no name for the user"));
+    }
   }
 
   view(id: string): Promise<RequestView | undefined> {

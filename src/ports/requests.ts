@@ -62,6 +62,8 @@ export interface TranscriptEntry extends TranscriptLine {
   event?: RequestEvent;
   /** The escalation rule, for an `escalated` event. */
   rule?: string;
+  /** Whom an `assigned` request went to (login name). */
+  to?: string;
 }
 
 export interface RequestFilter {

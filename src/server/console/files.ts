@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Lang } from "../../ports/vocabulary.js";
 
@@ -43,12 +43,14 @@ function publicDir(): string | undefined {
  */
 function vendor(): Record<string, Asset> {
   const require = createRequire(import.meta.url);
-  const read = (spec: string) =>
-    readFileSync(require.resolve(spec), "utf8").replace(/\n\/\/# sourceMappingURL=.*$/m, "");
+  // The packages' `exports` hide their files' paths: find each package's CommonJS entry, and
+  // its ES module build next to it.
+  const read = (spec: string, file: string) =>
+    readFileSync(join(dirname(require.resolve(spec)), file), "utf8").replace(/\n\/\/# sourceMappingURL=.*$/m, "");
   return {
-    "preact.mjs": asset(read("preact/dist/preact.module.js"), JS),
-    "hooks.mjs": asset(read("preact/hooks/dist/hooks.module.js").replace(/from\s*"preact"/g, 'from"./preact.mjs"'), JS),
-    "htm.mjs": asset(read("htm/dist/htm.module.js"), JS),
+    "preact.mjs": asset(read("preact", "preact.module.js"), JS),
+    "hooks.mjs": asset(read("preact/hooks", "hooks.module.js").replace(/from\s*"preact"/g, 'from"./preact.mjs"'), JS),
+    "htm.mjs": asset(read("htm", "htm.module.js"), JS),
   };
 }
 
