@@ -219,9 +219,13 @@ describe.runIf(browserAvailable())("the operators' console in a browser", () => 
       expect(statSync(join(SHOTS, `console-${f}.png`)).size).toBeGreaterThan(10_000);
 
     // Lan closes it: the user is told, the bot answers again, Hoa sees it resolved live.
+    // With the keyboard: c asks first (closing tells the user), then the confirmation closes.
     await item(lan, "HT-000001").click();
-    await lan.getByRole("button", { name: "Đóng yêu cầu" }).click();
-    await lan.getByRole("alertdialog").getByRole("button", { name: "Đóng yêu cầu" }).click();
+    await lan.locator("body").click({ position: { x: 5, y: 400 } });
+    await lan.keyboard.press("c");
+    const confirm = lan.getByRole("alertdialog");
+    await confirm.getByText("Đóng HT-000001? Người dùng sẽ được báo.").waitFor();
+    await confirm.getByRole("button", { name: "Đóng yêu cầu" }).click();
     await waitFor(() => zaloGot("HT-000001 của bạn đã được nhân viên xử lý xong"), 10_000, "the user told");
     await expect.poll(() => hoa.getByRole("tab", { name: /^Đã xong/ }).textContent()).toContain("1");
     await transcript(hoa).getByText("Lan Nguyễn đã đóng yêu cầu").waitFor();

@@ -324,15 +324,16 @@ function Conversation({
   mode,
   setMode,
   composerRef,
+  confirming,
+  setConfirming,
 }) {
   const r = view.request;
-  const [confirming, setConfirming] = useState(false);
   const [assignTo, setAssignTo] = useState("");
   const [info, setInfo] = useState(false);
   useEffect(() => {
     setConfirming(false);
     setAssignTo("");
-  }, [r.id]);
+  }, [r.id, setConfirming]);
   const resolved = r.status === "resolved";
   const lead = RANK[me.role] >= RANK.lead;
   return html`<section class="conversation" aria-labelledby="conv-title">
@@ -466,6 +467,7 @@ function Desk({ t, lang, onLang, me, onOut }) {
   const [alert, setAlert] = useState("");
   const [dialog, setDialog] = useState(undefined);
   const [mode, setMode] = useState("reply");
+  const [confirming, setConfirming] = useState(false);
   const [now, setNow] = useState(Date.now());
   const [alerts, setAlerts] = useState(typeof Notification !== "undefined" && Notification.permission === "granted");
   const [seen, setSeen] = useState(() => {
@@ -653,7 +655,9 @@ function Desk({ t, lang, onLang, me, onOut }) {
         setMode(e.key === "r" ? "reply" : "note");
         setTimeout(() => composerRef.current?.focus(), 0);
       } else if (e.key === "t") void act("take");
-      else if (e.key === "c" && state.current.view?.request.status !== "resolved") void act("close");
+      // Closing tells the user: the key asks first, like the button.
+      else if (e.key === "c" && state.current.view && state.current.view.request.status !== "resolved")
+        setConfirming(true);
       else if (e.key === "/") searchRef.current?.focus();
       else if (e.key === "?") setDialog("help");
       else return;
@@ -712,7 +716,7 @@ function Desk({ t, lang, onLang, me, onOut }) {
           view
             ? html`<${Conversation} t=${t} lang=${lang} me=${me} view=${view} now=${now} names=${names} operators=${operators}
               canned=${canned} act=${act} onBack=${() => setSelected(undefined)} onOpen=${setSelected}
-              mode=${mode} setMode=${setMode} composerRef=${composerRef} />`
+              mode=${mode} setMode=${setMode} composerRef=${composerRef} confirming=${confirming} setConfirming=${setConfirming} />`
             : html`<p class="empty pick">${t("pick_request")}</p>`
         }
       </main>
