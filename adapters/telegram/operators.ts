@@ -248,6 +248,13 @@ export class TelegramOperators implements OperatorsPort {
             turn,
           );
           break;
+        case "relay":
+          await this.say(
+            rec,
+            t.msg("ops_console_reply", { operator: job.operator ?? "?", text: job.text ?? "" }),
+            turn,
+          );
+          break;
         case "failure":
           await this.say(rec, `⚠️ ${t.msg("ops_delivery_failed", { error: job.text ?? "?" })}`, turn);
           break;

@@ -156,6 +156,7 @@ export const MESSAGE_KEYS = [
   "ops_user_says",
   "ops_reopened",
   "ops_reopened_by",
+  "ops_console_reply",
   "ops_no_request",
   "ops_note_saved",
   "ops_flood_notice",

@@ -91,7 +91,7 @@ export class DeskActions {
       return { ok: false, status: 409, error: `${r.id} is resolved: reopen it to write to the user`, request: r };
     await this.d.control(
       r.conv,
-      { kind: "operator_message", requestId: r.id, operator: by.displayName, text },
+      { kind: "operator_message", requestId: r.id, operator: by.displayName, text, surface: "console" },
       this.key(),
     );
     return { ok: true, request: r };

@@ -299,6 +299,10 @@ export class Runtime implements Intake {
             // Keep the person's words in the request's record too (the console shows them,
             // and a failed delivery is marked on this entry by its id).
             const from = action.message.from;
+            // Written in the console: the operators' group sees the reply too.
+            const control = item.body.type === "control" ? item.body.event : undefined;
+            if (control?.kind === "operator_message" && control.surface === "console" && action.message.text)
+              ops(resolve(action.requestId), "relay", { text: action.message.text, operator: control.operator });
             await this.d.requests.append(resolve(action.requestId), line, {
               from: "operator",
               text: action.message.text ?? "[image]",
