@@ -101,8 +101,14 @@ export async function listInbox(store: RequestStore, query: InboxQuery, me: stri
       (assignee === undefined || (assignee === "none" ? !r.assignee : r.assignee === assignee)),
   );
   const terms = query.q ? folded(query.q).split(/\s+/).filter(Boolean) : [];
+  const limit = query.limit ?? 100;
+  const resolvedOnly = query.queue === "resolved" || (query.status?.length === 1 && query.status[0] === "resolved");
+  // Resolved requests list newest first, and nobody waits in them: without words to find,
+  // only the page shown needs its transcripts read.
+  const pool =
+    resolvedOnly && !terms.length ? candidates.sort((a, b) => b.updatedAt - a.updatedAt).slice(0, limit) : candidates;
   const items: InboxItem[] = [];
-  for (const r of candidates) {
+  for (const r of pool) {
     const transcript = await store.transcript(r.id);
     if (terms.length) {
       let text = haystack(r);
@@ -119,14 +125,13 @@ export async function listInbox(store: RequestStore, query: InboxQuery, me: stri
     }
     items.push(itemOf(r, transcript));
   }
-  const resolvedOnly = query.queue === "resolved" || (query.status?.length === 1 && query.status[0] === "resolved");
   items.sort((a, b) =>
     resolvedOnly
       ? b.updatedAt - a.updatedAt
       : (a.waitingSince ?? Number.MAX_SAFE_INTEGER) - (b.waitingSince ?? Number.MAX_SAFE_INTEGER) ||
         a.createdAt - b.createdAt,
   );
-  return { requests: items.slice(0, query.limit ?? 100), counts, truncated: all.length >= SCAN };
+  return { requests: items.slice(0, limit), counts, truncated: all.length >= SCAN };
 }
 
 export function itemOf(r: RequestRecord, transcript: TranscriptEntry[]): InboxItem {

@@ -586,7 +586,7 @@ function Desk({ t, lang, onLang, me, onOut }) {
           notified.current.add(r.id);
           announce("new", r.id);
         }
-        soon("list", loadList, 250);
+        soon("list", loadList, 600);
         if (r.id === s.selected) soon("view", () => loadView(), 150);
       } else if (f.type === "entry") {
         const mine =
@@ -594,7 +594,7 @@ function Desk({ t, lang, onLang, me, onOut }) {
           s.view?.request.assignee === me.name;
         if (f.entry.from === "user" && !f.entry.kind && mine && !(f.requestId === s.selected && document.hasFocus()))
           announce("message", f.requestId);
-        soon("list", loadList, 250);
+        soon("list", loadList, 600);
         if (f.requestId === s.selected) soon("view", () => loadView(), 150);
       }
     },
