@@ -250,9 +250,7 @@ describe("session limits", () => {
 describe.runIf(await redisReachable())("console login on Redis", () => {
   it("logs in on one process and is recognised, logged out and refused on another", async () => {
     const prefix = `test:login:${randomUUID()}:`;
-    const [p1, p2] = await Promise.all(
-      [0, 1].map(() => harness({ redisPrefix: prefix, plugins: [operatorApi], env: { REDIS_URL: "redis://x" } })),
-    );
+    const [p1, p2] = await Promise.all([0, 1].map(() => harness({ redisPrefix: prefix, plugins: [operatorApi] })));
     if (!p1 || !p2) throw new Error("no harness");
     try {
       await p1.hotro.desk.accounts.add({ name: "lan", role: "agent", password: PASSWORD });
