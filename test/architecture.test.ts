@@ -46,6 +46,7 @@ const CORE = [
   "src/store",
   "src/queue",
   "src/security",
+  "src/desk",
 ];
 const TOP = ["adapters", "src/server", "src/cli", "src/root", "src/shell"];
 

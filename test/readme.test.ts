@@ -370,11 +370,14 @@ describe("the README's commands", () => {
 
         it(name, () => {
           if (/\blocalhost:3000\b/.test(c.bare)) expect(server, "no npm start before this command").toBeDefined();
+          // `npm run operator -- add|passwd` reads the password from standard input: give it one.
+          const password = /\bnpm run operator -- (add|passwd)\b/.test(c.bare) && !c.bare.includes("|");
           const r = spawnSync("bash", ["-c", `set -o pipefail; ${local(c.text)}`], {
             cwd: dir,
-            env: env(),
+            env: { ...env(), ADMIN_PASSWORD: "readme-test-password-1234" },
             encoding: "utf8",
-            stdio: ["ignore", "pipe", "pipe"],
+            stdio: [password ? "pipe" : "ignore", "pipe", "pipe"],
+            ...(password ? { input: "readme-test-password-1234\n" } : {}),
             timeout: 120_000,
           });
           printed.set(c.block, `${printed.get(c.block) ?? ""}${r.stdout}`);

@@ -16,6 +16,8 @@ export const MESSENGER_CAPABILITIES: ChannelCapabilities = {
   quickRepliesWithButtons: true,
   images: true,
   typing: true,
+  // 24 h for the bot; a person may answer for 7 days with the HUMAN_AGENT tag (channel.ts `windowFor`).
+  replyWindow: { botHours: 24, personHours: 7 * 24 },
 };
 
 /** Longest quick-reply and postback payloads the Send API takes. */

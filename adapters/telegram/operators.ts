@@ -178,11 +178,14 @@ export class TelegramOperators implements OperatorsPort {
     ];
     const fields = Object.entries(r.fields);
     if (fields.length) lines.push("", t.msg("ops_fields"), ...fields.map(([k, v]) => `• ${k}: ${v}`));
-    const recent = transcript.slice(-10);
+    // What was said (and notes), not the request's events or delivery failures.
+    const recent = transcript.filter((l) => !l.kind || l.kind === "note").slice(-10);
     if (recent.length) {
       lines.push("", t.msg("ops_transcript"));
       for (const l of recent)
-        lines.push(`${l.from === "user" ? "👤" : l.from === "operator" ? "🧑‍💼" : "🤖"} ${l.text.slice(0, 300)}`);
+        lines.push(
+          `${l.from === "user" ? "👤" : l.from === "operator" ? "🧑‍💼" : "🤖"} ${l.kind === "note" ? "[note] " : ""}${l.text.slice(0, 300)}`,
+        );
     }
     return lines.join("\n").slice(0, 4000);
   }
@@ -249,6 +252,13 @@ export class TelegramOperators implements OperatorsPort {
             turn,
           );
           break;
+        case "relay":
+          await this.say(
+            rec,
+            t.msg("ops_console_reply", { operator: job.operator ?? "?", text: job.text ?? "" }),
+            turn,
+          );
+          break;
         case "failure":
           await this.say(rec, `⚠️ ${t.msg("ops_delivery_failed", { error: job.text ?? "?" })}`, turn);
           break;
@@ -261,6 +271,11 @@ export class TelegramOperators implements OperatorsPort {
           break;
         case "back_to_bot":
           await this.say(rec, t.msg("ops_back_to_bot", { request_id: rec.id, operator: job.operator ?? "?" }), turn);
+          break;
+        case "reopened":
+          if (rec.ops?.threadId)
+            await this.options.api.reopenForumTopic(this.options.chatId, rec.ops.threadId).catch(() => undefined);
+          await this.say(rec, t.msg("ops_reopened_by", { request_id: rec.id, operator: job.operator ?? "?" }), turn);
           break;
         case "closed":
           await this.say(rec, `✅ ${t.msg("ops_closed", { request_id: rec.id, operator: job.operator ?? "?" })}`, turn);
@@ -464,8 +479,10 @@ export class TelegramOperators implements OperatorsPort {
       // An internal note: kept with the request, never sent to the user.
       await this.options.requests.append(r.id, key, {
         from: "operator",
-        text: `[note] ${text.slice(2).trim()}`,
+        text: text.slice(2).trim(),
         at: Date.now(),
+        kind: "note",
+        by: operator,
       });
       return [];
     }

@@ -116,15 +116,18 @@ export class WebchatChannel implements ChannelAdapter {
 
   async routes(app: FastifyInstance, intake: Intake): Promise<void> {
     this.intake = intake;
-    await app.register(websocket, {
-      options: { maxPayload: this.options.config.limits.max_frame_bytes },
-      // `ws` has already answered (1009 for an oversized frame, 1002 for a protocol error) and
-      // closes the socket itself: log it, and make sure it goes.
-      errorHandler: (err, socket) => {
-        this.log.info({ err: err.message }, "webchat: socket error");
-        setTimeout(() => (socket as unknown as Socket).terminate(), 2_000).unref();
-      },
-    });
+    // The server registers the plugin once for every route (the console's feed too); on a
+    // bare fastify (some tests) the chat brings its own.
+    if (!app.hasDecorator("websocketServer"))
+      await app.register(websocket, {
+        options: { maxPayload: this.options.config.limits.max_frame_bytes },
+        // `ws` has already answered (1009 for an oversized frame, 1002 for a protocol error) and
+        // closes the socket itself: log it, and make sure it goes.
+        errorHandler: (err, socket) => {
+          this.log.info({ err: err.message }, "webchat: socket error");
+          setTimeout(() => (socket as unknown as Socket).terminate(), 2_000).unref();
+        },
+      });
 
     app.get("/", async (req, reply) => {
       if (!this.assets["widget.js"]) return this.unavailable(reply);

@@ -17,4 +17,6 @@ export const ZALO_CAPABILITIES: ChannelCapabilities = {
   quickRepliesWithButtons: false,
   images: true,
   typing: false,
+  // CS messages only within 7 days of the user's last interaction (notes/zalo-oa.md §7: -230/-232 after).
+  replyWindow: { botHours: 7 * 24, personHours: 7 * 24 },
 };

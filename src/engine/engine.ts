@@ -293,6 +293,24 @@ export function handleControl(event: ControlEvent, stored: Session | undefined, 
       t.say(t.texts.msg("request_closed", { request_id: event.requestId }));
       break;
     }
+    case "request_reopened": {
+      // Open again: the conversation goes back to the people handling the request.
+      if (ref) {
+        ref.status = "open";
+        ref.escalated = true;
+      }
+      session.mode = "human";
+      session.humanUntil = t.now + idle;
+      session.openRequestId = event.requestId;
+      t.actions.push({
+        type: "request.update",
+        requestId: event.requestId,
+        status: "open",
+        handoff: true,
+        by: event.operator,
+      });
+      break;
+    }
     case "back_to_bot": {
       session.mode = "bot";
       delete session.humanUntil;

@@ -97,7 +97,10 @@ export function handoffMessage(t: Turn, priority: string): void {
     return;
   }
   const open = isOpen(t.ctx.now, t.texts.schedule);
-  if (open || priority === "urgent") {
+  if ((open || priority === "urgent") && t.ctx.online === 0) {
+    // In hours, but nobody has the console open right now: say so, and when one usually answers.
+    t.say(t.texts.msg("handoff_nobody_online", { response_time: t.texts.duration(t.responseMinutes()) }), {}, about);
+  } else if (open || priority === "urgent") {
     t.say(t.texts.msg("handoff_started", { response_time: t.texts.duration(t.responseMinutes()) }), {}, about);
   } else {
     t.say(t.texts.msg("handoff_out_of_hours", { next_open: t.texts.nextOpen() }), {}, about);

@@ -18,8 +18,10 @@ export interface EngineDeps {
 
 export interface EngineContext extends EngineDeps {
   now: Date;
-  /** Whether operators can be reached (an operators' group is configured). */
+  /** Whether operators can be reached (a console account exists, or an operators' group is configured). */
   operators: boolean;
+  /** How many operators have the console open now; absent when unknown (a Telegram group). */
+  online?: number;
 }
 
 /**

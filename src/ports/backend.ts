@@ -1,4 +1,5 @@
 import type { Keyv } from "keyv";
+import type { DeskStore } from "./desk.js";
 import type { Inbox, Outbox } from "./queue.js";
 import type { RequestStore } from "./requests.js";
 import type { StoredSession } from "./session.js";
@@ -13,6 +14,8 @@ export interface Backend {
   /** Small shared values: channel tokens, callback payloads, user profiles. */
   kv: Keyv;
   requests: RequestStore;
+  /** Operator accounts and console logins. */
+  desk: DeskStore;
   inbox: Inbox;
   outbox: Outbox;
   /** A lock held across processes (Redis) or this process (embedded). */

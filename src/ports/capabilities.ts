@@ -20,6 +20,12 @@ export interface ChannelCapabilities {
   quickRepliesWithButtons: boolean;
   images: boolean;
   typing: boolean;
+  /**
+   * How long after the user's last message the platform accepts an answer: the bot's own
+   * (`botHours`), and a person's (`personHours`, e.g. Messenger's HUMAN_AGENT tag). Absent:
+   * no window (Telegram, the live chat).
+   */
+  replyWindow?: { botHours: number; personHours: number };
 }
 
 export const CLI_CAPABILITIES: ChannelCapabilities = {

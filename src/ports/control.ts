@@ -1,6 +1,16 @@
 /** Events that come from operators, routed through the user's conversation so they stay in order with it. */
 export type ControlEvent =
-  | { kind: "operator_message"; requestId: string; operator: string; text?: string; image?: { url: string } }
+  | {
+      kind: "operator_message";
+      requestId: string;
+      operator: string;
+      text?: string;
+      image?: { url: string };
+      /** Written in the web console: the Telegram group, if any, is shown it too. */
+      surface?: "console";
+    }
   | { kind: "request_taken"; requestId: string; operator: string }
   | { kind: "request_closed"; requestId: string; operator?: string }
+  /** A resolved request is open again: the conversation goes back to the people handling it. */
+  | { kind: "request_reopened"; requestId: string; operator: string }
   | { kind: "back_to_bot"; requestId?: string; operator?: string };

@@ -49,6 +49,8 @@ export interface SendJob {
   /** Set when a person wrote it: a failure is reported to operators. */
   requestId?: string;
   byPerson?: boolean;
+  /** The transcript entry of the person's message (its `id`): a failure is shown on it. */
+  line?: string;
   /** When the user last wrote (ms): channels with a messaging window need it. */
   userLastAt?: number;
   meta?: Record<string, string>;
@@ -58,8 +60,8 @@ export interface SendJob {
 export interface OpsJob {
   kind: "ops";
   requestId: string;
-  op: "post" | "mirror" | "update" | "failure" | "closed" | "taken" | "back_to_bot" | "notice";
-  /** The operator who acted, for "closed", "taken" and "back_to_bot". */
+  op: "post" | "mirror" | "relay" | "update" | "failure" | "closed" | "taken" | "back_to_bot" | "reopened" | "notice";
+  /** The operator who acted, for "closed", "taken", "back_to_bot", "reopened" and "relay" (a console reply). */
   operator?: string;
   /** For "notice": the notice (`src/runtime/notices.ts`) that lists this request among others. */
   notice?: string;

@@ -43,8 +43,27 @@ export interface RequestRecord {
   notice?: string;
 }
 
+/** What happened to a request, shown in its transcript (the console, exports). */
+export type RequestEvent = "escalated" | "taken" | "assigned" | "closed" | "reopened" | "back_to_bot";
+
 export interface TranscriptEntry extends TranscriptLine {
   attachments?: Attachment[];
+  /**
+   * Absent: a message that was said. `note`: operators' words, never sent to the user.
+   * `event`: something that happened to the request (`event`, `by`, `rule`). `failure`: the
+   * message `ref` could not be delivered (`text` says why).
+   */
+  kind?: "note" | "event" | "failure";
+  /** A message's own id, for a `failure` entry to point at. */
+  id?: string;
+  /** The person who wrote or acted. */
+  by?: string;
+  ref?: string;
+  event?: RequestEvent;
+  /** The escalation rule, for an `escalated` event. */
+  rule?: string;
+  /** Whom an `assigned` request went to (login name). */
+  to?: string;
 }
 
 export interface RequestFilter {

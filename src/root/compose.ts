@@ -3,6 +3,7 @@ import { channelModules } from "../../adapters/registry.js";
 import type { ChannelAdapter, ChannelDeps } from "../ports/channel.js";
 import type { OperatorsPort } from "../ports/operators.js";
 import { type AppDeps, buildApp, type Hotro } from "../server/app.js";
+import { consoleRoutes } from "../server/console/routes.js";
 import { operatorApi } from "../server/operator-api.js";
 import { backendFor } from "../store/select.js";
 import type { Env } from "./env.js";
@@ -66,6 +67,6 @@ export async function buildServer(env: Env): Promise<Hotro> {
       ),
     makeChannels: (d) => channelsFromEnv(env, d),
     makeOperators: (d) => deskSurfaces(env, d),
-    plugins: [operatorApi],
+    plugins: [operatorApi, consoleRoutes],
   });
 }

@@ -1,10 +1,17 @@
 import type { Keyv } from "keyv";
 import type { Logger } from "pino";
-import { NEW_REQUEST, REQUEST_ID_PLACEHOLDER, resolveRequestId, withRequestId } from "../engine/actions.js";
+import {
+  type Action,
+  NEW_REQUEST,
+  REQUEST_ID_PLACEHOLDER,
+  resolveRequestId,
+  withRequestId,
+} from "../engine/actions.js";
 import { type EngineResult, handle, handleControl } from "../engine/engine.js";
-import type { EngineDeps } from "../engine/turn.js";
+import type { EngineContext, EngineDeps } from "../engine/turn.js";
 import type { ChannelAdapter, EscalationAdmission, Intake } from "../ports/channel.js";
 import type { ControlEvent } from "../ports/control.js";
+import type { DeskAvailability } from "../ports/desk.js";
 import {
   type ChannelId,
   conversationKey,
@@ -14,7 +21,7 @@ import {
 } from "../ports/message.js";
 import type { OperatorsPort } from "../ports/operators.js";
 import type { Inbox, InboxItem, OpsJob, Outbox, OutboxJob, SendJob, SendOutcome } from "../ports/queue.js";
-import type { RequestStore } from "../ports/requests.js";
+import type { RequestStore, TranscriptEntry } from "../ports/requests.js";
 import type { Session, StoredSession } from "../ports/session.js";
 import { render } from "../render/render.js";
 import { isBlank } from "../text/blank.js";
@@ -29,6 +36,8 @@ export interface RuntimeDeps extends EngineDeps {
   outbox: Outbox;
   channels: Map<ChannelId, ChannelAdapter>;
   operators?: OperatorsPort;
+  /** The web console: whether a person can answer there, and who is online (absent: nobody). */
+  desk?: DeskAvailability;
   log: Logger;
   metrics: Metrics;
   now?: () => Date;
@@ -135,14 +144,24 @@ export class Runtime implements Intake {
     this.deps.rules = pack.rules;
   }
 
-  private engineContext() {
-    return {
+  /**
+   * A person can answer when the console has an account or a Telegram group is configured;
+   * how many are online is known for the console alone (people in a group may read it any time).
+   */
+  private async engineContext(): Promise<EngineContext> {
+    const desk = await this.deps.desk?.status().catch((err) => {
+      this.deps.log.warn({ err: err instanceof Error ? err.message : String(err) }, "desk status unavailable");
+      return undefined;
+    });
+    const ctx: EngineContext = {
       content: this.deps.content,
       matcher: this.deps.matcher,
       rules: this.deps.rules,
       now: this.now(),
-      operators: !!this.deps.operators,
+      operators: !!this.deps.operators || !!desk?.staffed,
     };
+    if (!this.deps.operators && desk?.staffed && desk.online !== undefined) ctx.online = desk.online;
+    return ctx;
   }
 
   /** Handle one recorded item. Safe to call again for the same item after a crash. */
@@ -167,10 +186,9 @@ export class Runtime implements Intake {
       return;
     }
     if (item.body.type === "event") this.typingIfLate(item.body.event);
+    const ctx = await this.engineContext();
     const result =
-      item.body.type === "event"
-        ? handle(item.body.event, stored, this.engineContext())
-        : handleControl(item.body.event, stored, this.engineContext());
+      item.body.type === "event" ? handle(item.body.event, stored, ctx) : handleControl(item.body.event, stored, ctx);
     const jobs = await this.execute(item, result);
     const session: StoredSession = { ...result.session, processed: { key: item.key, jobs } };
     await this.deps.sessions.set(item.conv, session);
@@ -232,6 +250,17 @@ export class Runtime implements Intake {
             },
             action.handoff ? "request escalated to people" : "request filed",
           );
+          if (action.handoff) {
+            const rule = action.draft.rule;
+            await this.deps.requests.append(rec.id, `${item.key}:${i}:event`, {
+              from: "bot",
+              text: rule ? `escalated by rule ${rule}` : "escalated",
+              at: now,
+              kind: "event",
+              event: "escalated",
+              ...(rule ? { rule } : {}),
+            });
+          }
           if (!this.deps.operators) break;
           // A flood (the live chat): the request goes into one notice for the burst, not a topic of its own.
           const admission: EscalationAdmission = adapter?.admitEscalation
@@ -255,8 +284,12 @@ export class Runtime implements Intake {
           const id = resolve(action.requestId);
           await this.deps.requests.update(id, patch, now);
           this.deps.log.info({ request: id, ...patch, by: action.by }, "request updated");
+          // What happened, in the request's transcript too (the console shows it in place).
+          const happened = eventLine(action, now);
+          if (happened) await this.deps.requests.append(id, `${item.key}:${i}:event`, happened);
           const by = action.by ? { operator: action.by } : {};
           if (action.status === "resolved") ops(id, "closed", by);
+          else if (action.status === "open" && action.by) ops(id, "reopened", by);
           else if (action.assignee) ops(id, "taken", by);
           else if (action.handoff === false) ops(id, "back_to_bot", by);
           else if (action.priority || action.handoff) ops(id, "update");
@@ -284,22 +317,32 @@ export class Runtime implements Intake {
               ? withRequestId(action.message, resolve(action.requestId))
               : action.message;
           const parts = render(message, adapter.capabilities);
+          const line = `${item.key}:${i}`;
           for (const part of parts) {
             const body: SendJob = { kind: "send", channel, userId, conv: item.conv, message: part };
             if (action.type === "relay") {
               body.requestId = resolve(action.requestId);
               body.byPerson = true;
+              body.line = line;
             }
             if (s.lastUserAt) body.userLastAt = s.lastUserAt;
             if (event?.meta) body.meta = event.meta;
             jobs.push({ key: `${item.key}:send:${jobs.length}`, lane: item.conv, body });
           }
-          if (action.type === "relay" && this.deps.operators) {
-            // Keep the person's words in the request's record too.
-            await this.deps.requests.append(resolve(action.requestId), `${item.key}:${i}`, {
+          if (action.type === "relay") {
+            // Keep the person's words in the request's record too (the console shows them,
+            // and a failed delivery is marked on this entry by its id).
+            const from = action.message.from;
+            // Written in the console: the operators' group sees the reply too.
+            const control = item.body.type === "control" ? item.body.event : undefined;
+            if (control?.kind === "operator_message" && control.surface === "console" && action.message.text)
+              ops(resolve(action.requestId), "relay", { text: action.message.text, operator: control.operator });
+            await this.deps.requests.append(resolve(action.requestId), line, {
               from: "operator",
               text: action.message.text ?? "[image]",
               at: now,
+              id: line,
+              ...(from?.kind === "operator" ? { by: from.name } : {}),
             });
           }
           break;
@@ -348,6 +391,15 @@ export class Runtime implements Intake {
     if (b.kind !== "send" || !b.requestId) return;
     this.deps.log.warn({ request: b.requestId, channel: b.channel, byPerson: !!b.byPerson, error }, "delivery failed");
     await this.deps.requests.update(b.requestId, { lastError: error }, Date.now());
+    if (b.byPerson && b.line) {
+      await this.deps.requests.append(b.requestId, `${job.key}:failure`, {
+        from: "operator",
+        text: error,
+        at: Date.now(),
+        kind: "failure",
+        ref: b.line,
+      });
+    }
     if (b.byPerson && this.deps.operators) {
       const body: OpsJob = { kind: "ops", requestId: b.requestId, op: "failure", text: error };
       if (this.deps.channels.get(b.channel)?.anonymous) body.yields = true;
@@ -367,6 +419,25 @@ function adoptRequestId(s: Session, id: string): void {
   for (const line of s.recent) {
     if (line.from === "bot") line.text = line.text.replaceAll(REQUEST_ID_PLACEHOLDER, id);
   }
+}
+
+/** The transcript entry saying what an operator's action (or an escalation) did to a request. */
+function eventLine(a: Extract<Action, { type: "request.update" }>, at: number): TranscriptEntry | undefined {
+  const by = a.by ?? a.assignee;
+  const entry = (event: NonNullable<TranscriptEntry["event"]>, text: string): TranscriptEntry => ({
+    from: "bot",
+    text: by ? `${text} by ${by}` : text,
+    at,
+    kind: "event",
+    event,
+    ...(by ? { by } : {}),
+  });
+  if (a.status === "resolved") return entry("closed", "closed");
+  if (a.status === "open" && a.by) return entry("reopened", "reopened");
+  if (a.assignee) return entry("taken", "taken");
+  if (a.handoff === false) return entry("back_to_bot", "handed back to the bot");
+  if (a.handoff === true) return entry("escalated", "escalated");
+  return undefined;
 }
 
 /** Secrets are masked here, before the event is recorded, logged or forwarded anywhere. */

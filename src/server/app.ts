@@ -1,10 +1,13 @@
 import { randomUUID } from "node:crypto";
+import websocket from "@fastify/websocket";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
 import type { CoreEnv } from "../config/env.js";
 import { createLogger } from "../config/log.js";
 import { loadContentOrThrow } from "../content/load.js";
 import { type Content, formatProblem } from "../content/types.js";
+import { Desk } from "../desk/desk.js";
+import { observedRequests } from "../desk/live.js";
 import type { Matcher } from "../nlu/matcher.js";
 import type { Backend } from "../ports/backend.js";
 import type { ChannelAdapter } from "../ports/channel.js";
@@ -48,6 +51,8 @@ export interface AppDeps {
   channels: Map<ChannelId, ChannelAdapter>;
   /** Load config/ and flows/ again without a restart (SIGHUP, a file watch, an admin). */
   reload(o?: { broadcast?: boolean }): Promise<ReloadResult>;
+  /** The operators' desk: accounts, logins (the console and the API use it). */
+  desk: Desk;
 }
 
 export interface Hotro extends AppDeps {
@@ -75,7 +80,14 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
   const dataDir = env.DATA_DIR === ":memory:" ? undefined : env.DATA_DIR;
   let pack = packFor(opts.content ?? loadContentOrThrow(dirs), dataDir);
   const { content, matcher, rules } = pack;
-  const backend = opts.backend ?? opts.makeBackend?.(content, log) ?? backendFor(env, log, content.config);
+  const store = opts.backend ?? opts.makeBackend?.(content, log) ?? backendFor(env, log, content.config);
+  // Every change to a request, whoever makes it, reaches the operators' consoles live.
+  const backend: Backend = {
+    ...store,
+    requests: observedRequests(store.requests, store.bus, (err) =>
+      log.warn({ err: err instanceof Error ? err.message : String(err) }, "desk: live event not published"),
+    ),
+  };
   const metrics = new Metrics(!opts.backend);
   const channels = new Map<ChannelId, ChannelAdapter>();
   const runtimeDeps = {
@@ -93,6 +105,20 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
     ...(opts.onTurn ? { onTurn: opts.onTurn } : {}),
   };
   const runtime = new Runtime(runtimeDeps);
+  const desk = new Desk({
+    backend,
+    // Read at each use: a content reload reaches the desk's texts and canned replies too.
+    get content() {
+      return pack.content;
+    },
+    log,
+    control: (conv, event, key) => runtime.control(conv, event, key),
+    channels: {
+      name: (id) => channels.get(id)?.name ?? id,
+      window: (id) => channels.get(id)?.capabilities.replyWindow,
+      displayName: async (id, userId) => channels.get(id)?.displayName?.(userId),
+    },
+  });
   // content and matcher are read through the current pack, so a reload reaches everyone.
   const deps: AppDeps = {
     env,
@@ -107,11 +133,13 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
     metrics,
     runtime,
     channels,
+    desk,
     reload: (o) => reload(o),
   };
   for (const c of [...(opts.channels ?? []), ...((await opts.makeChannels?.(deps)) ?? [])]) channels.set(c.id, c);
   const operators = opts.makeOperators?.(deps);
   if (operators) (runtimeDeps as { operators?: OperatorsPort }).operators = operators;
+  (runtimeDeps as { desk?: Desk }).desk = desk;
 
   const app: FastifyInstance = Fastify({
     loggerInstance: log as unknown as FastifyBaseLogger,
@@ -176,6 +204,17 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
     return reply.code(404).send({ error: `no route ${req.method} ${req.url.split("?")[0]}` });
   });
   const metricsApp = await metricsRoutes(app, { env, log, metrics });
+  // WebSockets (the live chat, the console's live feed) are one plugin for the whole server:
+  // it listens to the server's upgrades, so a second registration would answer each twice.
+  await app.register(websocket, {
+    options: { maxPayload: content.config.webchat.limits.max_frame_bytes },
+    // `ws` has already answered (1009 for an oversized frame, 1002 for a protocol error) and
+    // closes the socket itself: log it, and make sure it goes.
+    errorHandler: (err, socket) => {
+      log.info({ err: err.message }, "websocket error");
+      setTimeout(() => (socket as unknown as { terminate(): void }).terminate(), 2_000).unref();
+    },
+  });
 
   for (const c of channels.values()) {
     if (c.routes) await app.register(async (scope) => c.routes?.(scope, runtime));

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { TelegramChannel } from "../../adapters/telegram/channel.js";
 import { telegramOperators } from "../../adapters/telegram/index.js";
+import { operatorApi } from "../../src/server/operator-api.js";
 import { waitFor } from "../helpers/fake-platform.js";
 import { type Harness, harness } from "../helpers/harness.js";
 import {
@@ -35,6 +36,7 @@ describe("operators in a Telegram forum group", () => {
     const out: { channel?: TelegramChannel } = {};
     h = await harness({
       dataDir: dir,
+      plugins: [operatorApi],
       makeChannels: telegramFor(
         { transformers: [recorder(calls, { forum: true })], operatorsChatId: String(OPS_CHAT) },
         out,
@@ -133,5 +135,54 @@ describe("operators in a Telegram forum group", () => {
 
     await post(operatorUpdate("mọi người ơi ai trực ca tối?", {}, { id: 557, first_name: "Nam" }));
     await waitFor(() => toGroup().some((c) => String(c.payload.text).includes("không thuộc yêu cầu nào")));
+  });
+
+  it("stays in step with the web console: its reply and its reopen show in the topic", async () => {
+    await h.hotro.desk.accounts.add({
+      name: "lan",
+      role: "agent",
+      password: "a long enough password",
+      displayName: "Lan",
+    });
+    const login = await h.hotro.app.inject({
+      method: "POST",
+      url: "/api/login",
+      payload: { username: "lan", password: "a long enough password" },
+    });
+    const as = {
+      cookies: { hotro_console: login.cookies.find((c) => c.name === "hotro_console")?.value ?? "" },
+      headers: { "x-csrf-token": login.json().csrf },
+    };
+    // HT-000001 was closed in the group: the console reopens it.
+    expect(
+      (await h.hotro.app.inject({ method: "POST", url: "/api/requests/HT-000001/reopen", ...as })).statusCode,
+    ).toBe(202);
+    await waitFor(() => calls.some((c) => c.method === "reopenForumTopic" && c.payload.message_thread_id === 71));
+    await waitFor(() => toGroup().some((c) => String(c.payload.text) === "HT-000001 đã được Lan mở lại."));
+    const reply = await h.hotro.app.inject({
+      method: "POST",
+      url: "/api/requests/HT-000001/reply",
+      payload: { text: "Em mở lại yêu cầu để kiểm tra thêm ạ." },
+      ...as,
+    });
+    expect(reply.statusCode).toBe(202);
+    await waitFor(() => toUser().some((c) => String(c.payload.text).includes("Em mở lại yêu cầu")));
+    const relayed = await waitFor(() =>
+      toGroup().find((c) => String(c.payload.text) === "🖥 Lan (bàn hỗ trợ web): Em mở lại yêu cầu để kiểm tra thêm ạ."),
+    );
+    expect(relayed.payload.message_thread_id).toBe(71);
+    // A reply written in the group (here: to the relayed line) is not sent back into it.
+    const n = toGroup().length;
+    await post(operatorUpdate("Anh chờ em chút nhé.", { replyTo: Number(relayed.payload._message_id) }));
+    await waitFor(() => toUser().some((c) => String(c.payload.text).includes("Anh chờ em chút nhé")));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(
+      toGroup()
+        .slice(n)
+        .some((c) => String(c.payload.text).includes("Anh chờ em chút nhé")),
+    ).toBe(false);
+    // And the group's reply is in the console's view of the request.
+    const view = (await h.hotro.app.inject({ url: "/api/requests/HT-000001", ...as })).json();
+    expect(view.transcript.some((e: { text: string }) => e.text === "Anh chờ em chút nhé.")).toBe(true);
   });
 });

@@ -3,8 +3,8 @@ import { operatorApi } from "../../src/server/operator-api.js";
 import { type Harness, harness } from "../helpers/harness.js";
 
 const TOKEN = "op-api-token-0123456789";
-// Routes under /api that are meant to answer without credentials (none yet; the console's login will be one).
-const PUBLIC = new Set<string>();
+// Routes under /api that are meant to answer without credentials: the console's login only.
+const PUBLIC = new Set<string>(["POST /api/login"]);
 
 /** The spellings of one path an attacker tries: each must reach the route's own guard, or nothing. */
 function spellings(path: string): string[] {

@@ -7,6 +7,7 @@ import type { StoredSession } from "../../ports/session.js";
 import { outboxGroups } from "../../queue/lanes.js";
 import { RedisBus } from "../bus/redis.js";
 import { type BackendOptions, DEFAULT_DELIVERY, JSON_SERDE } from "../options.js";
+import { redisDesk } from "./desk.js";
 import { RedisLock } from "./lock.js";
 import { RedisInbox, RedisOutbox } from "./queue.js";
 import { RedisRequestStore } from "./requests.js";
@@ -56,6 +57,7 @@ export function redisBackend(o: RedisBackendOptions): Backend & { redis: Redis }
     sessions,
     kv,
     requests: new RedisRequestStore(redis, prefix, o.requestPrefix),
+    desk: redisDesk(redis, prefix),
     inbox,
     outbox,
     withLock: (name, ttlMs, fn) => lock.with(`${prefix}lock:${name}`, ttlMs, fn),

@@ -7,6 +7,7 @@ import { LocalBus } from "../bus/local.js";
 import { type BackendOptions, DEFAULT_DELIVERY, JSON_SERDE } from "../options.js";
 import { WriteBatch } from "./batch.js";
 import { type Db, openDb } from "./db.js";
+import { sqliteDesk } from "./desk.js";
 import { SqliteKeyvStore } from "./keyv.js";
 import { SqliteInbox, SqliteOutbox } from "./queue.js";
 import { SqliteRequestStore } from "./requests.js";
@@ -30,6 +31,7 @@ export function embeddedBackend(
     sessions: store("session") as Keyv<StoredSession>,
     kv: store("kv"),
     requests: new SqliteRequestStore(db, batch, requestPrefix),
+    desk: sqliteDesk(db, batch),
     inbox: new SqliteInbox(db, batch, log),
     outbox: new SqliteOutbox(db, batch, log, 8, outboxGroups(opts.delivery ?? DEFAULT_DELIVERY)),
     healthy: () => db.open,

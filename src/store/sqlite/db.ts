@@ -71,6 +71,14 @@ const SCHEMA = [
      body TEXT NOT NULL,
      PRIMARY KEY (request_id, line_key)
    )`,
+  `CREATE TABLE IF NOT EXISTS desk_operators (name TEXT PRIMARY KEY, body TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS desk_logins (
+     token_hash TEXT PRIMARY KEY,
+     operator TEXT NOT NULL,
+     lapses INTEGER NOT NULL,
+     body TEXT NOT NULL
+   )`,
+  `CREATE INDEX IF NOT EXISTS desk_logins_operator ON desk_logins(operator)`,
 ];
 
 /** Columns added after a table first shipped: added to older files when missing. */

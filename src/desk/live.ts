@@ -1,0 +1,45 @@
+import type { Bus } from "../ports/backend.js";
+import type { RequestRecord, RequestStore, TranscriptEntry } from "../ports/requests.js";
+
+/** The bus topic the consoles of every process listen on. */
+export const DESK_TOPIC = "desk";
+
+/** What the consoles are told as it happens (then they fetch what they show). */
+export type LiveEvent =
+  | { type: "request"; change: "created" | "updated"; request: RequestRecord }
+  | { type: "entry"; requestId: string; entry: TranscriptEntry }
+  | { type: "presence"; online: { name: string; displayName: string }[] }
+  | { type: "canned" };
+
+/**
+ * The request store, telling the consoles about every change it makes: whichever process
+ * makes it (a webhook's turn, the Telegram group's action, a console's note) publishes on the
+ * backend's bus, and every process passes it to the consoles connected to it. A lost message
+ * costs nothing lasting: consoles fetch again when they reconnect, and now and then anyway.
+ */
+export function observedRequests(store: RequestStore, bus: Bus, onError: (err: unknown) => void): RequestStore {
+  const publish = (e: LiveEvent) => {
+    bus.publish(DESK_TOPIC, e).catch(onError);
+  };
+  return {
+    async create(r, now) {
+      const rec = await store.create(r, now);
+      publish({ type: "request", change: "created", request: rec });
+      return rec;
+    },
+    get: (id) => store.get(id),
+    async update(id, patch, now) {
+      const rec = await store.update(id, patch, now);
+      if (rec) publish({ type: "request", change: "updated", request: rec });
+      return rec;
+    },
+    async append(id, lineKey, entry) {
+      await store.append(id, lineKey, entry);
+      publish({ type: "entry", requestId: id, entry });
+    },
+    transcript: (id) => store.transcript(id),
+    list: (f) => store.list(f),
+  };
+}
+
+export const publishLive = (bus: Bus, e: LiveEvent) => bus.publish(DESK_TOPIC, e);
