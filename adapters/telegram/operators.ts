@@ -240,6 +240,10 @@ export class TelegramOperators implements OperatorsPort {
         case "mirror":
           await this.mirror(rec, job, turn);
           break;
+        case "note":
+          // A private note written in the console: for colleagues in the topic, never the user.
+          await this.say(rec, t.msg("ops_console_note", { operator: job.operator ?? "?", text: job.text ?? "" }), turn);
+          break;
         case "update":
           if (rec.ops?.threadId) {
             await this.options.api

@@ -157,6 +157,7 @@ export const MESSAGE_KEYS = [
   "ops_reopened",
   "ops_reopened_by",
   "ops_console_reply",
+  "ops_console_note",
   "ops_no_request",
   "ops_note_saved",
   "ops_flood_notice",

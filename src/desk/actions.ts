@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ControlEvent } from "../ports/control.js";
+import type { Outbox } from "../ports/queue.js";
 import type { RequestRecord, RequestStore } from "../ports/requests.js";
 
 /** Who acts: the login name (assignments) and the name the user and colleagues read. */
@@ -17,6 +18,8 @@ export interface DeskActionsDeps {
   withLock<T>(name: string, ttlMs: number, fn: () => Promise<T>): Promise<T>;
   /** Record an operator's action in the user's conversation (Runtime.control). */
   control(conv: string, event: ControlEvent, key: string): Promise<boolean>;
+  /** Where the operators' group posts are queued (a note shows in the group too, when there is one). */
+  outbox?: Outbox;
   now?: () => number;
 }
 
@@ -110,6 +113,15 @@ export class DeskActions {
       by: by.displayName,
       id: key,
     });
+    // The Telegram group, when configured, shows the note in the request's topic (the
+    // runtime drops operators' jobs when there is no group).
+    await this.d.outbox?.enqueue([
+      {
+        key: `${key}:ops`,
+        lane: `ops:${r.id}`,
+        body: { kind: "ops", requestId: r.id, op: "note", text, operator: by.displayName },
+      },
+    ]);
     return { ok: true, request: r };
   }
 

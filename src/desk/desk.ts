@@ -15,7 +15,7 @@ import { LoginThrottle } from "./throttle.js";
 import { type ChannelInfo, type RequestView, requestView } from "./view.js";
 
 export interface DeskOptions {
-  backend: Pick<Backend, "desk" | "kv" | "withLock" | "bus" | "requests" | "sessions">;
+  backend: Pick<Backend, "desk" | "kv" | "withLock" | "bus" | "requests" | "sessions" | "outbox">;
   content: Content;
   log: Logger;
   /** Records an operator's action in the user's conversation (Runtime.control). */
@@ -44,7 +44,7 @@ export class Desk implements DeskAvailability {
     this.accounts = new Accounts(b.desk, now);
     this.throttle = new LoginThrottle(b.kv, withLock, undefined, now);
     this.sessions = new ConsoleSessions(b.desk, this.accounts, this.throttle, undefined, now);
-    this.actions = new DeskActions({ requests: b.requests, withLock, control: o.control, now });
+    this.actions = new DeskActions({ requests: b.requests, withLock, control: o.control, outbox: b.outbox, now });
     this.canned = new CannedReplies(b.kv, withLock, o.content, now);
     this.presence = new Presence(b.kv, withLock, undefined, now);
     this.now = now;

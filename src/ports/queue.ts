@@ -60,7 +60,18 @@ export interface SendJob {
 export interface OpsJob {
   kind: "ops";
   requestId: string;
-  op: "post" | "mirror" | "relay" | "update" | "failure" | "closed" | "taken" | "back_to_bot" | "reopened" | "notice";
+  op:
+    | "post"
+    | "mirror"
+    | "relay"
+    | "note"
+    | "update"
+    | "failure"
+    | "closed"
+    | "taken"
+    | "back_to_bot"
+    | "reopened"
+    | "notice";
   /** The operator who acted, for "closed", "taken", "back_to_bot", "reopened" and "relay" (a console reply). */
   operator?: string;
   /** For "notice": the notice (`src/runtime/notices.ts`) that lists this request among others. */

@@ -137,7 +137,7 @@ describe("operators in a Telegram forum group", () => {
     await waitFor(() => toGroup().some((c) => String(c.payload.text).includes("không thuộc yêu cầu nào")));
   });
 
-  it("stays in step with the web console: its reply and its reopen show in the topic", async () => {
+  it("stays in step with the web console: its reply, its reopen and its notes show in the topic", async () => {
     await h.hotro.desk.accounts.add({
       name: "lan",
       role: "agent",
@@ -181,6 +181,18 @@ describe("operators in a Telegram forum group", () => {
         .slice(n)
         .some((c) => String(c.payload.text).includes("Anh chờ em chút nhé")),
     ).toBe(false);
+    // A note written in the console shows in the topic for colleagues, and never reaches the user.
+    const note = await h.hotro.app.inject({
+      method: "POST",
+      url: "/api/requests/HT-000001/notes",
+      payload: { text: "Khách VIP, ưu tiên." },
+      ...as,
+    });
+    expect(note.statusCode).toBe(201);
+    const posted = await waitFor(() => toGroup().find((c) => String(c.payload.text).includes("Khách VIP, ưu tiên.")));
+    expect(String(posted.payload.text)).toMatch(/^📝 Ghi chú của Lan/);
+    expect(posted.payload.message_thread_id).toBe(71);
+    expect(toUser().some((c) => String(c.payload.text).includes("Khách VIP"))).toBe(false);
     // And the group's reply is in the console's view of the request.
     const view = (await h.hotro.app.inject({ url: "/api/requests/HT-000001", ...as })).json();
     expect(view.transcript.some((e: { text: string }) => e.text === "Anh chờ em chút nhé.")).toBe(true);
