@@ -36,7 +36,9 @@ describe("npm run telegram:webhook", () => {
         TELEGRAM_BOT_TOKEN: TOKEN,
         TELEGRAM_WEBHOOK_SECRET: secret,
         TELEGRAM_API_ROOT: api.url,
+        // Its fingerprint goes to the embedded store in a temp dir, whatever Redis the run has.
         DATA_DIR: dataDir,
+        REDIS_URL: "",
       },
     });
 
