@@ -87,6 +87,16 @@ describe("the 24-hour / 7-day window", () => {
     }
   });
 
+  it("the window runs from the user's own time: a message processed late does not stretch it", async () => {
+    const written = Date.now() - 3 * HOUR;
+    await r.post(delivery([userMessage("w-late", "xin chào", { ts: written })]));
+    await waitFor(() => r.sent("w-late").length === 1);
+    const session = await r.h.hotro.backend.sessions.get("messenger:w-late");
+    expect(session?.lastUserAt).toBe(written);
+    const [reply] = r.sent("w-late");
+    expect(reply?.body).toMatchObject({ messaging_type: "RESPONSE" });
+  });
+
   it("a person's reply 8 days after is not sent (permanent failure)", async () => {
     const out = await r.adapter.send(
       job("w3", { text: "Trễ quá" }, { userLastAt: Date.now() - 8 * DAY, byPerson: true, requestId: "HT-000002" }),
