@@ -7,9 +7,19 @@ import type { ChannelId } from "../src/ports/message.js";
 import type { OperatorsPort } from "../src/ports/operators.js";
 import type { RequestStore } from "../src/ports/requests.js";
 
+/** What the matcher made of some words (a Page comment): the intent, its zone, their language. */
+export interface Matched {
+  intent: string;
+  zone: "answer" | "clarify" | "fallback" | string;
+  lang?: "vi" | "en" | undefined;
+}
+
 /** What a channel's factory gets: the shared services, and the content (texts, limits). */
 export interface ModuleDeps extends ChannelDeps {
+  /** The current content pack (read at each use: a reload replaces it). */
   content: Content;
+  /** The current matcher, for words that reach a channel outside a conversation (Page comments). */
+  match?(text: string): Matched;
 }
 
 /**

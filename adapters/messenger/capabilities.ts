@@ -1,12 +1,18 @@
 import type { ChannelCapabilities } from "../../src/ports/capabilities.js";
 
+/** Meta's limit on a message's text (the Send API: "2000 character limit"). */
+export const MESSENGER_TEXT_LIMIT = 2000;
+/** An operator's name as it heads their messages (when no persona shows it): a persona's 50 characters. */
+export const MAX_OPERATOR_NAME = 50;
+
 /**
- * What Messenger shows (notes/messenger.md §5): text under 2,000 characters (kept at 1,990
- * for a margin), 13 quick replies of 20 characters, a button template of 1–3 buttons under a
- * text of at most 640 characters, quick replies allowed on any message, images by URL.
+ * What Messenger shows (notes/messenger.md §5): text under 2,000 characters (kept 10 short for
+ * a margin, and shorter by the room an operator's name takes above their text), 13 quick
+ * replies of 20 characters, a button template of 1–3 buttons under a text of at most 640
+ * characters, quick replies allowed on any message, images by URL.
  */
 export const MESSENGER_CAPABILITIES: ChannelCapabilities = {
-  maxTextLength: 1990,
+  maxTextLength: MESSENGER_TEXT_LIMIT - 10 - (MAX_OPERATOR_NAME + 2),
   maxQuickReplies: 13,
   maxQuickReplyTitle: 20,
   maxButtons: 3,

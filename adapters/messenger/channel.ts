@@ -1,16 +1,22 @@
 import { createHash } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
+import type { Content } from "../../src/content/types.js";
 import type { ChannelAdapter, ChannelDeps, ChannelHealth, Intake } from "../../src/ports/channel.js";
 import type { InboundEvent } from "../../src/ports/message.js";
 import type { SendJob, SendOutcome } from "../../src/ports/queue.js";
 import { dropStale } from "../../src/queue/dedupe.js";
+import type { Matched } from "../module.js";
 import { keepRawBodies, rawBody } from "../shared/raw-body.js";
 import { MESSENGER_CAPABILITIES } from "./capabilities.js";
 import { GraphClient, type GraphResult } from "./client.js";
+import { Comments } from "./comments.js";
+import { PAGE_INBOX_APP_ID } from "./env.js";
 import { versionWarning } from "./graph-versions.js";
-import { parseDelivery } from "./inbound.js";
+import { type Handover, type PageComment, parseDelivery } from "./inbound.js";
 import { type Classified, classifyError, toSendMessages } from "./outbound.js";
+import { Personas } from "./personas.js";
+import { Threads } from "./threads.js";
 import type { SenderActionRequest, SendRequest } from "./types.js";
 import { verifySignature, verifySubscription } from "./verify.js";
 
@@ -41,7 +47,30 @@ export interface MessengerOptions {
   /** Look up users' names (User Profile API) for operators (default true). */
   profiles?: boolean;
   timeoutMs?: number;
+  /** MESSENGER_INBOX_PRIMARY: a closed request hands the conversation back to the Page Inbox (default false). */
+  inboxPrimary?: boolean;
+  /** MESSENGER_INBOX_APP_ID (default Meta's Page Inbox, 263902037430900). */
+  inboxAppId?: string;
+  /** MESSENGER_TAKE_THREAD: take the conversation back when hotro's people speak in it (default true). */
+  takeThread?: boolean;
+  /** MESSENGER_HUMAN_AGENT: a person may answer for 7 days with the HUMAN_AGENT tag (default true). */
+  humanAgent?: boolean;
+  /** MESSENGER_OPERATOR_NAME (default auto: a persona when a picture is configured, else the name above the text). */
+  operatorName?: "auto" | "persona" | "prefix" | "off";
+  /** MESSENGER_PERSONA_PICTURE_URL */
+  personaPictureUrl?: string | undefined;
+  /** MESSENGER_MARK_SEEN (default true). */
+  markSeen?: boolean;
+  /** MESSENGER_COMMENTS (default off). */
+  comments?: "off" | "private" | "public";
+  /** The current content pack (comment replies' texts); read at each use. */
+  content?: () => Content;
+  /** The current matcher (does a comment ask for support). */
+  match?: ((text: string) => Matched) | undefined;
 }
+
+/** Operators' actions after which hotro speaks in the conversation, so it takes the thread back first. */
+const HOTRO_SPEAKS = new Set<SendJob["control"]>(["operator_message", "back_to_bot", "request_closed"]);
 
 type WindowDecision = { messaging_type: "RESPONSE" } | { messaging_type: "MESSAGE_TAG"; tag: "HUMAN_AGENT" };
 
@@ -59,6 +88,12 @@ export class MessengerChannel implements ChannelAdapter {
   /** Multi-part messages: how many parts went out, so a retry resumes after them. */
   private readonly progress = new Map<string, number>();
   private probing?: Promise<void>;
+  /** Who owns each user's thread (this app, the Page Inbox), in the shared store. */
+  readonly threads: Threads;
+  private readonly personas?: Personas;
+  private readonly comments?: Comments;
+  /** Background work started by a webhook (comments, hand-overs): waited for at stop. */
+  private readonly background = new Set<Promise<unknown>>();
 
   constructor(private readonly options: MessengerOptions) {
     this.log = options.deps.log.child({ channel: "messenger" });
@@ -68,6 +103,51 @@ export class MessengerChannel implements ChannelAdapter {
       appSecret: options.appSecret,
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     });
+    this.threads = new Threads({
+      client: this.client,
+      kv: options.deps.kv,
+      log: this.log,
+      inboxAppId: options.inboxAppId ?? PAGE_INBOX_APP_ID,
+      take: options.takeThread !== false,
+      now: () => this.now(),
+    });
+    const naming = options.operatorName ?? "auto";
+    if (naming === "persona" && !options.personaPictureUrl) {
+      this.log.warn(
+        "MESSENGER_OPERATOR_NAME=persona needs MESSENGER_PERSONA_PICTURE_URL (Meta requires a picture): operators' names go above their text",
+      );
+    }
+    if ((naming === "persona" || naming === "auto") && options.personaPictureUrl) {
+      this.personas = new Personas({
+        client: this.client,
+        kv: options.deps.kv,
+        log: this.log,
+        pictureUrl: options.personaPictureUrl,
+        withLock: options.deps.withLock,
+      });
+    }
+    const mode = options.comments ?? "off";
+    const content = options.content;
+    if (mode !== "off" && content) {
+      this.comments = new Comments({
+        client: this.client,
+        kv: options.deps.kv,
+        log: this.log,
+        content,
+        match: options.match,
+        publicReply: mode === "public",
+        withLock: options.deps.withLock,
+        now: () => this.now(),
+      });
+    }
+  }
+
+  /** Run `work` after the webhook has answered (Meta waits 5 s at most); waited for at stop. */
+  private later(work: () => Promise<unknown>): void {
+    const p: Promise<unknown> = work()
+      .catch((err) => this.log.warn({ err: (err as Error).message }, "Messenger background work failed"))
+      .finally(() => this.background.delete(p));
+    this.background.add(p);
   }
 
   private now(): number {
@@ -118,8 +198,11 @@ export class MessengerChannel implements ChannelAdapter {
       }
       // Older than the dedupe window: its mid may be forgotten, so a redelivery would look new.
       const events = dropStale(parsed.events, now, this.log);
+      for (const h of parsed.handovers) await this.handover(h);
+      await this.owners(events);
       await this.cachedNames(events);
       await intake.accept(events);
+      for (const c of parsed.comments) this.comment(c);
       return reply.code(200).type("text/plain; charset=utf-8").send("EVENT_RECEIVED");
     });
   }
@@ -134,6 +217,7 @@ export class MessengerChannel implements ChannelAdapter {
 
   async stop(): Promise<void> {
     await this.probing;
+    await Promise.allSettled([...this.background]);
     // The connection pool stays open: the runtime still drains sends in progress after
     // channels stop, and undici's idle sockets do not keep the process alive.
   }
@@ -142,7 +226,11 @@ export class MessengerChannel implements ChannelAdapter {
     return this.tokenInvalid ? { ok: false, reason: TOKEN_REASON } : { ok: true };
   }
 
-  /** Decide how a message may go out under Meta's window rules, or why it may not. */
+  /**
+   * Decide how a message may go out under Meta's window rules, or why it may not. The
+   * HUMAN_AGENT tag goes only on a message a person wrote (`byPerson`), never on the bot's:
+   * Meta rejects apps for tagging automated replies.
+   */
   windowFor(job: SendJob): WindowDecision | { error: string } {
     if (job.userLastAt === undefined) return { messaging_type: "RESPONSE" };
     const age = this.now() - job.userLastAt;
@@ -151,6 +239,12 @@ export class MessengerChannel implements ChannelAdapter {
       return {
         error:
           "not sent: outside the 24-hour window (Messenger lets the bot answer only within 24 hours of the user's last message)",
+      };
+    }
+    if (this.options.humanAgent === false) {
+      return {
+        error:
+          "not sent: more than 24 hours since the user wrote, and this app does not use Meta's Human Agent feature (MESSENGER_HUMAN_AGENT=off): the user has to write again",
       };
     }
     if (age <= 7 * DAY - WINDOW_MARGIN_MS) return { messaging_type: "MESSAGE_TAG", tag: "HUMAN_AGENT" };
@@ -164,17 +258,42 @@ export class MessengerChannel implements ChannelAdapter {
     const window = this.windowFor(job);
     if ("error" in window) {
       this.log.info({ conv: job.conv, byPerson: !!job.byPerson }, window.error);
-      return { ok: false, permanent: true, error: window.error };
+      return { ok: false, permanent: true, error: window.error, reason: "window_closed" };
     }
-    const messages = toSendMessages(job.message);
+    // hotro's people decided hotro speaks here (a reply, a close, back to the bot): the thread must be ours.
+    const hotroSpeaks = !!job.byPerson || HOTRO_SPEAKS.has(job.control);
+    if (hotroSpeaks) {
+      const claimed = await this.threads.claim(
+        job.userId,
+        job.byPerson ? "an operator answers" : "the bot answers again",
+      );
+      if (!claimed.ok) return claimed;
+    }
+    const persona = await this.personaFor(job);
+    const messages = toSendMessages(job.message, { nameAbove: persona === undefined && this.namesAbove() });
     if (messages.length === 0) return { ok: true };
+    const tagged = "tag" in window;
     const key = messages.length > 1 ? progressKey(job) : undefined;
+    let took = false;
     for (let i = key ? (this.progress.get(key) ?? 0) : 0; i < messages.length; i++) {
       const message = messages[i];
       if (!message) continue;
       const body: SendRequest = { recipient: { id: job.userId }, ...window, message };
-      const r = await this.client.post("/me/messages", body);
-      const c = this.classified(r, job.conv);
+      if (persona) body.persona_id = persona;
+      let r = await this.client.post("/me/messages", body);
+      let c = this.classified(r, job.conv, "warn", tagged);
+      if (c.threadControlled) {
+        if (hotroSpeaks && !took) {
+          // Our record was stale: Meta says another app has it. Take it, then try once more.
+          took = true;
+          const claimed = await this.threads.take(job.userId, "an operator answers");
+          if (!claimed.ok) return claimed;
+          r = await this.client.post("/me/messages", body);
+          c = this.classified(r, job.conv, "warn", tagged);
+        } else if (!hotroSpeaks) {
+          await this.threads.set(job.userId, "other");
+        }
+      }
       if (!c.outcome.ok) {
         if (key) {
           if (c.outcome.permanent) this.progress.delete(key);
@@ -184,7 +303,23 @@ export class MessengerChannel implements ChannelAdapter {
       }
     }
     if (key) this.progress.delete(key);
+    if (job.control === "request_closed" && this.options.inboxPrimary) {
+      // The Page Inbox is where the team answers: the closed conversation goes back to it.
+      await this.threads.passToInbox(job.userId, "request closed");
+    }
     return { ok: true };
+  }
+
+  /** Operators' names above their text: when the deployment wants names and no persona shows them. */
+  private namesAbove(): boolean {
+    return (this.options.operatorName ?? "auto") !== "off";
+  }
+
+  /** The persona of the operator who wrote the message, when personas are on and Meta made one. */
+  private async personaFor(job: SendJob): Promise<string | undefined> {
+    const from = job.message.from;
+    if (!this.personas || from?.kind !== "operator") return undefined;
+    return this.personas.id(from.name).catch(() => undefined);
   }
 
   async typing(userId: string): Promise<void> {
@@ -193,9 +328,61 @@ export class MessengerChannel implements ChannelAdapter {
     this.classified(r, `messenger:${userId}`, "debug");
   }
 
+  /** The engine read the user's message: `mark_seen`, in the background (MESSENGER_MARK_SEEN). */
+  seen(event: InboundEvent): void {
+    if (this.options.markSeen === false || event.channel !== "messenger") return;
+    const body: SenderActionRequest = { recipient: { id: event.userId }, sender_action: "mark_seen" };
+    void this.client
+      .post("/me/messages", body, { timeoutMs: 5_000 })
+      .then((r) => this.classified(r, `messenger:${event.userId}`, "debug"))
+      .catch(() => undefined);
+  }
+
+  /**
+   * Who owns the users' threads, from this delivery: a user's message in `messaging` means this
+   * app has the thread; one in `standby` that another app has it (its event says which, and
+   * whether operators were told yet).
+   */
+  private async owners(events: InboundEvent[]): Promise<void> {
+    for (const e of events) {
+      if (e.kind === "human_reply") continue;
+      if (e.kind === "standby") {
+        const { name, first } = await this.threads.standby(e.userId);
+        e.meta = { ...e.meta, inbox: name, ...(first ? { inbox_new: "1" } : {}) };
+      } else {
+        await this.threads.ours(e.userId);
+      }
+    }
+  }
+
+  /** A `messaging_handovers` item: who owns the thread now; a request for it from the Page Inbox when it is primary. */
+  private async handover(h: Handover): Promise<void> {
+    if (h.kind === "pass") {
+      // Passed to this app (the Page Inbox's "done", or a pass from another app).
+      await this.threads.set(h.psid, "self");
+      this.log.info({ conv: `messenger:${h.psid}`, from: h.previousOwner }, "the conversation was passed to hotro");
+    } else if (h.kind === "take") {
+      await this.threads.set(h.psid, h.newOwner ?? "other", false);
+      this.log.info({ conv: `messenger:${h.psid}`, by: h.newOwner }, "another app took the conversation");
+    } else {
+      const inbox = this.options.inboxAppId ?? PAGE_INBOX_APP_ID;
+      const fromInbox = !h.requestedOwner || h.requestedOwner === inbox;
+      if (this.options.inboxPrimary && fromInbox) this.later(() => this.threads.passToInbox(h.psid, "asked for it"));
+      else
+        this.log.info({ conv: `messenger:${h.psid}`, by: h.requestedOwner }, "another app asks for the conversation");
+    }
+  }
+
+  /** A Page comment: answered in the background (MESSENGER_COMMENTS), never on the webhook's time. */
+  private comment(c: PageComment): void {
+    const comments = this.comments;
+    if (!comments) return;
+    this.later(() => comments.handle(c));
+  }
+
   /** Classify a Graph result, keep the token's health, and log what failed (never the token). */
-  private classified(r: GraphResult, conv: string, level: "warn" | "debug" = "warn"): Classified {
-    const c = classifyError(r);
+  private classified(r: GraphResult, conv: string, level: "warn" | "debug" = "warn", tagged = false): Classified {
+    const c = classifyError(r, { tagged });
     if (c.tokenInvalid) {
       if (!this.tokenInvalid) {
         this.log.error(
@@ -293,9 +480,16 @@ export class MessengerChannel implements ChannelAdapter {
       | { subscribed_fields?: unknown }
       | undefined;
     const fields = Array.isArray(mine?.subscribed_fields) ? (mine.subscribed_fields as string[]) : [];
-    const missing = ["messages", "messaging_postbacks", "message_echoes", "messaging_referrals", "standby"].filter(
-      (f) => !fields.includes(f),
-    );
+    const wanted = [
+      "messages",
+      "messaging_postbacks",
+      "message_echoes",
+      "messaging_referrals",
+      "messaging_handovers",
+      "standby",
+    ];
+    if ((this.options.comments ?? "off") !== "off") wanted.push("feed");
+    const missing = wanted.filter((f) => !fields.includes(f));
     if (!mine) this.log.warn("this app is not subscribed to the Page's webhooks: no Messenger message will arrive");
     else if (missing.length > 0) this.log.warn({ missing }, "the Page's webhook subscription lacks fields");
   }

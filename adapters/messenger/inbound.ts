@@ -8,11 +8,37 @@ export interface InboundOptions {
   appId?: string | undefined;
 }
 
+/** Who owns a thread, as a `messaging_handovers` item says (notes/messenger.md §7). */
+export interface Handover {
+  psid: string;
+  timestamp: number;
+  /** `pass`: the thread was passed to this app; `take`: another app took it from this one; `request`: another app asks for it. */
+  kind: "pass" | "take" | "request";
+  newOwner?: string;
+  previousOwner?: string;
+  requestedOwner?: string;
+}
+
+/** A comment under one of the Page's posts (the `feed` field). */
+export interface PageComment {
+  commentId: string;
+  postId?: string;
+  /** The comment it answers, when it is a reply in a comment thread. */
+  parentId?: string;
+  pageId?: string;
+  fromId?: string;
+  fromName?: string;
+  message: string;
+}
+
 /** What a delivery held besides the events we act on, for one debug line. */
 export interface InboundSummary {
   events: InboundEvent[];
+  /** Standby items that were not the user's words (reads, deliveries, payload-less postbacks). */
   standby: number;
   ignored: number;
+  handovers: Handover[];
+  comments: PageComment[];
 }
 
 const isObject = (v: unknown): v is object => asRecord(v) !== undefined;
@@ -22,14 +48,16 @@ const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v.filter(isObject) as 
 
 /**
  * A webhook delivery → the events the bot acts on, oldest first. Every `entry` and every
- * `messaging` item counts (Meta batches under load); `standby` items belong to a thread
- * another app owns (the Page Inbox) and are never answered; deliveries, reads, reactions,
- * our own echoes and unknown items are acknowledged and dropped. Any JSON is read: objects
+ * `messaging` item counts (Meta batches under load); the user's words in `standby` items
+ * (a thread another app owns: the Page Inbox) become `standby` events, shown to operators and
+ * never answered; `messaging_handovers` items and Page comments (`changes`, field `feed`) are
+ * returned apart; deliveries, reads, reactions, our own echoes and unknown items are
+ * acknowledged and dropped. Any JSON is read: objects
  * and lists are checked before use, scalars are read by type (a field of the wrong type is
  * absent), so a malformed item is one more ignored item, never a throw.
  */
 export function parseDelivery(body: unknown, opts: InboundOptions = {}, now = Date.now()): InboundSummary {
-  const out: InboundSummary = { events: [], standby: 0, ignored: 0 };
+  const out: InboundSummary = { events: [], standby: 0, ignored: 0, handovers: [], comments: [] };
   if (!isObject(body)) return out;
   const b = body as WebhookBody;
   if (b.object !== undefined && b.object !== "page") {
@@ -38,10 +66,25 @@ export function parseDelivery(body: unknown, opts: InboundOptions = {}, now = Da
   }
   const dated: { e: InboundEvent; order: number }[] = [];
   for (const entry of list<NonNullable<WebhookBody["entry"]>[number]>(b.entry)) {
-    out.standby += list(entry.standby).length;
+    for (const item of list<MessagingItem>(entry.standby)) {
+      // Another app (the Page Inbox) owns this thread: the user's words are shown to operators, never answered.
+      const e = mapStandby(item, readNumber(entry.time), opts, now);
+      if (e) dated.push({ e, order: dated.length });
+      else out.standby++;
+    }
     for (const item of list<MessagingItem>(entry.messaging)) {
+      const h = mapHandover(item, readNumber(entry.time), now);
+      if (h) {
+        out.handovers.push(h);
+        continue;
+      }
       const e = mapItem(item, readNumber(entry.time), opts, now);
       if (e) dated.push({ e, order: dated.length });
+      else out.ignored++;
+    }
+    for (const change of list<{ field?: unknown; value?: unknown }>(entry.changes)) {
+      const c = change.field === "feed" ? mapComment(change.value, str(entry.id)) : undefined;
+      if (c) out.comments.push(c);
       else out.ignored++;
     }
   }
@@ -114,6 +157,61 @@ function mapItem(
   }
   // delivery, read, reaction, handovers, policy notices: acknowledged, nothing to do.
   return undefined;
+}
+
+/** A standby item: the user's message or attachment → `standby`; a person's echo → `human_reply`; else nothing. */
+function mapStandby(
+  item: MessagingItem,
+  entryTime: number | undefined,
+  opts: InboundOptions,
+  now: number,
+): InboundEvent | undefined {
+  if (!isObject(item.message)) return undefined; // reads, deliveries, postbacks (no payload in standby)
+  const e = mapItem(item, entryTime, opts, now);
+  if (!e || e.kind === "human_reply") return e;
+  e.kind = "standby";
+  delete e.payload;
+  return e;
+}
+
+/** A `messaging_handovers` item, or undefined when the item is something else. */
+function mapHandover(item: MessagingItem, entryTime: number | undefined, now: number): Handover | undefined {
+  const psid = str(item.sender?.id);
+  const timestamp = readNumber(item.timestamp) ?? entryTime ?? now;
+  const pass = asRecord(item.pass_thread_control);
+  const take = asRecord(item.take_thread_control);
+  const request = asRecord(item.request_thread_control);
+  const what = pass ?? take ?? request;
+  if (!what || !psid) return undefined;
+  const h: Handover = { psid, timestamp, kind: pass ? "pass" : take ? "take" : "request" };
+  const newOwner = str(what.new_owner_app_id);
+  const previousOwner = str(what.previous_owner_app_id);
+  const requestedOwner = str(what.requested_owner_app_id);
+  if (newOwner) h.newOwner = newOwner;
+  if (previousOwner) h.previousOwner = previousOwner;
+  if (requestedOwner) h.requestedOwner = requestedOwner;
+  return h;
+}
+
+/** A new comment (`feed`, item `comment`, verb `add`) with words in it; anything else is ignored. */
+function mapComment(value: unknown, pageId: string | undefined): PageComment | undefined {
+  const v = asRecord(value);
+  if (v?.item !== "comment" || v.verb !== "add") return undefined;
+  const commentId = str(v.comment_id);
+  const message = typeof v.message === "string" ? v.message.trim() : "";
+  if (!commentId || !message) return undefined;
+  const from = asRecord(v.from);
+  const c: PageComment = { commentId, message };
+  const postId = str(v.post_id);
+  const parentId = str(v.parent_id);
+  const fromId = str(from?.id);
+  const fromName = typeof from?.name === "string" ? from.name : undefined;
+  if (postId) c.postId = postId;
+  if (parentId) c.parentId = parentId;
+  if (pageId) c.pageId = pageId;
+  if (fromId) c.fromId = fromId;
+  if (fromName) c.fromName = fromName;
+  return c;
 }
 
 function mapEcho(

@@ -1,7 +1,7 @@
 import type { Button, OutboundMessage } from "../../src/ports/message.js";
-import type { SendOutcome } from "../../src/ports/queue.js";
+import type { FailureReason, SendOutcome } from "../../src/ports/queue.js";
 import { shorten, splitText } from "../../src/render/render.js";
-import { MAX_PAYLOAD, MESSENGER_CAPABILITIES, METADATA_TAG } from "./capabilities.js";
+import { MAX_OPERATOR_NAME, MAX_PAYLOAD, MESSENGER_CAPABILITIES, METADATA_TAG } from "./capabilities.js";
 import type { GraphResult } from "./client.js";
 import type { SendButton, SendMessage, SendQuickReply } from "./types.js";
 
@@ -11,9 +11,16 @@ import type { SendButton, SendMessage, SendQuickReply } from "./types.js";
  * at most 640), → the `message` objects of Send API calls, in order: usually one; an image
  * with a caption is the caption's text, then the image (Messenger shows no captions).
  */
-export function toSendMessages(msg: OutboundMessage, metadata = METADATA_TAG): SendMessage[] {
+export function toSendMessages(
+  msg: OutboundMessage,
+  opts: { metadata?: string; nameAbove?: boolean } = {},
+): SendMessage[] {
+  const metadata = opts.metadata ?? METADATA_TAG;
   const out: SendMessage[] = [];
-  const text = msg.text?.trim() ?? "";
+  // An operator's name above their words (when no persona shows it): the capabilities keep room for it.
+  const name = opts.nameAbove && msg.from?.kind === "operator" ? `${shorten(msg.from.name, MAX_OPERATOR_NAME)}:\n` : "";
+  const said = msg.text?.trim() ?? "";
+  const text = name && said ? `${name}${said}` : said;
   if (msg.buttons?.length) {
     out.push(buttonTemplate(text, msg.buttons));
   } else if (text) {
@@ -85,18 +92,37 @@ export function toE164(phone: string): string | undefined {
 const TRANSIENT_CODES = new Set([1, 2, 1200]);
 /** Rate limits: retried, but not sooner than a second. */
 const RATE_LIMIT_CODES = new Set([4, 17, 32, 613]);
-/** Never retried: the same request would fail again (notes/messenger.md §6). */
-const PERMANENT_CODES = new Set([10, 100, 190, 200, 230, 368, 551]);
 const RATE_LIMIT_PAUSE_MS = 1_000;
+/**
+ * Meta's error-code table (developers.facebook.com/documentation/business-messaging/
+ * messenger-platform/error-codes, June 2026): code 10 with these subcodes is "sent outside
+ * of allowed window" (2018065: and the News Messaging permission is missing).
+ */
+const WINDOW_SUBCODES = new Set([2018278, 2534022, 2018065]);
+/** The person cannot be reached: 2018108 "They can't receive your messages right now", 1545041 "isn't available". */
+const BLOCKED_SUBCODES = new Set([2018108, 1545041]);
+/** "Message failed to send because another app is controlling this thread now." */
+export const THREAD_CONTROLLED_SUBCODE = 2018300;
+/** "The chat is currently controlled by Messenger while the user is in an automated question and answer flow." */
+const AUTOMATED_FLOW_SUBCODE = 2018321;
+const AUTOMATED_FLOW_PAUSE_MS = 30_000;
 
 export interface Classified {
   outcome: SendOutcome;
   /** Error 190: the Page access token is invalid or expired. */
   tokenInvalid: boolean;
+  /** Another app (the Page Inbox) owns the conversation: take it back, or leave it. */
+  threadControlled?: boolean;
 }
 
-/** A Graph API result → ok / permanent / transient (with a wait), in words operators can act on. */
-export function classifyError(r: GraphResult): Classified {
+/**
+ * A Graph API result → ok / permanent (with its `reason`) / transient (with a wait), in words
+ * operators can act on. `tagged`: the message went with the HUMAN_AGENT tag, so a refusal that
+ * is not about the window is the app lacking Meta's Human Agent feature (Meta documents no
+ * subcode for it: any code 10 or 200 refusal of a tagged message that is neither the window nor
+ * a blocked person is read that way).
+ */
+export function classifyError(r: GraphResult, opts: { tagged?: boolean } = {}): Classified {
   if (r.ok) return { outcome: { ok: true }, tokenInvalid: false };
   const transient = (error: string, retryAfterMs?: number): Classified => {
     const outcome: SendOutcome = { ok: false, permanent: false, error };
@@ -104,24 +130,51 @@ export function classifyError(r: GraphResult): Classified {
     if (wait > 0) outcome.retryAfterMs = wait;
     return { outcome, tokenInvalid: false };
   };
-  const permanent = (error: string, tokenInvalid = false): Classified => ({
-    outcome: { ok: false, permanent: true, error },
-    tokenInvalid,
+  const permanent = (error: string, reason: FailureReason, extra: Partial<Classified> = {}): Classified => ({
+    outcome: { ok: false, permanent: true, error, reason },
+    tokenInvalid: false,
+    ...extra,
   });
   if (r.network !== undefined) return transient(`Messenger unreachable (${r.network})`);
   const e = r.error;
   const code = e?.code;
   const sub = e?.error_subcode;
-  const what = `Messenger error ${code ?? `HTTP ${r.status}`}${sub ? `/${sub}` : ""}${e?.message ? `: ${e.message}` : ""}`;
-  if (code === 190) return permanent(`the Page access token is invalid or expired (${what})`, true);
-  if (code === 10 || sub === 2018278 || sub === 2534022 || sub === 2018065 || sub === 2018108) {
-    return permanent(`outside the messaging window: the user has to write first (${what})`);
+  const said = e?.message ?? "";
+  const what = `Messenger error ${code ?? `HTTP ${r.status}`}${sub ? `/${sub}` : ""}${said ? `: ${said}` : ""}`;
+  if (code === 190)
+    return permanent(`the Page access token is invalid or expired (${what})`, "auth", { tokenInvalid: true });
+  if (sub === THREAD_CONTROLLED_SUBCODE || /another app is controlling this thread/i.test(said)) {
+    return permanent(`the Page Inbox (or another app) has this conversation (${what})`, "other", {
+      threadControlled: true,
+    });
   }
-  if (code === 551 || sub === 1545041) return permanent(`this person isn't available right now (${what})`);
-  if (code !== undefined && PERMANENT_CODES.has(code)) return permanent(what);
+  if (sub === AUTOMATED_FLOW_SUBCODE) {
+    return transient(`Messenger's own automated questions hold the chat for now (${what})`, AUTOMATED_FLOW_PAUSE_MS);
+  }
+  if (code === 551 || (sub !== undefined && BLOCKED_SUBCODES.has(sub)) || code === 230) {
+    return permanent(`this person isn't receiving messages from the Page right now (${what})`, "blocked");
+  }
+  const windowSaid = (sub !== undefined && WINDOW_SUBCODES.has(sub)) || /outside of (the )?allowed window/i.test(said);
+  if (opts.tagged && (code === 10 || code === 200) && !windowSaid) {
+    return permanent(
+      `Meta refused a person's reply tagged HUMAN_AGENT: the app lacks the Human Agent feature (request it in App Review, or set MESSENGER_HUMAN_AGENT=off so replies after 24 hours are not attempted) (${what})`,
+      "auth",
+    );
+  }
+  if (code === 10 && windowSaid) {
+    return permanent(
+      opts.tagged
+        ? `outside the 7-day window for a person's reply: the user has to write first (${what})`
+        : `outside the 24-hour messaging window: the user has to write first (${what})`,
+      "window_closed",
+    );
+  }
+  // A permission the app or Page lacks (10 without a window subcode; 200: pages_messaging not reviewed…).
+  if (code === 10 || code === 200) return permanent(`the app may not send this message (${what})`, "auth");
   if (code !== undefined && RATE_LIMIT_CODES.has(code)) return transient(`rate limited (${what})`, RATE_LIMIT_PAUSE_MS);
   if (code !== undefined && TRANSIENT_CODES.has(code)) return transient(what);
   if (e?.is_transient) return transient(what);
   if (r.status !== undefined && (r.status >= 500 || r.status === 429)) return transient(what);
-  return permanent(what);
+  // 100 (bad parameter), 368 (abusive), anything else: the same request would fail again.
+  return permanent(what, "other");
 }

@@ -1,6 +1,7 @@
 import { pathToFileURL } from "node:url";
 import { type CoreEnv, EnvError, parseEnvWith } from "../../src/config/env.js";
 import { loadContentOrThrow } from "../../src/content/load.js";
+import type { Localized } from "../../src/content/schema.js";
 import { type Content, ContentError } from "../../src/content/types.js";
 import { Texts } from "../../src/engine/template.js";
 import type { Lang } from "../../src/ports/vocabulary.js";
@@ -12,15 +13,22 @@ import { classifyError } from "./outbound.js";
 
 /**
  * `npm run messenger:setup`: the Page's Messenger profile (Get Started button, greeting,
- * persistent menu) through the Messenger Profile API, from flows/ and config/. Run it again
- * after changing the greeting or the menu's intent titles (Meta allows 10 calls in 10 minutes).
+ * persistent menu, ice breakers) through the Messenger Profile API, from flows/ and config/.
+ * Run it again after changing the greeting, the menu's intent titles or the ice breakers'
+ * questions (Meta allows 10 calls in 10 minutes). Where Messenger shows both, ice breakers
+ * take the Get Started button's place on the welcome screen (Meta's profile priority); either
+ * way the first tap reaches the bot.
  */
 
 export const GET_STARTED_PAYLOAD = "GET_STARTED";
 /** The persistent menu: contact channels, report a problem, check my request, talk to a person. */
 export const MENU_INTENTS = ["contact.channels", "ticket.create", "ticket.status", "handoff.human"] as const;
+/** Ice breakers (at most 4 questions on the welcome screen): the same intents, asked as questions. */
+export const ICE_BREAKER_INTENTS = MENU_INTENTS;
 const GREETING_MAX = 160;
 const MENU_TITLE_MAX = 30;
+/** Meta documents no length for an ice breaker's question; 80 keeps it on a line or two. */
+const ICE_BREAKER_MAX = 80;
 const LOCALES: { lang: Lang; locale: string }[] = [
   { lang: "vi", locale: "default" },
   { lang: "en", locale: "en_US" },
@@ -34,6 +42,8 @@ export interface MessengerProfile {
     composer_input_disabled: false;
     call_to_actions: { type: "postback"; title: string; payload: string }[];
   }[];
+  /** Meta's localized format (`locale` "default" required): each question sends its payload as a postback. */
+  ice_breakers: { locale: string; call_to_actions: { question: string; payload: string }[] }[];
 }
 
 /** The profile body, from the greeting intent's reply and the menu intents' titles. */
@@ -56,6 +66,17 @@ export function buildMessengerProfile(content: Content, now = new Date()): Messe
         title: shorten(content.flows.intents[id]?.title[lang] ?? id, MENU_TITLE_MAX),
         payload: `intent:${id}`,
       })),
+    })),
+    ice_breakers: LOCALES.map(({ lang, locale }) => ({
+      locale,
+      call_to_actions: ICE_BREAKER_INTENTS.slice(0, 4).map((id) => {
+        // `ice_breaker_<intent>` in flows (flows/platforms.yaml), else the intent's title.
+        const asked = (content.flows.messages as Partial<Record<string, Localized>>)[
+          `ice_breaker_${id.replaceAll(".", "_")}`
+        ];
+        const question = asked?.[lang] ?? content.flows.intents[id]?.title[lang] ?? id;
+        return { question: shorten(question, ICE_BREAKER_MAX), payload: `intent:${id}` };
+      }),
     })),
   };
 }
@@ -114,6 +135,10 @@ export async function runMessengerSetup(env: CoreEnv & MessengerEnv, content: Co
       ...profile.greeting.map((g) => `  greeting [${g.locale}] ${g.text}`),
       ...profile.persistent_menu.map(
         (m) => `  menu [${m.locale}] ${m.call_to_actions.map((a) => `${a.title} (${a.payload})`).join(" | ")}`,
+      ),
+      ...profile.ice_breakers.map(
+        (b) =>
+          `  ice breakers [${b.locale}] ${b.call_to_actions.map((a) => `${a.question} (${a.payload})`).join(" | ")}`,
       ),
     ];
     return { ok: true, lines };

@@ -115,6 +115,8 @@ export interface SendRequest {
   messaging_type: MessagingType;
   tag?: "HUMAN_AGENT";
   message: SendMessage;
+  /** A persona (an operator's name and picture) shown above the message. */
+  persona_id?: string;
 }
 
 export interface SenderActionRequest {

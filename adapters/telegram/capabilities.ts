@@ -23,4 +23,6 @@ export const TELEGRAM_CAPABILITIES: ChannelCapabilities = {
   quickRepliesWithButtons: true,
   images: true,
   typing: true,
+  // A phone question shows a "share my phone number" keyboard button (request_contact).
+  contactRequest: true,
 };

@@ -1,5 +1,11 @@
 import { Bot, GrammyError, type Transformer } from "grammy";
-import type { Update, UserFromGetMe } from "grammy/types";
+import type {
+  InlineKeyboardButton,
+  ReplyKeyboardMarkup,
+  ReplyKeyboardRemove,
+  Update,
+  UserFromGetMe,
+} from "grammy/types";
 import type { ChannelAdapter, ChannelDeps, ChannelHealth, Intake } from "../../src/ports/channel.js";
 import type { SendJob, SendOutcome } from "../../src/ports/queue.js";
 import { isStale } from "../../src/queue/dedupe.js";
@@ -7,7 +13,7 @@ import { asRecord } from "../shared/read.js";
 import { TELEGRAM_CAPABILITIES } from "./capabilities.js";
 import { botApiAgent, boundedCalls, pooledFetch, shortRetries } from "./client.js";
 import { route, updateTime } from "./inbound.js";
-import { classifyError, keyboardOf, LONG_PAYLOAD, textOf } from "./outbound.js";
+import { classifyError, contactKeyboardOf, keyboardOf, LONG_PAYLOAD, textOf } from "./outbound.js";
 import { Pacer } from "./pacing.js";
 import { secretMatches } from "./verify.js";
 
@@ -168,6 +174,8 @@ export class TelegramChannel implements ChannelAdapter {
     const r = route(update, this.options.operatorsChatId, now);
     if (r.to === "ignore") {
       this.options.deps.log.debug({ channel: "telegram", update_id: updateId, why: r.why }, "telegram: update ignored");
+      // A button tapped where the bot does not act (another group, a channel): stop its spinner all the same.
+      if (r.callbackQueryId) void this.bot.api.answerCallbackQuery(r.callbackQueryId).catch(() => undefined);
       return;
     }
     if (r.to === "operators") {
@@ -239,8 +247,17 @@ export class TelegramChannel implements ChannelAdapter {
     try {
       const store = (key: string, payload: string) =>
         this.options.deps.kv.set(`tgcb:${key}`, payload, 30 * 24 * 3600_000).then(() => undefined);
-      const keyboard = await keyboardOf(m, store);
-      const markup = keyboard ? { reply_markup: { inline_keyboard: keyboard } } : {};
+      const contact = contactKeyboardOf(m);
+      const keyboard = contact ? undefined : await keyboardOf(m, store);
+      const kbKey = `tg:kb:${chatId}`;
+      let markup: {
+        reply_markup?: ReplyKeyboardMarkup | ReplyKeyboardRemove | { inline_keyboard: InlineKeyboardButton[][] };
+      } = keyboard ? { reply_markup: { inline_keyboard: keyboard } } : {};
+      if (contact) markup = { reply_markup: contact };
+      else if (!keyboard && (await this.options.deps.kv.get(kbKey).catch(() => undefined))) {
+        // The contact keyboard of an earlier question is still up: the next plain message takes it away.
+        markup = { reply_markup: { remove_keyboard: true } };
+      }
       if (m.image) {
         // A photo an operator posted in the group travels by Telegram file id.
         const photo = m.image.url.startsWith("tg-file:") ? m.image.url.slice(8) : m.image.url;
@@ -251,6 +268,9 @@ export class TelegramChannel implements ChannelAdapter {
       } else {
         await this.bot.api.sendMessage(chatId, textOf(m), markup);
       }
+      if (contact) await this.options.deps.kv.set(kbKey, 1, 7 * 24 * 3600_000).catch(() => undefined);
+      else if (markup.reply_markup && "remove_keyboard" in markup.reply_markup)
+        await this.options.deps.kv.delete(kbKey).catch(() => undefined);
       this.reachedAgain();
       return { ok: true };
     } catch (err) {

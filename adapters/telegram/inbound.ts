@@ -12,7 +12,8 @@ import { asArray, asRecord, boundedCopy, type Rec, readId, readNumber, readStrin
 export type Routed =
   | { to: "user"; events: InboundEvent[]; callbackQueryId?: string }
   | { to: "operators"; update: Rec }
-  | { to: "ignore"; why: string };
+  /** `callbackQueryId`: a tapped button to answer anyway, so it stops spinning. */
+  | { to: "ignore"; why: string; callbackQueryId?: string };
 
 /** A Telegram user's name as people see it: first and last name, else the username. */
 export function displayName(user: unknown): string | undefined {
@@ -85,11 +86,13 @@ export function route(update: unknown, operatorsChatId: string | undefined, now 
   const id = `telegram:update:${readId(u.update_id) ?? "?"}`;
   if (cq) {
     const where = asRecord(cq.message);
-    if (where && readString(chatOf(where)?.type) !== "private")
-      return { to: "ignore", why: "callback outside a private chat" };
+    const queryId = readId(cq.id);
+    const ignore = (why: string): Routed =>
+      queryId ? { to: "ignore", why, callbackQueryId: queryId } : { to: "ignore", why };
+    if (where && readString(chatOf(where)?.type) !== "private") return ignore("callback outside a private chat");
     const from = asRecord(cq.from);
     const userId = readId(from?.id);
-    if (!userId) return { to: "ignore", why: "callback without from.id" };
+    if (!userId) return ignore("callback without from.id");
     const e: InboundEvent = {
       id,
       channel: "telegram",

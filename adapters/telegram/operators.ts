@@ -161,6 +161,14 @@ export class TelegramOperators implements OperatorsPort {
     };
   }
 
+  /** "The Page Inbox has this conversation", in the operators' language (flows/platforms.yaml). */
+  private inboxText(inbox: string): string {
+    const lang = this.options.content.config.operators.language;
+    const said = (this.options.content.flows.messages as Partial<Record<string, { vi: string; en: string }>>)
+      .ops_platform_inbox?.[lang];
+    return said ? said.replaceAll("{inbox}", inbox) : `${inbox} has this conversation: a reply here takes it back`;
+  }
+
   private channelName(id: ChannelId): string {
     return this.options.channelName?.(id) ?? id;
   }
@@ -265,6 +273,9 @@ export class TelegramOperators implements OperatorsPort {
           break;
         case "failure":
           await this.say(rec, `⚠️ ${t.msg("ops_delivery_failed", { error: job.text ?? "?" })}`, turn);
+          break;
+        case "inbox":
+          await this.say(rec, `ℹ️ ${this.inboxText(job.text ?? "?")}`, turn);
           break;
         case "taken":
           await this.say(

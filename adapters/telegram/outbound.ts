@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { GrammyError, HttpError } from "grammy";
-import type { InlineKeyboardButton } from "grammy/types";
+import type { InlineKeyboardButton, ReplyKeyboardMarkup } from "grammy/types";
 import type { OutboundMessage } from "../../src/ports/message.js";
 import type { SendOutcome } from "../../src/ports/queue.js";
 import { shorten } from "../../src/render/render.js";
@@ -37,6 +37,28 @@ export async function keyboardOf(
   return rows.length ? rows : undefined;
 }
 
+/** The contact button's text when the engine gives none (flows: `share_phone_button`). */
+const SHARE_PHONE = "📱 Gửi số điện thoại / Share my phone number";
+
+/**
+ * A phone question (`ask`): a keyboard whose first button shares the user's own number
+ * (`request_contact`, private chats only), the quick replies as typed answers under it (the
+ * engine reads a label typed back as its choice). Hidden once used (`one_time_keyboard`).
+ * Undefined when the message has inline buttons (a message carries one keyboard).
+ */
+export function contactKeyboardOf(m: OutboundMessage): ReplyKeyboardMarkup | undefined {
+  if (m.ask?.kind !== "phone" || m.buttons?.length) return undefined;
+  return {
+    keyboard: [
+      [{ text: m.ask.label ?? SHARE_PHONE, request_contact: true }],
+      ...(m.quickReplies ?? []).map((q) => [{ text: q.label }]),
+    ],
+    one_time_keyboard: true,
+    resize_keyboard: true,
+    is_persistent: false,
+  };
+}
+
 /**
  * Operators are named in the text: Telegram shows every message as the bot's. The name is
  * shortened to the room the capabilities keep for it, so a full part stays within 4096.
@@ -63,8 +85,10 @@ export function classifyError(err: unknown): SendOutcome & { ok: false } {
       };
     }
     if (code >= 500) return { ok: false, permanent: false, error: `Telegram ${code}: ${err.description}` };
-    if (code === 403) return { ok: false, permanent: true, error: `blocked: ${err.description}` };
-    return { ok: false, permanent: true, error: `Telegram ${code}: ${err.description}` };
+    if (code === 403) return { ok: false, permanent: true, error: `blocked: ${err.description}`, reason: "blocked" };
+    if (code === 401)
+      return { ok: false, permanent: true, error: `Telegram ${code}: ${err.description}`, reason: "auth" };
+    return { ok: false, permanent: true, error: `Telegram ${code}: ${err.description}`, reason: "other" };
   }
   if (err instanceof HttpError) return { ok: false, permanent: false, error: `network: ${err.message}` };
   return { ok: false, permanent: false, error: err instanceof Error ? err.message : String(err) };

@@ -120,6 +120,17 @@ export function mapZaloEvent(raw: unknown, now = Date.now()): Mapped {
 
   if (RECEIPTS.has(name)) return { events: [], ignored: "receipt" };
 
+  if (name === "user_click_chatnow") {
+    // The user tapped "Nhắn tin" (Chat now) on the OA's profile: the conversation starts.
+    const userId = str(body.user_id) ?? str(sender?.id);
+    if (!userId) return { events: [], ignored: "user_click_chatnow without user_id" };
+    return {
+      events: [
+        { id: `zalo:${name}:${userId}:${stamp ?? timestamp}`, channel: "zalo", userId, timestamp, kind: "start" },
+      ],
+    };
+  }
+
   if (name === "follow" || name === "unfollow") {
     const userId = str(asRecord(body.follower)?.id) ?? str(sender?.id);
     if (!userId) return { events: [], ignored: `${name} without follower.id` };
@@ -155,6 +166,15 @@ export function mapZaloEvent(raw: unknown, now = Date.now()): Mapped {
     const text = submittedInfoText(body.info);
     if (text) e.text = text;
     if (msgId) e.platformMessageId = msgId;
+    // What the user shared through the request_user_info card: a contact, as a form reads one.
+    const info = asRecord(body.info);
+    const phone = str(info?.phone);
+    if (phone) {
+      const contact: Attachment = { type: "contact", phone };
+      const shared = str(info?.name);
+      if (shared) contact.name = shared;
+      e.attachments = [contact];
+    }
     return { events: [e] };
   }
 

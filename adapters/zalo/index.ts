@@ -1,5 +1,5 @@
 import type { ChannelDeps } from "../../src/ports/channel.js";
-import { type ChannelModule, missing } from "../module.js";
+import { type ChannelModule, type ModuleDeps, missing } from "../module.js";
 import { ZaloChannel } from "./channel.js";
 import { type ZaloEnv, zaloEnv } from "./env.js";
 
@@ -16,6 +16,11 @@ function build(env: ZaloEnv, deps: ChannelDeps): ZaloChannel {
       ...(env.ZALO_ACCESS_TOKEN ? { accessToken: env.ZALO_ACCESS_TOKEN } : {}),
       apiUrl: env.ZALO_API_URL,
       oauthUrl: env.ZALO_OAUTH_URL,
+      replyReference: env.ZALO_REPLY_REFERENCE,
+      freeReplyHours: env.ZALO_FREE_REPLY_HOURS,
+      replyWindowDays: env.ZALO_REPLY_WINDOW_DAYS,
+      ...(env.ZALO_USER_INFO_IMAGE_URL ? { userInfoImageUrl: env.ZALO_USER_INFO_IMAGE_URL } : {}),
+      ...("content" in deps ? { brand: () => (deps as ModuleDeps).content.config.brand.name } : {}),
     },
     deps,
   );

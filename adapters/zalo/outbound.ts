@@ -1,4 +1,5 @@
 import type { Button, OutboundMessage, QuickReply } from "../../src/ports/message.js";
+import type { FailureReason } from "../../src/ports/queue.js";
 import type { ZaloButton, ZaloSendBody } from "./types.js";
 
 /**
@@ -54,7 +55,61 @@ function toButton(b: Button): ZaloButton {
  * the text (2,000 characters), capped buttons and quick replies (they share Zalo's button
  * list, so a message carries one or the other) and put an image in a message of its own.
  */
-export function toZaloBody(userId: string, m: OutboundMessage): ZaloSendBody {
+export function toZaloBody(userId: string, m: OutboundMessage, ref?: Reference): ZaloSendBody {
+  return withReference(baseBody(userId, m), ref);
+}
+
+/** How a reply names the user's message it answers (ZALO_REPLY_REFERENCE), and that message's id. */
+export interface Reference {
+  mode: "quote" | "recipient" | "off";
+  messageId: string;
+}
+
+/**
+ * Tie a reply to the user's message: `recipient.message_id` in place of the user id, or
+ * `message.quote_message_id` on a text (with or without its buttons; a media or
+ * request_user_info template has no quote and keeps the user id).
+ */
+export function withReference(body: ZaloSendBody, ref: Reference | undefined): ZaloSendBody {
+  if (!ref || ref.mode === "off" || !ref.messageId) return body;
+  if (ref.mode === "recipient") return { ...body, recipient: { message_id: ref.messageId } };
+  const payload = body.message.attachment?.payload;
+  if (body.message.text === undefined || (payload && "template_type" in payload)) return body;
+  return { ...body, message: { ...body.message, quote_message_id: ref.messageId } };
+}
+
+/** Zalo's "share your information" card (request_user_info): the user taps it, Zalo sends `user_submit_info`. */
+export function userInfoCard(
+  userId: string,
+  card: { title: string; subtitle: string; imageUrl: string },
+  ref?: Reference,
+): ZaloSendBody {
+  const body: ZaloSendBody = {
+    recipient: { user_id: userId },
+    message: {
+      attachment: {
+        type: "template",
+        payload: {
+          template_type: "request_user_info",
+          elements: [
+            {
+              title: card.title.slice(0, USER_INFO_TITLE_MAX),
+              subtitle: card.subtitle.slice(0, USER_INFO_SUBTITLE_MAX),
+              image_url: card.imageUrl,
+            },
+          ],
+        },
+      },
+    },
+  };
+  return withReference(body, ref);
+}
+
+/** Card lengths Zalo accepts (unconfirmed: third-party documentation; kept short). */
+const USER_INFO_TITLE_MAX = 100;
+const USER_INFO_SUBTITLE_MAX = 500;
+
+function baseBody(userId: string, m: OutboundMessage): ZaloSendBody {
   const recipient = { user_id: userId };
   if (m.image) {
     const body: ZaloSendBody = {
@@ -85,18 +140,22 @@ export function toZaloBody(userId: string, m: OutboundMessage): ZaloSendBody {
   };
 }
 
-/** What a Zalo error code means for a message: retry after a refresh, later, or never. */
+/** What a Zalo error code means for a message: retry after a refresh, later, or never (and why). */
 export type ErrorClass =
   | { kind: "auth" }
   | { kind: "transient"; error: string }
-  | { kind: "permanent"; error: string; config?: boolean };
+  | { kind: "permanent"; error: string; reason: FailureReason; config?: boolean };
 
 /** Access token invalid or expired (Zalo has used all of these spellings). */
 const AUTH = new Set([-216, -220, -401, 216, 401]);
 
+/** What operators can do once Zalo's window is closed. */
+export const ALTERNATIVES =
+  "Wait for the user to write again (the window reopens), call them if a phone number is on the request, or send an approved ZNS template outside hotro";
+
 const PERMANENT: Record<number, string> = {
-  [-230]: "the user has not written to the OA in the last 7 days, so Zalo no longer accepts replies to them",
-  [-232]: "the user's messaging window has expired, so Zalo no longer accepts replies to them",
+  [-230]: `the user has not written to the OA in the last 7 days, so Zalo no longer accepts replies to them. ${ALTERNATIVES}`,
+  [-232]: `the user's messaging window has expired, so Zalo no longer accepts replies to them. ${ALTERNATIVES}`,
   [-213]: "the user does not follow the OA (or has blocked it), so Zalo refuses the message",
   [-217]: "the user has blocked messages from the OA",
   [-227]: "the user's Zalo account is banned or has been inactive for more than 45 days",
@@ -121,13 +180,22 @@ const CONFIG: Record<number, string> = {
   [-224]: "the OA's plan must be upgraded for this API",
 };
 
+/** Outside the window (-230 no interaction in 7 days, -232 interaction expired). */
+const WINDOW = new Set([-230, -232]);
+/** The user cannot be reached: not a follower or blocked, banned or inactive, restricted. */
+const BLOCKED = new Set([-213, -217, -227, -244]);
+/** The request was malformed: a field Zalo does not take (a reference, a template it refuses). */
+export const PAYLOAD_ERRORS = new Set([-201, -210, -233]);
+
 export function classifyError(code: number, message: string | undefined): ErrorClass {
   if (AUTH.has(code)) return { kind: "auth" };
   const said = message ? `: ${message}` : "";
   if (code === -32) return { kind: "transient", error: `Zalo rate limit reached (error -32${said})` };
   const known = PERMANENT[code];
-  if (known) return { kind: "permanent", error: `${known} (Zalo error ${code}${said})` };
+  const reason: FailureReason = WINDOW.has(code) ? "window_closed" : BLOCKED.has(code) ? "blocked" : "other";
+  if (known) return { kind: "permanent", error: `${known} (Zalo error ${code}${said})`, reason };
   const config = CONFIG[code];
-  if (config) return { kind: "permanent", error: `${config} (Zalo error ${code}${said})`, config: true };
-  return { kind: "permanent", error: `Zalo refused the message (error ${code}${said})` };
+  if (config)
+    return { kind: "permanent", error: `${config} (Zalo error ${code}${said})`, reason: "auth", config: true };
+  return { kind: "permanent", error: `Zalo refused the message (error ${code}${said})`, reason: "other" };
 }

@@ -13,6 +13,8 @@ export interface ZaloWebhookBody {
   app_id?: string;
   oa_id?: string;
   user_id_by_app?: string;
+  /** `user_click_chatnow`: the user who tapped "Nhắn tin" on the OA's profile. */
+  user_id?: string;
   event_name?: string;
   /** Milliseconds since the epoch, as a string (part of the signature). */
   timestamp?: string;
@@ -56,14 +58,22 @@ export type ZaloButton =
   | { title: string; type: "oa.open.phone"; payload: { phone_code: string } }
   | { title: string; type: "oa.query.hide" | "oa.query.show"; payload: string };
 
-/** The body of `POST /v3.0/oa/message/cs`. */
+/**
+ * The body of `POST /v3.0/oa/message/cs`. The recipient is the user (`user_id`), or the user's
+ * message being answered (`message_id`, the official PHP SDK's `withMessageId`); a text may
+ * quote the user's message (`quote_message_id`, the v3 API's quoted consultation message).
+ */
 export interface ZaloSendBody {
-  recipient: { user_id: string };
+  recipient: { user_id: string } | { message_id: string };
   message: {
     text?: string;
+    quote_message_id?: string;
     attachment?: {
       type: "template";
-      payload: { buttons: ZaloButton[] } | { template_type: "media"; elements: { media_type: "image"; url: string }[] };
+      payload:
+        | { buttons: ZaloButton[] }
+        | { template_type: "media"; elements: { media_type: "image"; url: string }[] }
+        | { template_type: "request_user_info"; elements: { title: string; subtitle: string; image_url: string }[] };
     };
   };
 }

@@ -76,6 +76,7 @@ export const KNOWN_PLACEHOLDERS = new Set([
   "count",
   "request_ids",
   "first_id",
+  "inbox",
 ]);
 
 /** Checks that need the whole pack: references between files, required entries, templates. */

@@ -27,6 +27,8 @@ export interface ReplyWindow {
   botUntil: number;
   /** ...and a person's (Messenger's HUMAN_AGENT tag: 7 days). */
   personUntil: number;
+  /** Until when replies are free; later ones are billed (Zalo OA: 48 h). Absent: never billed. */
+  freeUntil?: number;
 }
 
 export interface RequestView {
@@ -59,11 +61,13 @@ export function replyWindow(
   lastUserAt: number | undefined,
 ): ReplyWindow | undefined {
   if (!w || lastUserAt === undefined) return undefined;
-  return {
+  const out: ReplyWindow = {
     lastUserAt,
     botUntil: lastUserAt + w.botHours * 3_600_000,
     personUntil: lastUserAt + w.personHours * 3_600_000,
   };
+  if (w.freeHours !== undefined) out.freeUntil = lastUserAt + w.freeHours * 3_600_000;
+  return out;
 }
 
 /** One request as the console's conversation view shows it. */

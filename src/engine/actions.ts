@@ -1,6 +1,6 @@
 import type { Attachment, OutboundMessage } from "../ports/message.js";
-import type { RequestDraft } from "../ports/requests.js";
-import type { RequestStatus, TranscriptLine } from "../ports/session.js";
+import type { RequestDraft, TranscriptEntry } from "../ports/requests.js";
+import type { RequestStatus } from "../ports/session.js";
 import type { Priority } from "../ports/vocabulary.js";
 
 /**
@@ -35,8 +35,11 @@ export type Action =
       /** The operator who caused the change (shown in the operators' group). */
       by?: string;
     }
-  /** Add to a request's transcript; `mirror`: also show it to the operators handling it. */
-  | { type: "request.append"; requestId: string; line: TranscriptLine; attachments?: Attachment[]; mirror: boolean };
+  /**
+   * Add to a request's transcript (a line said, or an `event`); `mirror`: also show it to the
+   * operators handling it.
+   */
+  | { type: "request.append"; requestId: string; line: TranscriptEntry; attachments?: Attachment[]; mirror: boolean };
 
 /**
  * The real id behind an action's `requestId`: `NEW_REQUEST` is the request created earlier in

@@ -1,14 +1,15 @@
 import type { MatchResult, Zone } from "../nlu/matcher.js";
 import type { ControlEvent } from "../ports/control.js";
 import type { InboundEvent, OutboundMessage, QuickReply } from "../ports/message.js";
+import type { RequestDraft } from "../ports/requests.js";
 import type { Session } from "../ports/session.js";
 import { requestIds } from "../text/entities.js";
 import { canon, clip, fold } from "../text/normalize.js";
-import type { Action } from "./actions.js";
+import { type Action, NEW_REQUEST } from "./actions.js";
 import { commandOf } from "./commands.js";
 import { formTurn, startForm } from "./form-flow.js";
 import { answerIntent } from "./intents.js";
-import { escalate } from "./requests.js";
+import { createRequest, escalate, latestOpen } from "./requests.js";
 import { newSession, remember } from "./session.js";
 import { type EngineContext, signals, Turn, type TurnSteps } from "./turn.js";
 
@@ -44,6 +45,10 @@ export function handle(event: InboundEvent, stored: Session | undefined, ctx: En
     return done(t);
   }
   if (event.kind === "unfollow") return done(t);
+  if (event.kind === "standby") {
+    standby(t, event);
+    return done(t);
+  }
 
   const text = (event.text ?? "").trim();
   // A form answer ("acc_vip", "20/11") says little about the language; a sentence does.
@@ -53,7 +58,7 @@ export function handle(event: InboundEvent, stored: Session | undefined, ctx: En
   if (head && (!session.form || head.split(/\s+/, 3).length >= 3)) t.setLang(ctx.matcher.language(head));
   if (event.masked?.length) t.say(t.texts.msg("secret_warning"));
   if (text) remember(session, { from: "user", text, at: t.now });
-  session.lastUserAt = t.now;
+  session.lastUserAt = userTime(event, t.now);
 
   if (session.mode === "human") {
     if (session.humanUntil !== undefined && t.now > session.humanUntil) {
@@ -113,6 +118,71 @@ export function handle(event: InboundEvent, stored: Session | undefined, ctx: En
   }
   decide(t, text, m);
   return done(t);
+}
+
+/**
+ * When the user acted, as the platform's messaging window counts it: the platform's own time
+ * of the event (a backlog or a restart must not stretch the window), never later than now.
+ */
+function userTime(event: InboundEvent, now: number): number {
+  return Number.isFinite(event.timestamp) && event.timestamp > 0 ? Math.min(event.timestamp, now) : now;
+}
+
+/**
+ * The user wrote while the platform's own inbox owns the conversation (Messenger's Page
+ * Inbox): never answered. Operators see it: added to the open request, or to a new one that
+ * says who has the conversation, so a person in hotro can answer (the channel takes the
+ * conversation back when they do).
+ */
+function standby(t: Turn, event: InboundEvent): void {
+  const { session } = t;
+  const limits = t.ctx.content.config.limits;
+  const text = (event.text ?? "").trim();
+  if (text) remember(session, { from: "user", text, at: t.now });
+  session.lastUserAt = userTime(event, t.now);
+  session.mode = "human";
+  session.humanUntil = Math.max(session.humanUntil ?? 0, t.now + limits.inbox_echo_minutes * 60_000);
+  const inbox = event.meta?.inbox ?? "the platform's inbox";
+  const open = latestOpen(t);
+  if (open) {
+    const line = {
+      from: "user" as const,
+      text: text || `[${event.attachments?.map((a) => a.type).join(", ") ?? ""}]`,
+      at: t.now,
+    };
+    const append: Action = { type: "request.append", requestId: open.id, line, mirror: true };
+    if (event.attachments?.length) append.attachments = event.attachments;
+    t.actions.push(append);
+    session.openRequestId = open.id;
+  } else {
+    const intent = "handoff.human";
+    const draft: RequestDraft = {
+      intent,
+      title: t.texts.pick(t.intentDef(intent)?.title ?? { vi: intent, en: intent }),
+      priority: "normal",
+      fields: {},
+      transcript: [...session.recent],
+      rule: "platform_inbox",
+    };
+    createRequest(t, draft, true);
+    session.humanUntil = Math.max(session.humanUntil ?? 0, t.now + limits.inbox_echo_minutes * 60_000);
+  }
+  // Said once per stretch the inbox holds the conversation (the channel marks the first message).
+  if (!open || event.meta?.inbox_new === "1") {
+    t.actions.push({
+      type: "request.append",
+      requestId: open?.id ?? NEW_REQUEST,
+      line: {
+        from: "bot",
+        kind: "event",
+        event: "inbox",
+        by: inbox,
+        text: `${inbox} has this conversation`,
+        at: t.now,
+      },
+      mirror: true,
+    });
+  }
 }
 
 /** Answer, clarify or fall back by the matcher's zone, then let the escalation rules speak. */

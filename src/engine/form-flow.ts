@@ -1,4 +1,5 @@
-import type { Attachment, QuickReply } from "../ports/message.js";
+import type { Localized } from "../content/schema.js";
+import type { Attachment, OutboundMessage, QuickReply } from "../ports/message.js";
 import type { RequestDraft } from "../ports/requests.js";
 import { NEW_REQUEST } from "./actions.js";
 import { commandOf } from "./commands.js";
@@ -29,7 +30,13 @@ function ask(t: Turn, lead?: string): void {
   if (field.optional)
     qrs.push({ label: t.texts.msg("form_skip_hint").split("\n")[0]?.slice(0, 20) ?? "skip", payload: "form:skip" });
   const prompt = t.texts.fill(t.texts.pick(field.prompt));
-  t.say([lead, prompt].filter(Boolean).join("\n"), qrs.length ? { quickReplies: qrs } : {});
+  const extras: Omit<OutboundMessage, "text"> = qrs.length ? { quickReplies: qrs } : {};
+  if (field.type === "phone") {
+    // Channels with a one-tap "share my number" offer it; typing the number works everywhere.
+    const label = (t.ctx.content.flows.messages as Partial<Record<string, Localized>>).share_phone_button;
+    extras.ask = label ? { kind: "phone", label: t.texts.pick(label) } : { kind: "phone" };
+  }
+  t.say([lead, prompt].filter(Boolean).join("\n"), extras);
   // Earlier buttons no longer apply: "1" now answers this question, not an old choice.
   if (qrs.length === 0) delete t.session.choices;
 }

@@ -33,7 +33,8 @@ export function validateField(
       return a ? `${t} (${a.toLocaleString("vi-VN")} VND)` : undefined;
     }
     case "phone":
-      return phones(t)[0];
+      // A number shared with the platform's button (Telegram contact, Zalo's info form) counts too.
+      return phones(t)[0] ?? phones(attachments.find((a) => a.type === "contact" && a.phone)?.phone ?? "")[0];
     case "email":
       return emails(t)[0];
     case "account": {

@@ -23,9 +23,12 @@ export interface ChannelCapabilities {
   /**
    * How long after the user's last message the platform accepts an answer: the bot's own
    * (`botHours`), and a person's (`personHours`, e.g. Messenger's HUMAN_AGENT tag). Absent:
-   * no window (Telegram, the live chat).
+   * no window (Telegram, the live chat). `freeHours`: replies within this many hours are free,
+   * later ones billed (Zalo OA: 48 h free, paid until 7 days).
    */
-  replyWindow?: { botHours: number; personHours: number };
+  replyWindow?: { botHours: number; personHours: number; freeHours?: number };
+  /** A one-tap way for the user to share their phone number when asked (`OutboundMessage.ask`). */
+  contactRequest?: boolean;
 }
 
 export const CLI_CAPABILITIES: ChannelCapabilities = {

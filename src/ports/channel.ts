@@ -43,6 +43,11 @@ export interface ChannelAdapter {
   /** Show "typing…" while a reply is prepared, where the platform has it. */
   typing?(userId: string, meta?: Record<string, string>): Promise<void>;
   /**
+   * The engine has read this event (Messenger's `mark_seen`). Called without waiting for it,
+   * outside the conversation's critical section; failures are the adapter's to swallow.
+   */
+  seen?(event: InboundEvent): void;
+  /**
    * Anyone can open conversations here without a platform account (the web live chat), so a
    * flood is cheap: this channel's posts in the operators' group give way to other channels'.
    */

@@ -40,9 +40,11 @@ export interface InboundEvent {
    * (`payload`, with its title in `text`). `start`: the first contact (Get Started,
    * `/start`, Zalo follow), with a deep-link `payload` if any. `follow`/`unfollow`.
    * `human_reply`: a person answered from the platform's own inbox (Page Inbox, Zalo OA
-   * chat tool), so the bot must keep quiet.
+   * chat tool), so the bot must keep quiet. `standby`: the user wrote while another app owns
+   * the conversation (Messenger's Page Inbox: `meta.inbox` names it): shown to operators,
+   * never answered.
    */
-  kind: "message" | "postback" | "start" | "follow" | "unfollow" | "human_reply";
+  kind: "message" | "postback" | "start" | "follow" | "unfollow" | "human_reply" | "standby";
   text?: string;
   payload?: string;
   attachments?: Attachment[];
@@ -70,6 +72,12 @@ export interface OutboundMessage {
   image?: { url: string; caption?: string };
   /** Who wrote it, when a person did (shown by channels that can). */
   from?: { kind: "bot" } | { kind: "operator"; name: string };
+  /**
+   * The message asks for the user's phone number: channels with a one-tap way to share it
+   * (`capabilities.contactRequest`: Telegram's contact button, Zalo's request_user_info) offer
+   * it, with `label` on the button where they show one; the others send the text alone.
+   */
+  ask?: { kind: "phone"; label?: string };
 }
 
 export function conversationKey(channel: ChannelId, userId: string): string {

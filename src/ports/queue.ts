@@ -54,6 +54,12 @@ export interface SendJob {
   /** When the user last wrote (ms): channels with a messaging window need it. */
   userLastAt?: number;
   meta?: Record<string, string>;
+  /**
+   * The operators' action this message follows from (`request_closed`, `back_to_bot`,
+   * `operator_message`…); absent for the bot's own answers to the user. A channel whose
+   * platform inbox shares the conversation (Messenger) takes the thread back for these.
+   */
+  control?: ControlEvent["kind"];
 }
 
 /** Something to do in the operators' group (post a request, mirror a message, report a failure). */
@@ -71,7 +77,9 @@ export interface OpsJob {
     | "taken"
     | "back_to_bot"
     | "reopened"
-    | "notice";
+    | "notice"
+    /** The platform's own inbox (Messenger's Page Inbox, named in `text`) has the conversation. */
+    | "inbox";
   /** The operator who acted, for "closed", "taken", "back_to_bot", "reopened" and "relay" (a console reply). */
   operator?: string;
   /** For "notice": the notice (`src/runtime/notices.ts`) that lists this request among others. */

@@ -44,7 +44,15 @@ export interface RequestRecord {
 }
 
 /** What happened to a request, shown in its transcript (the console, exports). */
-export type RequestEvent = "escalated" | "taken" | "assigned" | "closed" | "reopened" | "back_to_bot";
+export type RequestEvent =
+  | "escalated"
+  | "taken"
+  | "assigned"
+  | "closed"
+  | "reopened"
+  | "back_to_bot"
+  /** The platform's own inbox (`by`: Messenger's Page Inbox) has the conversation: the user's words reach it first. */
+  | "inbox";
 
 export interface TranscriptEntry extends TranscriptLine {
   attachments?: Attachment[];

@@ -97,7 +97,11 @@ export function render(msg: OutboundMessage, caps: ChannelCapabilities): Outboun
     if (moved) image.quickReplies = moved;
     out.push(withFrom(image));
   }
-  return out.filter((m) => m.text || m.image || m.buttons?.length);
+  const parts = out.filter((m) => m.text || m.image || m.buttons?.length);
+  // A one-tap "share your phone number" rides on the last part, where the channel has one.
+  const last = parts[parts.length - 1];
+  if (msg.ask && caps.contactRequest && last) last.ask = msg.ask;
+  return parts;
 }
 
 /** Shorten to `max` characters with an ellipsis, on a word boundary when one is close. */

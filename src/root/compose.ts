@@ -33,7 +33,14 @@ export function channelsFromEnv(
   d: AppDeps,
   modules: readonly ChannelModule[] = channelModules,
 ): ChannelAdapter[] {
-  const deps = { ...channelDeps(d), content: d.content };
+  // Read at each use: a content reload reaches the channels too.
+  const deps = {
+    ...channelDeps(d),
+    get content() {
+      return d.content;
+    },
+    match: (text: string) => d.matcher.match(text),
+  };
   const out: ChannelAdapter[] = [];
   for (const m of modules) {
     const why = m.off(env);

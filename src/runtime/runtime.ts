@@ -134,6 +134,18 @@ export class Runtime implements Intake {
     void adapter.typing(event.userId, event.meta).catch(() => undefined);
   }
 
+  /** Tell the platform the message was read (Messenger's mark_seen): never waited for. */
+  private seen(event: InboundEvent): void {
+    if (event.kind === "human_reply" || event.kind === "standby" || event.kind === "unfollow") return;
+    const adapter = this.deps.channels.get(event.channel);
+    if (!adapter?.seen) return;
+    try {
+      adapter.seen(event);
+    } catch {
+      // the adapter's own business: a read receipt never stops a turn
+    }
+  }
+
   /**
    * Use a new content pack (a reload) from the next event on; an event in progress finishes
    * with the pack it started with.
@@ -185,7 +197,10 @@ export class Runtime implements Intake {
       this.deps.onTurn?.(item, stored.processed.jobs);
       return;
     }
-    if (item.body.type === "event") this.typingIfLate(item.body.event);
+    if (item.body.type === "event") {
+      this.seen(item.body.event);
+      this.typingIfLate(item.body.event);
+    }
     const ctx = await this.engineContext();
     const result =
       item.body.type === "event" ? handle(item.body.event, stored, ctx) : handleControl(item.body.event, stored, ctx);
@@ -299,7 +314,10 @@ export class Runtime implements Intake {
           const id = resolve(action.requestId);
           const entry = action.attachments ? { ...action.line, attachments: action.attachments } : action.line;
           await this.deps.requests.append(id, `${item.key}:${i}`, entry);
-          if (action.mirror) {
+          if (action.mirror && action.line.kind === "event" && action.line.event === "inbox") {
+            // Who has the conversation now (Messenger's Page Inbox), said in the group too.
+            ops(id, "inbox", { text: action.line.by ?? action.line.text });
+          } else if (action.mirror) {
             const extra: Partial<OpsJob> = { text: action.line.text };
             if (action.attachments) extra.attachments = action.attachments;
             ops(id, "mirror", extra);
@@ -327,6 +345,7 @@ export class Runtime implements Intake {
             }
             if (s.lastUserAt) body.userLastAt = s.lastUserAt;
             if (event?.meta) body.meta = event.meta;
+            if (item.body.type === "control") body.control = item.body.event.kind;
             jobs.push({ key: `${item.key}:send:${jobs.length}`, lane: item.conv, body });
           }
           if (action.type === "relay") {

@@ -155,7 +155,7 @@ describe("webhook JSON → InboundEvent", () => {
     expect(toInboundEvents(body(echo(PAGE_INBOX, "something-else")), {})[0]?.kind).toBe("human_reply");
   });
 
-  it("every entry and item, oldest first; standby, deliveries and reads dropped", () => {
+  it("every entry and item, oldest first; the user's words in standby marked as such; deliveries and reads dropped", () => {
     const parsed = parseDelivery(
       {
         object: "page",
@@ -182,8 +182,13 @@ describe("webhook JSON → InboundEvent", () => {
       },
       { appId: APP_ID },
     );
-    expect(parsed.events.map((e) => e.text)).toEqual(["a", "b", "c"]);
-    expect(parsed.standby).toBe(1);
+    expect(parsed.events.map((e) => [e.kind, e.text])).toEqual([
+      ["standby", "standby"],
+      ["message", "a"],
+      ["message", "b"],
+      ["message", "c"],
+    ]);
+    expect(parsed.standby).toBe(0);
     expect(parsed.ignored).toBe(2);
   });
 

@@ -67,9 +67,34 @@ describe("the 24-hour / 7-day window", () => {
         recipient: { id: "w2" },
         messaging_type: "MESSAGE_TAG",
         tag: "HUMAN_AGENT",
-        message: { text: "Mình là Lan, mình đã kiểm tra giúp bạn", metadata: "hotro" },
+        // No persona picture configured: the operator's name heads the text.
+        message: { text: "Lan:\nMình là Lan, mình đã kiểm tra giúp bạn", metadata: "hotro" },
       },
     ]);
+  });
+
+  it("a person's reply at 25 h is not tried without the Human Agent feature (MESSENGER_HUMAN_AGENT=off)", async () => {
+    const off = await rig({ adapter: { humanAgent: false } });
+    try {
+      const out = await off.adapter.send(
+        job("w2b", { text: "Trễ một ngày" }, { userLastAt: Date.now() - 25 * HOUR, byPerson: true }),
+      );
+      expect(out).toMatchObject({ ok: false, permanent: true, reason: "window_closed" });
+      expect(out.ok === false && out.error).toContain("MESSENGER_HUMAN_AGENT=off");
+      expect(off.fake.requests.filter(isSendTo("w2b"))).toHaveLength(0);
+    } finally {
+      await off.close();
+    }
+  });
+
+  it("the window runs from the user's own time: a message processed late does not stretch it", async () => {
+    const written = Date.now() - 3 * HOUR;
+    await r.post(delivery([userMessage("w-late", "xin chào", { ts: written })]));
+    await waitFor(() => r.sent("w-late").length === 1);
+    const session = await r.h.hotro.backend.sessions.get("messenger:w-late");
+    expect(session?.lastUserAt).toBe(written);
+    const [reply] = r.sent("w-late");
+    expect(reply?.body).toMatchObject({ messaging_type: "RESPONSE" });
   });
 
   it("a person's reply 8 days after is not sent (permanent failure)", async () => {
@@ -116,6 +141,57 @@ describe("errors: retried or not", () => {
     }
     expect(classifyError(err(190, 463)).tokenInvalid).toBe(true);
     expect(classifyError(err(613)).outcome).toMatchObject({ retryAfterMs: 1000 });
+  });
+
+  it("says why a message was refused for good (Meta's error-code table, June 2026)", () => {
+    const err = (code: number, sub?: number, message?: string): GraphResult => ({
+      ok: false,
+      status: 400,
+      error: { code, ...(sub ? { error_subcode: sub } : {}), ...(message ? { message } : {}) },
+    });
+    const reason = (res: GraphResult, tagged = false) => {
+      const c = classifyError(res, { tagged }).outcome;
+      return c.ok || !c.permanent ? "retry" : c.reason;
+    };
+    // 10: outside the window (2018278, 2534022, and 2018065 "You need News Messaging permission").
+    for (const sub of [2018278, 2534022, 2018065]) expect(reason(err(10, sub)), String(sub)).toBe("window_closed");
+    expect(
+      reason(
+        err(10, undefined, "(#10) This message is sent outside of allowed window. Learn more about the new policy"),
+      ),
+    ).toBe("window_closed");
+    // A person's tagged reply past 7 days is the window too; any other refusal of a tagged reply is the feature missing.
+    expect(reason(err(10, 2018278), true)).toBe("window_closed");
+    const feature = classifyError(err(10, undefined, "(#10) Application does not have permission for this action"), {
+      tagged: true,
+    }).outcome;
+    expect(feature).toMatchObject({ ok: false, permanent: true, reason: "auth" });
+    expect(feature.ok === false && feature.error).toContain("Human Agent feature");
+    expect(reason(err(200, undefined, "(#200) Permissions error"), true)).toBe("auth");
+    // 10/2018108 "They can't receive your messages right now", 551, 1545041: the person is out of reach.
+    for (const [code, sub] of [
+      [10, 2018108],
+      [551, undefined],
+      [551, 1545041],
+      [200, 1545041],
+      [230, undefined],
+    ] as const)
+      expect(reason(err(code, sub)), `${code}/${sub}`).toBe("blocked");
+    expect(reason(err(190, 463))).toBe("auth");
+    expect(reason(err(200, 2018028))).toBe("auth");
+    expect(reason(err(100, 2018001))).toBe("other");
+    // 2018300: another app (the Page Inbox) has the thread.
+    const owned = classifyError(
+      err(10, 2018300, "(#10) Message failed to send because another app is controlling this thread now."),
+    );
+    expect(owned.threadControlled).toBe(true);
+    expect(owned.outcome).toMatchObject({ ok: false, permanent: true });
+    // 2018321: Messenger's own automated questions hold the chat for a while.
+    expect(classifyError(err(10, 2018321)).outcome).toMatchObject({
+      ok: false,
+      permanent: false,
+      retryAfterMs: 30_000,
+    });
   });
 
   let r: Rig;
@@ -179,8 +255,8 @@ describe("errors: retried or not", () => {
       )
       .all() as { lane: string; error: string }[];
     expect(errors.map((e) => e.lane)).toEqual(["messenger:p10", "messenger:p100", "messenger:p551"]);
-    expect(errors[0]?.error).toContain("outside the messaging window");
-    expect(errors[2]?.error).toContain("isn't available");
+    expect(errors[0]?.error).toContain("outside the 24-hour messaging window");
+    expect(errors[2]?.error).toContain("isn't receiving messages");
   });
 
   it("190 → permanent, /readyz reports Messenger down with the reason, one error line; the token is never logged", async () => {
@@ -441,9 +517,51 @@ describe("Send API bodies", () => {
     ]);
   });
 
+  const actions = (user: string) =>
+    r.fake
+      .to(SEND_PATH)
+      .filter((q) => (q.body as { recipient?: { id?: string } }).recipient?.id === user)
+      .map((q) => q.body);
+
   it("typing_on is a sender action with only recipient and sender_action", async () => {
     await r.adapter.typing("ty1");
-    expect(bodies("ty1")).toEqual([{ recipient: { id: "ty1" }, sender_action: "typing_on" }]);
+    expect(actions("ty1")).toEqual([{ recipient: { id: "ty1" }, sender_action: "typing_on" }]);
+  });
+
+  it("mark_seen goes out when the engine reads a message, without holding the reply", async () => {
+    const seen = await rig();
+    try {
+      await seen.post(delivery([userMessage("ms1", "số hotline là gì")]));
+      await waitFor(() => seen.sent("ms1").length === 1);
+      await waitFor(() =>
+        seen.fake
+          .to(SEND_PATH)
+          .some(
+            (q) => JSON.stringify(q.body) === JSON.stringify({ recipient: { id: "ms1" }, sender_action: "mark_seen" }),
+          ),
+      );
+      // A Graph API that answers mark_seen slowly or with an error changes nothing for the reply.
+      seen.fake.on((q) =>
+        (q.body as { sender_action?: string }).sender_action === "mark_seen"
+          ? { status: 500, delayMs: 3_000, body: {} }
+          : undefined,
+      );
+      const t0 = Date.now();
+      await seen.post(delivery([userMessage("ms2", "số hotline là gì")]));
+      await waitFor(() => seen.sent("ms2").length === 1);
+      expect(Date.now() - t0).toBeLessThan(2_500);
+    } finally {
+      await seen.close();
+    }
+    const off = await rig({ adapter: { markSeen: false } });
+    try {
+      await off.post(delivery([userMessage("ms3", "số hotline là gì")]));
+      await waitFor(() => off.sent("ms3").length === 1);
+      await off.idle();
+      expect(off.fake.to(SEND_PATH).filter((q) => (q.body as { sender_action?: string }).sender_action)).toEqual([]);
+    } finally {
+      await off.close();
+    }
   });
 
   it("looks a user's name up only when operators need it, caches it, and later messages carry it", async () => {
@@ -518,7 +636,12 @@ describe("start-up check", () => {
       await waitFor(() => good.logs.join("").includes("lacks fields"), 3_000, "subscription warning");
       expect(good.adapter.health()).toEqual({ ok: true });
       const line = good.logs.find((l) => l.includes("lacks fields")) ?? "";
-      expect(JSON.parse(line).missing).toEqual(["message_echoes", "messaging_referrals", "standby"]);
+      expect(JSON.parse(line).missing).toEqual([
+        "message_echoes",
+        "messaging_referrals",
+        "messaging_handovers",
+        "standby",
+      ]);
     } finally {
       await good.close();
     }

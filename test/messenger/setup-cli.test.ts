@@ -39,6 +39,27 @@ const EXPECTED = {
       ],
     },
   ],
+  // flows/platforms.yaml: ice_breaker_<intent>.
+  ice_breakers: [
+    {
+      locale: "default",
+      call_to_actions: [
+        { question: "Liên hệ bộ phận hỗ trợ bằng cách nào?", payload: "intent:contact.channels" },
+        { question: "Mình muốn báo một sự cố", payload: "intent:ticket.create" },
+        { question: "Yêu cầu của mình xử lý tới đâu rồi?", payload: "intent:ticket.status" },
+        { question: "Cho mình gặp nhân viên", payload: "intent:handoff.human" },
+      ],
+    },
+    {
+      locale: "en_US",
+      call_to_actions: [
+        { question: "How can I contact support?", payload: "intent:contact.channels" },
+        { question: "I want to report a problem", payload: "intent:ticket.create" },
+        { question: "Where is my request at?", payload: "intent:ticket.status" },
+        { question: "I'd like to talk to a person", payload: "intent:handoff.human" },
+      ],
+    },
+  ],
 };
 
 describe("npm run messenger:setup", () => {
@@ -64,6 +85,17 @@ describe("npm run messenger:setup", () => {
     for (const g of p.greeting) expect(g.text.length).toBeLessThanOrEqual(160);
     expect(greetingText("Một. Hai.")).toBe("Một. Hai.");
     expect(greetingText("x".repeat(200))).toHaveLength(160);
+  });
+
+  it("an intent without its ice breaker question in flows is asked by its title", () => {
+    const bare = structuredClone(content);
+    delete (bare.flows.messages as Record<string, unknown>).ice_breaker_ticket_status;
+    const p = buildMessengerProfile(bare);
+    expect(p.ice_breakers[0]?.call_to_actions[2]).toEqual({
+      question: "Kiểm tra yêu cầu",
+      payload: "intent:ticket.status",
+    });
+    expect(p.ice_breakers.every((b) => b.call_to_actions.length <= 4)).toBe(true);
   });
 
   it("POSTs exactly that body to {GRAPH_URL}/me/messenger_profile", async () => {
@@ -92,6 +124,9 @@ describe("npm run messenger:setup", () => {
     const ok = await cmd(TOKEN);
     expect(ok.stdout).toContain("Messenger profile updated");
     expect(ok.stdout).toContain("Gặp nhân viên (intent:handoff.human)");
+    expect(ok.stdout).toContain(
+      "ice breakers [default] Liên hệ bộ phận hỗ trợ bằng cách nào? (intent:contact.channels)",
+    );
     const bad = await cmd("EAABadToken0000000").then(
       () => undefined,
       (e: { code: number; stderr: string; stdout: string }) => e,

@@ -16,8 +16,61 @@ export const PAGE = "1895382890692545";
 export const PAGE_INBOX = 263902037430900;
 export const SEND_PATH = "/v21.0/me/messages";
 
+/**
+ * Conversation routing as the local Graph API plays it (notes/messenger.md §7): one owner per
+ * user's thread (this app unless a test says otherwise). A message to a thread another app
+ * owns is refused as Meta refuses it (10/2018300 "another app is controlling this thread
+ * now"); take_thread_control makes this app the owner (unless `allowTake` is off: then Meta's
+ * permission refusal); pass_thread_control hands it to `target_app_id`.
+ */
+export interface Routing {
+  owner: Map<string, string>;
+  allowTake: boolean;
+}
+
+export const THREAD_CONTROLLED: Reply = {
+  status: 400,
+  body: {
+    error: {
+      message: "(#10) Message failed to send because another app is controlling this thread now.",
+      type: "OAuthException",
+      code: 10,
+      error_subcode: 2018300,
+      fbtrace_id: "AbCdEfG123",
+    },
+  },
+};
+
+function routing(fake: FakePlatform): Routing {
+  const r: Routing = { owner: new Map(), allowTake: true };
+  const psid = (q: Recorded) => (q.body as { recipient?: { id?: string } }).recipient?.id ?? "";
+  fake.on((q) => {
+    if (q.path === "/v21.0/me/take_thread_control") {
+      if (!r.allowTake)
+        return {
+          status: 400,
+          body: { error: { message: "(#10) Application does not have permission for this action", code: 10 } },
+        };
+      r.owner.set(psid(q), APP_ID);
+      return { body: { success: true } };
+    }
+    if (q.path === "/v21.0/me/pass_thread_control") {
+      r.owner.set(psid(q), String((q.body as { target_app_id?: unknown }).target_app_id));
+      return { body: { success: true } };
+    }
+    if (q.path === SEND_PATH && (q.body as { message?: unknown }).message !== undefined) {
+      const owner = r.owner.get(psid(q)) ?? APP_ID;
+      if (owner !== APP_ID) return THREAD_CONTROLLED;
+    }
+    return undefined;
+  });
+  return r;
+}
+
 export interface Rig {
   fake: FakePlatform;
+  /** Who owns each thread on the local Graph API (conversation routing). */
+  routing: Routing;
   adapter: MessengerChannel;
   h: Harness;
   /** What the adapter logged. */
@@ -38,9 +91,12 @@ export async function rig(
     fake?: (f: FakePlatform) => void;
     adapter?: Partial<MessengerOptions>;
     content?: Content;
+    /** A recording operators' side (its jobs in `h.ops.jobs`). */
+    operators?: boolean;
   } = {},
 ): Promise<Rig> {
   const fake = new FakePlatform();
+  const threads = routing(fake);
   opts.fake?.(fake);
   await fake.start((r) =>
     r.path === SEND_PATH ? { status: 200, body: { recipient_id: "x", message_id: `m_${r.at}` } } : { body: {} },
@@ -53,6 +109,8 @@ export async function rig(
     },
   });
   const appId = opts.appId === null ? undefined : (opts.appId ?? APP_ID);
+  // The app's content and matcher, as the composition root hands them to the channel (read at use).
+  let app: Harness | undefined;
   const adapter = new MessengerChannel({
     pageAccessToken: TOKEN,
     appSecret: SECRET,
@@ -61,9 +119,22 @@ export async function rig(
     graphUrl: `${fake.url}/v21.0`,
     deps: { log: createLogger("debug", sink), kv: new Keyv(), withLock: (_n, _t, fn) => fn(), bus: new LocalBus() },
     probe: false,
+    content: () => {
+      if (!app) throw new Error("the app is not built yet");
+      return app.hotro.content;
+    },
+    match: (text) => {
+      if (!app) throw new Error("the app is not built yet");
+      return app.hotro.matcher.match(text);
+    },
     ...opts.adapter,
   });
-  const h = await harness({ channels: [adapter], ...(opts.content ? { content: opts.content } : {}) });
+  const h = await harness({
+    channels: [adapter],
+    ...(opts.content ? { content: opts.content } : {}),
+    ...(opts.operators ? { operators: true } : {}),
+  });
+  app = h;
   const sent = (user?: string) =>
     fake
       .to(SEND_PATH)
@@ -71,6 +142,7 @@ export async function rig(
       .filter((r) => user === undefined || (r.body as { recipient: { id: string } }).recipient.id === user);
   return {
     fake,
+    routing: threads,
     adapter,
     h,
     logs,
@@ -141,7 +213,10 @@ export function graphError(
   };
 }
 
+/** Send API calls carrying a message to `user` (not sender actions: typing_on, mark_seen). */
 export const isSendTo = (user: string) => (r: Recorded) =>
-  r.path === SEND_PATH && (r.body as { recipient?: { id?: string } }).recipient?.id === user;
+  r.path === SEND_PATH &&
+  (r.body as { recipient?: { id?: string } }).recipient?.id === user &&
+  (r.body as { message?: unknown }).message !== undefined;
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

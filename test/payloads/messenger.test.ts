@@ -135,16 +135,25 @@ describe("Messenger webhook", () => {
       expect(r.sent(oldUser)).toHaveLength(0);
     });
 
-    it("a message just inside the window is answered, and its redelivery is still deduped", async () => {
+    it("a message just inside the window is processed once, its redelivery deduped; a week on, Meta's 24 h for an answer are long gone", async () => {
       const user = nextUser();
-      const body = delivery([userMessage(user, "xin chào", { ts: Date.now() - MAX_EVENT_AGE_MS + 60_000 })]);
+      const ts = Date.now() - MAX_EVENT_AGE_MS + 60_000;
+      const body = delivery([userMessage(user, "xin chào", { ts })]);
       const before = staleLines().length;
       expect((await r.post(body)).statusCode).toBe(200);
-      await answered(user);
+      await r.idle();
+      const session = await r.h.hotro.backend.sessions.get(`messenger:${user}`);
+      expect(session?.processed).toBeDefined();
+      // The window runs from when the user wrote, not from when the message was processed.
+      expect(session?.lastUserAt).toBe(ts);
       expect((await r.post(body)).statusCode).toBe(200);
       await r.idle();
       await sleep(200);
-      expect(r.sent(user)).toHaveLength(1);
+      expect(
+        r.h.logs.filter((l) => l.includes("duplicate delivery dropped") && l.includes(`messenger:${user}`)),
+      ).toHaveLength(1);
+      // The bot's answer is refused before Meta would refuse it (outside the 24-hour window).
+      expect(r.sent(user)).toHaveLength(0);
       expect(staleLines()).toHaveLength(before);
     });
   });

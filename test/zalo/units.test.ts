@@ -209,6 +209,25 @@ describe("every event type", () => {
     });
   });
 
+  it('user_click_chatnow → start: the user tapped "Nhắn tin" on the OA\'s profile', () => {
+    const body = {
+      app_id: APP_ID,
+      oa_id: OA_ID,
+      user_id: USER,
+      event_name: "user_click_chatnow",
+      timestamp: "1700000002000",
+    } as ZaloWebhookBody;
+    expect(mapZaloEvent(body).events).toEqual([
+      {
+        id: `zalo:user_click_chatnow:${USER}:1700000002000`,
+        channel: "zalo",
+        userId: USER,
+        timestamp: 1700000002000,
+        kind: "start",
+      },
+    ]);
+  });
+
   it("user_submit_info → message with the submitted fields as text", () => {
     const body = {
       app_id: APP_ID,
@@ -230,6 +249,8 @@ describe("every event type", () => {
     const [e] = mapZaloEvent(body).events;
     expect(e).toMatchObject({ id: `zalo:user_submit_info:${USER}:1700000001000`, kind: "message", userId: USER });
     expect(e?.text).toBe("name: Nguyễn Văn A\nphone: 84901234567\naddress: 12 Lê Lợi\ndistrict: Quận 1\ncity: TP HCM");
+    // A form asking for a phone number reads it from the shared contact.
+    expect(e?.attachments).toEqual([{ type: "contact", phone: "84901234567", name: "Nguyễn Văn A" }]);
   });
 
   it("receipts are ignored", () => {
@@ -307,6 +328,28 @@ describe("outbound bodies", () => {
       recipient: { user_id: USER },
       message: { text: "Xin chào" },
     });
+  });
+
+  it("a reply names the user's message: a quote on text (buttons too), recipient.message_id, or nothing", () => {
+    const mid = "96d3cdf3af150460909";
+    expect(toZaloBody(USER, { text: "Dạ" }, { mode: "quote", messageId: mid })).toEqual({
+      recipient: { user_id: USER },
+      message: { text: "Dạ", quote_message_id: mid },
+    });
+    const withButtons = toZaloBody(
+      USER,
+      { text: "Chọn", quickReplies: [{ label: "A", payload: "a" }] },
+      { mode: "quote", messageId: mid },
+    );
+    expect(withButtons.message.quote_message_id).toBe(mid);
+    expect(
+      toZaloBody(USER, { image: { url: "https://x.vn/a.png" } }, { mode: "quote", messageId: mid }).message,
+    ).not.toHaveProperty("quote_message_id");
+    expect(toZaloBody(USER, { text: "Dạ" }, { mode: "recipient", messageId: mid })).toEqual({
+      recipient: { message_id: mid },
+      message: { text: "Dạ" },
+    });
+    expect(toZaloBody(USER, { text: "Dạ" }, { mode: "off", messageId: mid })).toEqual(toZaloBody(USER, { text: "Dạ" }));
   });
 
   it("quick replies become oa.query.hide buttons", () => {

@@ -191,6 +191,8 @@ describe("POST /webhooks/zalo", () => {
     await waitSends(z, user, 1);
     const ours = z.messageIds.at(-1) as string;
     expect(ours).toMatch(/^\d{19}$/);
+    // The channel notes the id once Zalo's answer is read (a moment after Zalo got the call).
+    await waitFor(async () => await deps.kv.get(`zalo:sent:${ours}`));
     const echo = signed({
       event_name: "oa_send_text",
       sender: { id: OA_ID, admin_id: ADMIN },

@@ -166,6 +166,8 @@ function eventText(t, e, names) {
       return t("event_reopened", { by });
     case "back_to_bot":
       return t("event_back_to_bot", { by });
+    case "inbox":
+      return t("event_inbox", { inbox: e.by ?? "?" });
     default:
       return e.text;
   }
@@ -200,6 +202,10 @@ function Transcript({ t, lang, view, names }) {
 
 function windowText(t, w, now) {
   if (!w) return t("window_none");
+  // Zalo: free replies for 48 h after the user's message, billed after that until the window closes.
+  if (w.freeUntil !== undefined && now < w.freeUntil && now < w.botUntil)
+    return t("window_free", { time: duration(t, w.freeUntil - now) });
+  if (w.freeUntil !== undefined && now < w.botUntil) return t("window_paid", { time: duration(t, w.botUntil - now) });
   if (now < w.botUntil) return t("window_left", { time: duration(t, w.botUntil - now) });
   if (now < w.personUntil) return t("window_person", { time: duration(t, w.personUntil - now) });
   return t("window_closed");
