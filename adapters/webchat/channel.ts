@@ -342,7 +342,7 @@ export class WebchatChannel implements ChannelAdapter {
     // The secret goes to this browser once, when it is made; it is never logged, and stored only as its hash.
     this.reply(conn, { type: "welcome", visitor, history, ...(secret ? { secret } : {}) });
     // A visitor with nothing yet: the bot greets them (recorded once, however often they reload).
-    if (history.length === 0) await this.intake?.accept([startEvent(visitor, Date.now())]);
+    if (history.length === 0) await this.intake?.accept([startEvent(visitor, Date.now(), conn.lang)]);
   }
 
   /** Flood limits: a visitor's new request gets its own topic, or joins the burst's notice. */

@@ -83,7 +83,15 @@ export function eventOf(
   return { ...base, kind: "postback", payload: frame.payload, ...(frame.text ? { text: frame.text } : {}) };
 }
 
-/** A new visitor's first contact: the engine greets them (with the menu). */
-export function startEvent(visitor: string, now: number): InboundEvent {
-  return { id: `webchat:${visitor}:start`, channel: "webchat", userId: visitor, timestamp: now, kind: "start" };
+/** A new visitor's first contact: the engine greets them (with the menu), in the page's language. */
+export function startEvent(visitor: string, now: number, lang?: string): InboundEvent {
+  const e: InboundEvent = {
+    id: `webchat:${visitor}:start`,
+    channel: "webchat",
+    userId: visitor,
+    timestamp: now,
+    kind: "start",
+  };
+  if (lang) e.meta = { lang };
+  return e;
 }

@@ -9,9 +9,11 @@ import { runCli } from "../shell/run.js";
 import { canon, fold } from "../text/normalize.js";
 
 /**
- * `npm run eval -- <file.jsonl>`: accuracy of the matcher on labelled lines
- * (`{"text": …, "intent": …}`), as typed and in two harder views (matching.md §9):
- * without diacritics, and "noisy" (teencode substitutions plus one random typo).
+ * `npm run eval -- <file.jsonl>…`: accuracy of the matcher on labelled lines
+ * (`{"text": …, "intent": …}`, several files measured as one set), as typed and in harder
+ * views (matching.md §9): without diacritics, decomposed Unicode, and "noisy" (teencode
+ * substitutions plus one random typo). "Answered, precision" counts in-scope lines;
+ * "every answer" also counts an answer given to an out-of-scope line as a wrong one.
  */
 const TEENCODE: [RegExp, string][] = [
   [/\btài khoản\b/giu, "tk"],
@@ -41,9 +43,9 @@ function noisy(text: string, rand: () => number): string {
 }
 
 function main(): number {
-  const file = process.argv[2];
-  if (!file) {
-    console.error("usage: npm run eval -- <labelled.jsonl>");
+  const files = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+  if (files.length === 0) {
+    console.error("usage: npm run eval -- <labelled.jsonl>… [--verbose]");
     return 2;
   }
   const env = parseCoreEnv();
@@ -53,10 +55,12 @@ function main(): number {
     return 1;
   }
   const matcher = matcherFor(content);
-  const rows = readFileSync(file, "utf8")
-    .split("\n")
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as { text: string; intent: string });
+  const rows = files.flatMap((file) =>
+    readFileSync(file, "utf8")
+      .split("\n")
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as { text: string; intent: string }),
+  );
   const rand = mulberry32(42);
   const views: [string, (t: string) => string][] = [
     ["as typed", (t) => t],
@@ -74,12 +78,14 @@ function main(): number {
     let clarified = 0;
     let oos = 0;
     let oosOk = 0;
+    let oosAnswered = 0;
     for (const r of rows) {
       const shown = view(r.text);
       const m = matcher.match(shown);
       const said = m.zone === "fallback" ? NONE : (m.top[0]?.intent ?? NONE);
       if (r.intent === NONE) {
         oos++;
+        if (m.zone === "answer") oosAnswered++;
         if (said === NONE) oosOk++;
         else if (verbose) console.log(`  [${name}] none → ${said} (${m.zone} ${m.score.toFixed(2)}): ${shown}`);
         continue;
@@ -99,7 +105,8 @@ function main(): number {
     console.log(
       `${name.padEnd(14)} in-scope ${pct(inOk, inScope)} (${inOk}/${inScope})  top-3 ${pct(top3, inScope)}  ` +
         `answered ${pct(answered, inScope)} at precision ${pct(answeredOk, answered)}  clarify ${pct(clarified, inScope)}  ` +
-        `none→none ${pct(oosOk, oos)} (${oosOk}/${oos})`,
+        `none→none ${pct(oosOk, oos)} (${oosOk}/${oos})  every answer right ${pct(answeredOk, answered + oosAnswered)} ` +
+        `(${oosAnswered} out-of-scope answered)`,
     );
   }
   return 0;

@@ -5,6 +5,7 @@ import type { z } from "zod";
 import {
   type Commands,
   ConfigFile,
+  EMPTY_LEXICON,
   type FlowsFile,
   FlowsFile as FlowsSchema,
   type Form,
@@ -159,7 +160,7 @@ export function loadContent(dirs: { configDir: string; flowsDir: string }): { co
       intents: flows.intents,
       forms: flows.forms,
       messages: flows.messages as Record<MessageKey, Localized>,
-      lexicon: lexicon ?? { abbreviations: {}, particles: [] },
+      lexicon: lexicon ?? EMPTY_LEXICON,
       commands: commands ?? { cancel: [], skip: [], menu: [], telegram_menu: [] },
     },
     config: withDefaults(config),

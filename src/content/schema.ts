@@ -47,6 +47,11 @@ export const Intent = z
     action: IntentAction.optional(),
     /** Offered as a "did you mean" choice and in menus; `none` and small talk set this false. */
     suggest: z.boolean().default(true),
+    /**
+     * Groups of `lexicon.others` this intent's questions may name (`all`: any). A message
+     * about anyone else's service is out of scope for it: "giờ mở cửa nhà thuốc" is not ours.
+     */
+    others: z.array(z.string().min(1)).default([]),
   })
   .strict();
 export type Intent = z.infer<typeof Intent>;
@@ -84,9 +89,59 @@ export const Lexicon = z
     abbreviations: z.record(z.string(), z.array(z.string().min(1)).min(1)),
     /** Words that never decide an intent on their own (particles, fillers). */
     particles: z.array(z.string()).default([]),
+    /**
+     * Readings of an abbreviation that hold only next to certain words, replacing the usual
+     * one: `tk` is "thằng" (a mate) in "tk ơi", not "tài khoản". `before`: words right after
+     * the token; `after`: words right before it.
+     */
+    readings: z
+      .record(
+        z.string(),
+        z.array(
+          z
+            .object({
+              as: z.string().min(1),
+              before: z.array(z.string().min(1)).default([]),
+              after: z.array(z.string().min(1)).default([]),
+            })
+            .strict(),
+        ),
+      )
+      .default({}),
+    /**
+     * Other organisations, services and people, by group. A message that asks about one of
+     * them ("hotline của điện lực", "mật khẩu facebook") is out of scope for an intent that does
+     * not accept the group (`others` on the intent); one named through a link word ("rút về
+     * Vietcombank", "đăng nhập bằng Google") is not what the message asks about.
+     */
+    others: z.record(z.string(), z.array(z.string().min(1))).default({}),
+    /** Places: a name the model does not know, but never whose service is asked about ("Hà Nội"). */
+    places: z.array(z.string().min(1)).default([]),
+    /** Link words: a name right after one plays a supporting part ("qua", "bằng", "về", "via"). */
+    links: z.array(z.string().min(1)).default([]),
+    /**
+     * Next to these words (the product: "app", "ứng dụng", "web") a mention of these groups
+     * is where it runs, not whose it is: "app cứ văng ra trên iPhone" is ours.
+     */
+    incidental: z
+      .object({ words: z.array(z.string().min(1)).default([]), groups: z.array(z.string().min(1)).default([]) })
+      .strict()
+      .default({ words: [], groups: [] }),
+    /** Words that mean this desk or its brand ("bên bạn", "your app"): the question is about us. */
+    own: z.array(z.string().min(1)).default([]),
+    /** Phrases aimed at the bot, not at support ("ignore previous instructions"): never an intent. */
+    instructions: z.array(z.string().min(1)).default([]),
+    /** Words that talk about words (songs, films, meanings): a greeting or goodbye inside is quoted, not said. */
+    quoting: z.array(z.string().min(1)).default([]),
+    /**
+     * Named phrase lists the engine asks about a message: `new_problem` ("vấn đề khác"),
+     * `insult` (not an answer to a form's question), `question` (a question, not an answer).
+     */
+    cues: z.record(z.string(), z.array(z.string().min(1))).default({}),
   })
   .strict();
 export type Lexicon = z.infer<typeof Lexicon>;
+export const EMPTY_LEXICON: Lexicon = Lexicon.parse({ abbreviations: {} });
 
 /** Keys every deployment's messages must define; the engine refers to them by name. */
 export const MESSAGE_KEYS = [
@@ -99,8 +154,22 @@ export const MESSAGE_KEYS = [
   "form_not_optional",
   "form_resumed",
   "form_invalid_generic",
-  "request_existing",
   "request_attached",
+  "request_added",
+  "request_add_ask",
+  "request_add_cancelled",
+  "request_choose",
+  "request_choice_add",
+  "request_choice_new",
+  "request_next_filed",
+  "request_next_person",
+  "fallback_handoff",
+  "fallback_other_service",
+  "fallback_instructions",
+  "form_failed_handoff",
+  "form_cancelled_person",
+  "form_not_an_answer",
+  "form_insult",
   "handoff_started",
   "handoff_out_of_hours",
   "handoff_no_operators",

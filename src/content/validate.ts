@@ -109,6 +109,10 @@ export function validateContent(content: Content, rawConfig: Record<string, unkn
       }
     }
     for (const lang of LANGS) if (intent.reply) checkTemplate(["intents", id, "reply", lang], intent.reply[lang]);
+    for (const [i, group] of intent.others.entries()) {
+      if (group !== "all" && group !== "names" && !content.flows.lexicon.others[group])
+        add(["intents", id, "others", i], `\`others\` names \`${group}\`, which is not a group of lexicon.others`);
+    }
   }
   for (const [id, form] of Object.entries(forms)) {
     for (const lang of LANGS) checkTemplate(["forms", id, "done", lang], form.done[lang]);

@@ -1,15 +1,25 @@
 import type { MatchResult, Zone } from "../nlu/matcher.js";
 import type { ControlEvent } from "../ports/control.js";
-import type { InboundEvent, OutboundMessage, QuickReply } from "../ports/message.js";
+import type { Attachment, InboundEvent, OutboundMessage, QuickReply } from "../ports/message.js";
 import type { RequestDraft } from "../ports/requests.js";
-import type { Session } from "../ports/session.js";
-import { requestIds } from "../text/entities.js";
+import type { RequestRef, Session } from "../ports/session.js";
+import { namedRequests } from "../text/entities.js";
 import { canon, clip, fold } from "../text/normalize.js";
 import { type Action, NEW_REQUEST } from "./actions.js";
 import { commandOf } from "./commands.js";
 import { formTurn, startForm } from "./form-flow.js";
 import { answerIntent } from "./intents.js";
-import { createRequest, escalate, latestOpen } from "./requests.js";
+import {
+  aboutRequest,
+  appendUserText,
+  askWhatToAdd,
+  createRequest,
+  escalate,
+  latestOpen,
+  nextStep,
+  quote,
+  requestById,
+} from "./requests.js";
 import { newSession, remember } from "./session.js";
 import { type EngineContext, signals, Turn, type TurnSteps } from "./turn.js";
 
@@ -51,11 +61,15 @@ export function handle(event: InboundEvent, stored: Session | undefined, ctx: En
   }
 
   const text = (event.text ?? "").trim();
-  // A form answer ("acc_vip", "20/11") says little about the language; a sentence does.
-  // The language is read from the first characters only: this runs before the length
-  // limit below (a too-long message is refused in the user's language), so it is capped first.
+  // The language is decided per message from its words, and kept when they say nothing:
+  // "ok", a number, a command word ("thôi", "cancel"), or a form answer ("acc_vip", "20/11":
+  // inside a form only a sentence counts). Read from the first characters only: this runs
+  // before the length limit below (a too-long message is refused in the user's language).
   const head = clip(text);
-  if (head && (!session.form || head.split(/\s+/, 3).length >= 3)) t.setLang(ctx.matcher.language(head));
+  const neutral = !head || commandOf(ctx.content, head) !== undefined;
+  if (!neutral && (!session.form || head.split(/\s+/, 3).length >= 3)) t.setLang(ctx.matcher.language(head));
+  // The live chat's page says which language its visitor reads; a greeting follows it.
+  if (!text && (event.kind === "start" || event.kind === "follow") && event.meta?.lang) t.setLang(hinted);
   if (event.masked?.length) t.say(t.texts.msg("secret_warning"));
   if (text) remember(session, { from: "user", text, at: t.now });
   session.lastUserAt = userTime(event, t.now);
@@ -91,6 +105,11 @@ export function handle(event: InboundEvent, stored: Session | undefined, ctx: En
   }
 
   const payload = event.payload ?? choiceFor(session, text);
+  if (session.attachTo && !session.form) {
+    const attachTo = session.attachTo;
+    delete session.attachTo;
+    if (!payload && addingTo(t, attachTo, text)) return done(t);
+  }
   if (payload && !session.form && routePayload(t, payload)) return done(t);
 
   if (session.form) {
@@ -111,8 +130,8 @@ export function handle(event: InboundEvent, stored: Session | undefined, ctx: En
 
   const m = ctx.matcher.match(text);
   t.zone = m.zone;
-  if (m.zone !== "answer" && requestIds(text, ctx.content.config.brand.request_prefix).length > 0) {
-    // A request id on its own ("HT-000123?") asks for that request's status.
+  if (m.zone !== "answer" && !m.reason && namedRequests(text, ctx.content.config.brand.request_prefix).length > 0) {
+    // A request id on its own ("HT-000123?", "phiếu số 10293") asks for that request's status.
     answerIntent(t, "ticket.status", undefined, text);
     return done(t);
   }
@@ -185,6 +204,45 @@ function standby(t: Turn, event: InboundEvent): void {
   }
 }
 
+/**
+ * The message after "what would you like to add to HT-…?": it goes to that request, and the
+ * user is told what was added and what happens next. A command, a tap or a request for a
+ * person is not something to add (false: handle the message as usual).
+ */
+function addingTo(t: Turn, requestId: string, text: string): boolean {
+  const r = requestById(t, requestId);
+  if (!r) return false;
+  const cmd = text ? commandOf(t.ctx.content, text) : undefined;
+  if (cmd === "cancel" || cmd === "skip") {
+    t.say(t.texts.msg("request_add_cancelled", { request_id: r.id }));
+    return true;
+  }
+  if (cmd === "menu") return false;
+  const attachments = t.event?.attachments ?? [];
+  if (text) {
+    const m = t.ctx.matcher.match(text);
+    if (m.zone === "answer" && m.intent === "handoff.human") return false;
+    appendUserText(t, r, text);
+    if (attachments.length > 0) appendAttachments(t, r, attachments);
+    t.say([t.texts.msg("request_added", { ...aboutRequest(t, r), text: quote(text) }), nextStep(t, r)].join(" "));
+    return true;
+  }
+  if (attachments.length === 0) return false;
+  appendAttachments(t, r, attachments);
+  t.say([t.texts.msg("request_attached", { request_id: r.id }), nextStep(t, r)].join(" "));
+  return true;
+}
+
+function appendAttachments(t: Turn, r: RequestRef, attachments: Attachment[]): void {
+  t.actions.push({
+    type: "request.append",
+    requestId: r.id,
+    line: { from: "user", text: `[${attachments.map((a) => a.type).join(", ")}]`, at: t.now },
+    attachments,
+    mirror: r.escalated,
+  });
+}
+
 /** Answer, clarify or fall back by the matcher's zone, then let the escalation rules speak. */
 function decide(t: Turn, text: string, m: MatchResult): void {
   const { session, ctx } = t;
@@ -194,12 +252,15 @@ function decide(t: Turn, text: string, m: MatchResult): void {
   const smallTalk =
     m.zone === "clarify" && best && bestDef && !bestDef.suggest && best.score >= ctx.matcher.thresholds.clarify;
   if (m.zone === "answer" || smallTalk) {
-    const intent = best?.intent ?? m.intent;
+    let intent = best?.intent ?? m.intent;
+    // "Chào" is hello and goodbye: as the first words of a conversation, it is hello.
+    if (intent === "goodbye" && firstMessage(t) && t.intentDef("greeting") && /\bchao\b/u.test(fold(canon(text))))
+      intent = "greeting";
     session.fallbackStreak = 0;
     answerIntent(t, intent, ctx.rules.evaluate(signals(t, { intent, text })), text);
     return;
   }
-  if (m.zone === "clarify") {
+  if (m.zone === "clarify" && text.trim()) {
     const choices = m.top
       .filter((c) => t.intentDef(c.intent)?.suggest !== false && c.score >= ctx.matcher.thresholds.clarify / 3)
       .slice(0, 3)
@@ -219,30 +280,65 @@ function decide(t: Turn, text: string, m: MatchResult): void {
       return;
     }
   }
-  fallback(t, text);
+  fallback(t, text, m.reason);
 }
 
-function fallback(t: Turn, text: string): void {
+/**
+ * Not understood, or not ours. Said once: what the bot can do (or why it will not answer:
+ * another organisation's service, instructions aimed at the bot). When an escalation rule
+ * applies (two in a row, angry or fraud words), a person is asked and the user is told so;
+ * otherwise the second fallback in a row offers one.
+ */
+function fallback(t: Turn, text: string, reason?: MatchResult["reason"]): void {
   const { session, ctx } = t;
   session.fallbackStreak++;
   t.intent = "none";
   const rule = ctx.rules.evaluate(signals(t, { text }));
-  if (session.fallbackStreak >= 2) {
-    const qr = t.quickReply("handoff.human");
-    t.say(t.texts.msg("fallback_again"), qr && !rule ? { quickReplies: [qr] } : {});
-  } else {
-    const greeting = t.intentDef("greeting");
-    const qrs = (greeting?.quick_replies ?? []).map((q) => t.quickReply(q)).filter((q): q is QuickReply => !!q);
-    t.say(t.texts.msg("fallback"), { quickReplies: qrs });
-  }
   if (rule) {
     session.fallbackStreak = 0;
+    t.say(t.texts.msg("fallback_handoff"));
     escalate(t, rule, undefined, text);
+    return;
+  }
+  const greeting = t.intentDef("greeting");
+  const menu = (greeting?.quick_replies ?? []).map((q) => t.quickReply(q)).filter((q): q is QuickReply => !!q);
+  if (session.fallbackStreak >= 2) {
+    const qr = t.quickReply("handoff.human");
+    t.say(t.texts.msg("fallback_again"), qr ? { quickReplies: [qr] } : {});
+  } else if (reason === "other_service") {
+    t.say(t.texts.msg("fallback_other_service"), { quickReplies: menu });
+  } else if (reason === "aimed_at_bot") {
+    t.say(t.texts.msg("fallback_instructions"), { quickReplies: menu });
+  } else {
+    t.say(t.texts.msg("fallback"), { quickReplies: menu });
   }
 }
 
-/** Payloads from quick replies and buttons: `intent:<id>`, `menu`, Get Started. */
+/** Whether this is the first thing the user said in the conversation. */
+function firstMessage(t: Turn): boolean {
+  return !t.session.lastIntent && t.session.recent.filter((l) => l.from === "user").length <= 1;
+}
+
+/**
+ * Payloads from quick replies and buttons: `intent:<id>`, `new:<id>` (the same intent as a
+ * new problem), `attach:<request id>` (add to that request), `menu`, Get Started.
+ */
 function routePayload(t: Turn, payload: string): boolean {
+  if (payload.startsWith("new:")) {
+    const id = payload.slice(4);
+    if (!t.intentDef(id)) return false;
+    t.zone = "answer";
+    t.session.fallbackStreak = 0;
+    answerIntent(t, id, t.ctx.rules.evaluate(signals(t, { intent: id })), "", true);
+    return true;
+  }
+  if (payload.startsWith("attach:")) {
+    const r = requestById(t, payload.slice(7));
+    if (!r) return false;
+    t.intent = "ticket.create";
+    askWhatToAdd(t, r);
+    return true;
+  }
   if (payload.startsWith("intent:")) {
     const id = payload.slice(7);
     if (!t.intentDef(id)) return false;
@@ -274,19 +370,11 @@ function choiceFor(session: Session, text: string): string | undefined {
 
 function attachmentOnly(t: Turn): void {
   const { session, event } = t;
-  const open = session.openRequestId
-    ? session.requests.find((r) => r.id === session.openRequestId && r.status !== "resolved")
-    : undefined;
+  const open = session.openRequestId ? requestById(t, session.openRequestId) : undefined;
   const attachments = event?.attachments ?? [];
   if (open && attachments.length > 0) {
-    t.actions.push({
-      type: "request.append",
-      requestId: open.id,
-      line: { from: "user", text: `[${attachments.map((a) => a.type).join(", ")}]`, at: t.now },
-      attachments,
-      mirror: open.escalated,
-    });
-    t.say(t.texts.msg("request_attached", { request_id: open.id }));
+    appendAttachments(t, open, attachments);
+    t.say([t.texts.msg("request_attached", { request_id: open.id }), nextStep(t, open)].join(" "));
     return;
   }
   t.say(t.texts.msg("unsupported_attachment"));

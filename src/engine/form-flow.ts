@@ -1,16 +1,22 @@
 import type { Localized } from "../content/schema.js";
+import type { MatchResult } from "../nlu/matcher.js";
 import type { Attachment, OutboundMessage, QuickReply } from "../ports/message.js";
 import type { RequestDraft } from "../ports/requests.js";
+import { emails, handles, phones, urls } from "../text/entities.js";
 import { NEW_REQUEST } from "./actions.js";
 import { commandOf } from "./commands.js";
 import type { Escalation } from "./escalation.js";
-import { validateField } from "./forms.js";
+import { type AnswerLooks, validateField } from "./forms.js";
 import { answerIntent } from "./intents.js";
 import { createRequest, escalate, handoffMessage } from "./requests.js";
 import { signals, type Turn } from "./turn.js";
 
 /** Attempts at one question before the form counts as failed. */
 const MAX_ATTEMPTS = 3;
+/** A question this short is a question, not an answer that happens to ask one (6 words for a description). */
+const QUESTION_WORDS = 8;
+/** The matcher is this sure a message is out of scope: it answers no question of a form. */
+const OFF_TOPIC = 0.9;
 
 export function startForm(t: Turn, formId: string, intent: string, rule?: Escalation): void {
   const form = t.ctx.content.flows.forms[formId];
@@ -47,11 +53,22 @@ function currentPrompt(t: Turn): string {
   return field ? t.texts.pick(field.prompt) : "";
 }
 
+/** Back to the form after answering something else: the same question again. */
+function resume(t: Turn): void {
+  t.say(t.texts.msg("form_resumed", { prompt: t.texts.fill(currentPrompt(t)) }));
+}
+
+/** Phone numbers, emails, links and handles: what "is this official?" checks. */
+function checkable(text: string): boolean {
+  return phones(text).length + emails(text).length + urls(text).length + handles(text).length > 0;
+}
+
 /**
  * One user message while a form is open. "hủy"/"cancel" leaves it, "bỏ qua"/"skip"
- * passes an optional question, "menu" and "gặp nhân viên" work from inside, an invalid
- * answer is asked again (and a question about something else is answered, then the form
- * resumes).
+ * passes an optional question, "menu" and "gặp nhân viên" work from inside. An answer that
+ * does not fit is asked again; a question about something else is answered and the form
+ * resumes at the same question (when that answer asked something back, "send me the
+ * link", the form waits for it first).
  */
 export function formTurn(t: Turn, text: string, attachments: readonly Attachment[], payload?: string): void {
   const { session, ctx } = t;
@@ -60,6 +77,13 @@ export function formTurn(t: Turn, text: string, attachments: readonly Attachment
   const field = form?.fields[state?.field ?? 0];
   if (!state || !form || !field) {
     delete session.form;
+    return;
+  }
+  const paused = state.paused;
+  delete state.paused;
+  if (paused === "verify_official" && !payload && checkable(text)) {
+    // The link or number the bot asked for in the middle of the form.
+    detour(t, () => answerIntent(t, "contact.verify_official", undefined, text));
     return;
   }
   const cmd =
@@ -72,7 +96,7 @@ export function formTurn(t: Turn, text: string, attachments: readonly Attachment
           : undefined;
 
   if (cmd === "cancel") {
-    abandon(t, text);
+    cancel(t);
     return;
   }
   if (cmd === "menu" || payload === "menu") {
@@ -83,13 +107,7 @@ export function formTurn(t: Turn, text: string, attachments: readonly Attachment
   if (payload?.startsWith("intent:")) {
     const id = payload.slice(7);
     if (id === "handoff.human") {
-      escalate(
-        t,
-        { rule: "ask_for_person", priority: state.escalation?.priority ?? "normal", collectForm: false },
-        state.intent,
-        "",
-        labelled(t),
-      );
+      toPerson(t, "");
       return;
     }
     delete session.form;
@@ -105,22 +123,18 @@ export function formTurn(t: Turn, text: string, attachments: readonly Attachment
     return;
   }
 
-  const value = validateField(field, text, attachments, t.clock);
   const m = text ? ctx.matcher.match(text) : undefined;
   if (m?.zone === "answer" && m.intent === "handoff.human") {
-    escalate(
-      t,
-      { rule: "ask_for_person", priority: state.escalation?.priority ?? "normal", collectForm: false },
-      state.intent,
-      text,
-      labelled(t),
-    );
+    toPerson(t, text);
     return;
   }
-  // Another intent wins over the answer when the answer does not fit, or when it is word
-  // for word that intent ("bye" is not an account name); "acc_vip" is.
+  const looks = judge(t, text, m, field.type === "text" ? 6 : QUESTION_WORDS);
+  const value = validateField(field, text, attachments, t.clock, looks);
+  // Another intent wins over the answer when the answer does not fit, when it is word for
+  // word that intent ("bye" is not an account name; "acc_vip" is), or when it is a short
+  // question ("số hotline là gì?"). A description that mentions a problem is a description.
   const other =
-    m?.zone === "answer" && field.type !== "text" && m.intent !== state.intent && (value === undefined || m.exact)
+    m?.zone === "answer" && m.intent !== state.intent && (m.exact || looks.question || value === undefined)
       ? m
       : undefined;
   if (value !== undefined && !other) {
@@ -128,24 +142,72 @@ export function formTurn(t: Turn, text: string, attachments: readonly Attachment
     return;
   }
   if (other) {
-    // A question about something else: answer it, then come back to ours.
-    const saved = session.form;
-    delete session.form;
-    t.steps.decide(t, text, other);
-    const ended = t.intentDef(other.intent)?.action === "end_conversation";
-    if (!ended && !session.form && session.mode === "bot" && saved) {
-      session.form = saved;
-      t.say(t.texts.msg("form_resumed", { prompt: t.texts.fill(currentPrompt(t)) }));
-    }
+    detour(t, () => t.steps.decide(t, text, other), other.intent);
     return;
   }
   state.attempts++;
   if (state.attempts >= MAX_ATTEMPTS) {
-    abandon(t, text);
+    failed(t, text);
     return;
   }
-  const invalid = field.invalid ? t.texts.pick(field.invalid) : t.texts.msg("form_invalid_generic");
-  ask(t, invalid);
+  // An insult gets an apology, words about something else a reminder of the question; a
+  // question or a wrong shape the field's own hint (it says what an answer looks like).
+  const lead = looks.insult
+    ? t.texts.msg("form_insult")
+    : looks.offTopic || m?.reason
+      ? t.texts.msg("form_not_an_answer")
+      : field.invalid
+        ? t.texts.pick(field.invalid)
+        : t.texts.msg("form_invalid_generic");
+  ask(t, lead);
+}
+
+/** What the words of an answer are, beyond its shape. */
+function judge(t: Turn, text: string, m: MatchResult | undefined, questionWords: number): AnswerLooks {
+  if (!text) return {};
+  const { matcher } = t.ctx;
+  const words = text.trim().split(/\s+/).length;
+  return {
+    insult: matcher.says("insult", text),
+    question: words <= questionWords && (text.includes("?") || matcher.says("question", text)),
+    offTopic: !!m && m.zone === "fallback" && (m.none >= OFF_TOPIC || m.reason !== undefined) && words > 1,
+  };
+}
+
+/**
+ * Answer something else in the middle of the form, then come back to the same question,
+ * unless that answer ended the form, started another, handed over to a person, or asked the
+ * user something back (then the form waits one message for it).
+ */
+function detour(t: Turn, answer: () => void, intent?: string): void {
+  const { session } = t;
+  const saved = session.form;
+  delete session.form;
+  answer();
+  const def = intent ? t.intentDef(intent) : undefined;
+  if (def?.action === "end_conversation" || session.form || session.mode !== "bot" || !saved) return;
+  if (t.created()) return;
+  session.form = saved;
+  const lastText = t.lastSaid();
+  if (def?.action === "verify_official" && lastText === t.texts.msg("verify_ask")) {
+    saved.paused = "verify_official";
+    return;
+  }
+  resume(t);
+}
+
+/** A person, asked for from inside the form: they get the request with what was collected. */
+function toPerson(t: Turn, text: string): void {
+  const state = t.session.form;
+  if (!state) return;
+  escalate(
+    t,
+    { rule: "ask_for_person", priority: state.escalation?.priority ?? "normal", collectForm: false },
+    state.intent,
+    text,
+    labelled(t),
+    { fresh: true },
+  );
 }
 
 function next(t: Turn, value: string): void {
@@ -197,16 +259,40 @@ function complete(t: Turn): void {
   if (handoff) handoffMessage(t, draft.priority);
 }
 
-/** Leaving a form (cancel, or too many invalid answers) counts toward the "form failed twice" rule. */
-function abandon(t: Turn, text: string): void {
+/**
+ * The user left the form ("hủy"): nothing is filed, ever, in the turn that says so. It
+ * counts toward the "form failed" rule; once that rule would apply, a person is offered.
+ */
+function cancel(t: Turn): void {
   const { session, ctx } = t;
-  const state = session.form;
   delete session.form;
   session.formFailures++;
-  t.say(t.texts.msg("form_cancelled"));
-  const rule = ctx.rules.evaluate(signals(t, { text }), "form_failures");
-  if (rule) {
+  const rule = ctx.rules.evaluate(signals(t), "form_failures");
+  const person = rule ? t.quickReply("handoff.human") : undefined;
+  if (person) {
     session.formFailures = 0;
-    escalate(t, rule, state?.intent, text);
+    t.say(t.texts.msg("form_cancelled_person"), { quickReplies: [person] });
+    return;
   }
+  t.say(t.texts.msg("form_cancelled"));
+}
+
+/**
+ * Too many answers that did not fit: the form ends. When the "form failed" rule applies, a
+ * person gets the request with what was collected; otherwise nothing is filed.
+ */
+function failed(t: Turn, text: string): void {
+  const { session, ctx } = t;
+  const state = session.form;
+  const fields = labelled(t);
+  session.formFailures++;
+  const rule = ctx.rules.evaluate(signals(t, { text }), "form_failures");
+  if (rule && state) {
+    session.formFailures = 0;
+    t.say(t.texts.msg("form_failed_handoff"));
+    escalate(t, rule, state.intent, text, fields, { fresh: true });
+    return;
+  }
+  delete session.form;
+  t.say(t.texts.msg("form_cancelled"));
 }

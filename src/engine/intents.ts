@@ -1,9 +1,19 @@
 import type { OutboundMessage, QuickReply } from "../ports/message.js";
 import type { RequestRef } from "../ports/session.js";
-import { emails, handles, normalizePhone, normalizeUrl, phones, requestIds, urls } from "../text/entities.js";
+import { emails, handles, namedRequests, normalizePhone, normalizeUrl, phones, urls } from "../text/entities.js";
 import { fold } from "../text/normalize.js";
 import { type Escalation, maxPriority } from "./escalation.js";
-import { escalate, escalateExisting, latestOpen, openRequestFor, statusWord } from "./requests.js";
+import {
+  aboutRequest,
+  addToRequest,
+  escalate,
+  escalateExisting,
+  latestOpen,
+  openRequestFor,
+  problemOf,
+  statusWord,
+  titleOf,
+} from "./requests.js";
 import type { Turn } from "./turn.js";
 
 /** The reply an intent's flow defines, with its quick replies and buttons. */
@@ -26,9 +36,10 @@ export function replyOf(t: Turn, id: string): OutboundMessage | undefined {
 
 /**
  * Answer an intent the matcher (or a tapped button) decided on. `rule` is the escalation
- * rule that matched this turn, if any; `text` is what the user wrote.
+ * rule that matched this turn, if any; `text` is what the user wrote. `fresh`: the user said
+ * this is a new problem, so an open request about the same one is not reused.
  */
-export function answerIntent(t: Turn, id: string, rule?: Escalation, text = ""): void {
+export function answerIntent(t: Turn, id: string, rule?: Escalation, text = "", fresh = false): void {
   const { session } = t;
   const def = t.intentDef(id);
   if (!def) return;
@@ -51,7 +62,17 @@ export function answerIntent(t: Turn, id: string, rule?: Escalation, text = ""):
       ticketStatus(t, text);
       return;
     case "handoff":
-      escalate(t, rule ?? { rule: "ask_for_person", priority: "normal", collectForm: false }, id, text);
+      // Asking for a person always reaches one: the open request goes to people, or a new one.
+      escalate(
+        t,
+        rule ?? { rule: "ask_for_person", priority: "normal", collectForm: false },
+        id,
+        text,
+        {},
+        {
+          person: true,
+        },
+      );
       return;
     case "complaint":
       reply();
@@ -63,20 +84,23 @@ export function answerIntent(t: Turn, id: string, rule?: Escalation, text = ""):
       return;
   }
 
-  const existing = def.form ? openRequestFor(t, id) : undefined;
-  if (existing) {
-    // One problem, one request: show it and attach what the user just said.
-    t.say(t.texts.msg("request_existing", { request_id: existing.id, status: statusWord(t, existing) }));
-    if (text) {
-      t.actions.push({
-        type: "request.append",
-        requestId: existing.id,
-        line: { from: "user", text, at: t.now },
-        mirror: existing.escalated,
-      });
+  if (def.form && !fresh && !isNewProblem(t, text)) {
+    if (problemOf(id) === undefined) {
+      // "I want to file a request" with one open: add to it, or another problem?
+      const open = latestOpen(t);
+      if (open) {
+        offerAddOrNew(t, open, id);
+        return;
+      }
+    } else {
+      // One problem, one request: what the user says about it goes to its open request.
+      const existing = openRequestFor(t, id);
+      if (existing) {
+        addToRequest(t, existing, text, id);
+        if (rule && !existing.escalated) escalateExisting(t, existing, rule);
+        return;
+      }
     }
-    if (rule && !existing.escalated) escalateExisting(t, existing, rule);
-    return;
   }
   reply();
   if (rule && rule.collectForm === false) {
@@ -85,6 +109,21 @@ export function answerIntent(t: Turn, id: string, rule?: Escalation, text = ""):
   }
   const formId = typeof rule?.collectForm === "string" ? rule.collectForm : def.form;
   if (formId) t.steps.startForm(t, formId, id, rule);
+}
+
+/** The user says this is another problem ("vấn đề khác", "new issue"): it gets its own request. */
+function isNewProblem(t: Turn, text: string): boolean {
+  return !!text && t.ctx.matcher.says("new_problem", text);
+}
+
+function offerAddOrNew(t: Turn, open: RequestRef, intent: string): void {
+  const choices = [
+    t.quickReply({ label: t.ctx.content.flows.messages.request_choice_add, payload: `attach:${open.id}` }),
+    t.quickReply({ label: t.ctx.content.flows.messages.request_choice_new, payload: `new:${intent}` }),
+  ]
+    .filter((q): q is QuickReply => !!q)
+    .map((q) => ({ ...q, label: q.label.replace("{request_id}", open.id) }));
+  t.say(t.texts.msg("request_choose", aboutRequest(t, open)), { quickReplies: choices });
 }
 
 function verifyOfficial(t: Turn, text: string): void {
@@ -127,19 +166,14 @@ function verifyOfficial(t: Turn, text: string): void {
 function ticketStatus(t: Turn, text: string): void {
   const { session } = t;
   const prefix = t.ctx.content.config.brand.request_prefix;
-  const named = requestIds(text, prefix);
+  // "HT-000123", and a bare number named as a request ("phiếu hỗ trợ số 10293").
+  const named = namedRequests(text, prefix);
   const line = (r: RequestRef) =>
     t.texts.msg("ticket_status_line", {
       request_id: r.id,
-      title: r.title,
+      title: titleOf(t, r),
       status: statusWord(t, r),
-      created: new Intl.DateTimeFormat(t.session.lang === "vi" ? "vi-VN" : "en-GB", {
-        timeZone: t.ctx.content.config.timezone,
-        day: "2-digit",
-        month: "2-digit",
-        hour: "2-digit",
-        minute: "2-digit",
-      }).format(new Date(r.createdAt)),
+      created: t.texts.dateTime(r.createdAt),
       priority: t.texts.msg(`priority_${r.priority}`),
     });
   if (named.length > 0) {

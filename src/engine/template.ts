@@ -58,6 +58,23 @@ export class Texts {
     return this.msg("channel_line", { name: this.pick(c.name), contact, purpose: this.pick(c.purpose) });
   }
 
+  /**
+   * A moment as "24/11 10:00" in the deployment's time zone: one format in both languages
+   * (day/month and a 24-hour clock read the same in Vietnamese and British English).
+   */
+  dateTime(at: number): string {
+    const parts = new Intl.DateTimeFormat("en-GB", {
+      timeZone: this.content.config.timezone,
+      day: "2-digit",
+      month: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    }).formatToParts(new Date(at));
+    const part = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
+    return `${part("day")}/${part("month")} ${part("hour")}:${part("minute")}`;
+  }
+
   duration(minutes: number): string {
     if (minutes <= 0) return this.msg("duration_now");
     if (minutes < 120) return this.msg("duration_minutes", { n: minutes });

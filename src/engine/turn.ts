@@ -95,6 +95,20 @@ export class Turn {
     remember(this.session, { from: "bot", text, at: this.now });
   }
 
+  /** Whether this turn filed a request. */
+  created(): boolean {
+    return this.actions.some((a) => a.type === "request.create");
+  }
+
+  /** The text of the last reply this turn, if any. */
+  lastSaid(): string | undefined {
+    for (let i = this.actions.length - 1; i >= 0; i--) {
+      const a = this.actions[i];
+      if (a?.type === "reply") return a.message.text;
+    }
+    return undefined;
+  }
+
   menu(lead?: string): void {
     const greeting = this.intentDef("greeting");
     const qrs = (greeting?.quick_replies ?? []).map((q) => this.quickReply(q)).filter((q): q is QuickReply => !!q);

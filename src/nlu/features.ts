@@ -1,3 +1,4 @@
+import { REQUEST_NUMBER } from "../text/entities.js";
 import { canon, fold, hasVietnameseMarks, squeezeDoubles, tokens, toneKey } from "../text/normalize.js";
 import type { Lexicon } from "./lexicon.js";
 import type { SpellIndex } from "./spell.js";
@@ -20,6 +21,8 @@ export const PLACEHOLDERS: readonly [RegExp, string][] = [
   [/(?<![\p{L}\p{N}])@[a-z][a-z0-9_.]{2,31}/gu, " qqhandle "],
   [/(?<![\p{L}\p{N}])[a-z]{1,6}-\d{3,9}(?!\p{N})/gu, " qqreqid "],
   [/(?<![\p{N}])\+?\d[\d .-]{7,14}\d(?!\p{N})/gu, " qqphone "],
+  // A request named by its number alone: "phiếu hỗ trợ số 10293", "ticket 4521".
+  [REQUEST_NUMBER, " qqreqid "],
 ];
 
 export interface Analysed {
@@ -49,13 +52,25 @@ export function withPlaceholders(text: string): string {
 export function analyse(text: string, ctx: FeatureContext): Analysed {
   const c = withPlaceholders(text);
   const raw = tokens(c);
-  const kept = raw.filter((t) => !ctx.lexicon.particles.has(fold(t)));
-  const toks = kept.length > 0 ? kept : raw;
+  const rawFolded = raw.map((t) => fold(t));
+  const particle = rawFolded.map((f) => ctx.lexicon.particles.has(f));
+  const keepAll = particle.every(Boolean);
   const folded: string[] = [];
   const expanded: string[] = [];
   const accented: string[] = [];
   let unknown = 0;
-  for (const t of toks) {
+  for (const [i, t] of raw.entries()) {
+    if (particle[i] && !keepAll) continue;
+    // A context reading replaces the token ("tk ơi": thằng, a mate, not tài khoản).
+    const reading = ctx.lexicon.readingIn(rawFolded[i] ?? "", rawFolded[i - 1], rawFolded[i + 1]);
+    if (reading) {
+      for (const r of reading) {
+        folded.push(fold(r));
+        expanded.push(fold(r));
+        if (hasVietnameseMarks(r)) accented.push(toneKey(r));
+      }
+      continue;
+    }
     let f = fold(t);
     if (ctx.spell && !ctx.spell.known(f) && !ctx.lexicon.has(f)) {
       const squeezed = squeezeDoubles(f);

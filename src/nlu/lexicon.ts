@@ -16,9 +16,21 @@ export class Lexicon {
   /** Keys that stand for Vietnamese words (teencode), a cue for the reply language. */
   readonly vietnameseKeys = new Set<string>();
   readonly particles: Set<string>;
+  /** folded token → readings that replace it next to certain (folded) words. */
+  private readonly readings = new Map<string, { as: string[]; before: Set<string>; after: Set<string> }[]>();
 
   constructor(data: LexiconData | undefined) {
     this.particles = new Set((data?.particles ?? []).map((p) => fold(canon(p))));
+    for (const [key, list] of Object.entries(data?.readings ?? {})) {
+      this.readings.set(
+        fold(canon(key)),
+        list.map((r) => ({
+          as: tokens(canon(r.as)),
+          before: new Set(r.before.map((w) => fold(canon(w)))),
+          after: new Set(r.after.map((w) => fold(canon(w)))),
+        })),
+      );
+    }
     for (const [key, values] of Object.entries(data?.abbreviations ?? {})) {
       const k = fold(canon(key));
       const list = this.expansions.get(k) ?? [];
@@ -36,6 +48,17 @@ export class Lexicon {
       }
       this.expansions.set(k, list);
     }
+  }
+
+  /**
+   * The reading a token takes between these neighbours (folded), if one of its context
+   * readings applies: "tk" before "ơi" is "thằng".
+   */
+  readingIn(foldedToken: string, previous: string | undefined, next: string | undefined): string[] | undefined {
+    for (const r of this.readings.get(foldedToken) ?? []) {
+      if ((next !== undefined && r.before.has(next)) || (previous !== undefined && r.after.has(previous))) return r.as;
+    }
+    return undefined;
   }
 
   expand(foldedToken: string): string[][] | undefined {

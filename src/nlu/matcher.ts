@@ -4,6 +4,7 @@ import { canon, clip, fold, hasVietnameseMarks, tokens } from "../text/normalize
 import { type Analysed, analyse, type FeatureContext, featureCounts, withPlaceholders } from "./features.js";
 import { Lexicon } from "./lexicon.js";
 import { DEFAULT_TRAIN, LogReg, type SparseVec, type TrainOptions, train } from "./logreg.js";
+import { Scope, type ScopeIntent, type ScopeReason } from "./scope.js";
 import { SpellIndex } from "./spell.js";
 
 /** The out-of-scope class: an intent like any other, trained on what the desk does not do. */
@@ -12,6 +13,16 @@ export const NONE = "none";
 export interface IntentExamples {
   id: string;
   examples: { vi: string[]; en: string[] };
+}
+
+/**
+ * What the out-of-scope decision knows beyond the examples (see `scope.ts`): which others each
+ * intent's questions may name, which intents are small talk, and the deployment's own names.
+ * Not part of the trained model: it is read from the pack each time a matcher is made.
+ */
+export interface ScopeOptions {
+  intents: Record<string, ScopeIntent>;
+  brand: string[];
 }
 
 export interface Thresholds {
@@ -35,8 +46,10 @@ export interface Scored {
 export interface MatchResult {
   /** The decided intent: `none` in the fallback zone. */
   intent: string;
-  /** Probability of the best in-scope intent. */
+  /** Probability of the best in-scope intent (in the fallback zone: how sure the fallback is). */
   score: number;
+  /** Probability of the out-of-scope class. */
+  none: number;
   zone: Zone;
   /** In-scope intents, best first (at most 5). */
   top: Scored[];
@@ -44,6 +57,10 @@ export interface MatchResult {
   lang: Lang | undefined;
   /** The message is, word for word, one of the decided intent's examples. */
   exact: boolean;
+  /** Why the message is out of scope whatever the scores say (fallback zone only). */
+  reason?: ScopeReason;
+  /** The part of a long message the decision was made on, when not the whole of it. */
+  clause?: string;
 }
 
 export interface MatcherOptions {
@@ -51,6 +68,7 @@ export interface MatcherOptions {
   train?: TrainOptions;
   /** Softmax temperature: > 1 makes scores less confident. */
   temperature?: number;
+  scope?: ScopeOptions;
 }
 
 /**
@@ -58,19 +76,32 @@ export interface MatcherOptions {
  * shipped pack). Deterministic: the same pack and options give the same model.
  */
 export class Matcher {
+  private readonly scope: Scope;
+
   private constructor(
     private readonly ctx: FeatureContext,
     private readonly index: Map<string, number>,
     private readonly idf: Float32Array,
     private readonly model: LogReg,
     readonly classes: string[],
-    private readonly viWords: Set<string>,
-    private readonly enWords: Set<string>,
+    /** Word → log-odds that a message using it is English rather than Vietnamese. */
+    private readonly langOdds: Map<string, number>,
     readonly thresholds: Thresholds,
     private readonly temperature: number,
     /** Folded example text → its intent, for messages that are exactly an example. */
     private readonly exact: Map<string, string>,
-  ) {}
+    /** Folded example text → the one language whose examples have it ("hi", "hello": English). */
+    private readonly exactLang: Map<string, Lang>,
+    private readonly scopeOptions: ScopeOptions | undefined,
+    lexiconData: LexiconData | undefined,
+  ) {
+    const { lexicon, spell } = ctx;
+    this.scope = new Scope(
+      lexiconData,
+      scopeOptions?.brand ?? [],
+      (w) => lexicon.has(w) || !!spell?.known(w) || spell?.correct(w) !== undefined,
+    );
+  }
 
   static train(intents: IntentExamples[], lexiconData: LexiconData | undefined, opts: MatcherOptions = {}): Matcher {
     const lexicon = new Lexicon(lexiconData);
@@ -81,8 +112,8 @@ export class Matcher {
     const labels: number[] = [];
     const vocab: string[] = [];
     const exact = new Map<string, string>();
-    const viCount = new Map<string, number>();
-    const enCount = new Map<string, number>();
+    const exactLangs = new Map<string, Set<Lang>>();
+    const count = { vi: new Map<string, number>(), en: new Map<string, number>() };
     for (const intent of intents) {
       const label = classes.indexOf(intent.id);
       for (const lang of ["vi", "en"] as const) {
@@ -91,10 +122,8 @@ export class Matcher {
           // An example shared by two intents decides nothing.
           if (exact.has(k) && exact.get(k) !== intent.id) exact.set(k, NONE);
           else exact.set(k, intent.id);
-          for (const w of tokens(fold(canon(example)))) {
-            const m = lang === "vi" ? viCount : enCount;
-            m.set(w, (m.get(w) ?? 0) + 1);
-          }
+          exactLangs.set(k, (exactLangs.get(k) ?? new Set<Lang>()).add(lang));
+          for (const w of tokens(fold(canon(example)))) count[lang].set(w, (count[lang].get(w) ?? 0) + 1);
           for (const variant of variants(example, lexicon)) {
             const a = analyse(variant, ctx);
             vocab.push(...a.folded, ...a.expanded.map((t) => t.replace(/^~/, "")));
@@ -116,24 +145,19 @@ export class Matcher {
 
     const X = docs.map((d) => vectorize(d, index, idf));
     const model = train(X, labels, index.size, classes.length, opts.train ?? DEFAULT_TRAIN);
-    // A token is a language cue only when one language's examples never use it: words
-    // both languages share ("ok", "app", "otp", "hotline") say nothing about the reply language.
-    const viWords = new Set<string>();
-    const enWords = new Set<string>();
-    for (const w of viCount.keys()) if (!enCount.has(w)) viWords.add(w);
-    for (const w of enCount.keys()) if (!viCount.has(w)) enWords.add(w);
-    for (const k of lexicon.vietnameseKeys) if (!enCount.has(k)) viWords.add(k);
     return new Matcher(
       { lexicon, spell },
       index,
       idf,
       model,
       classes,
-      viWords,
-      enWords,
+      languageOdds(count.vi, count.en, lexicon.vietnameseKeys),
       opts.thresholds ?? DEFAULT_THRESHOLDS,
       opts.temperature ?? 1,
       exact,
+      new Map([...exactLangs].flatMap(([k, ls]) => (ls.size === 1 ? [[k, [...ls][0] as Lang] as const] : []))),
+      opts.scope,
+      lexiconData,
     );
   }
 
@@ -143,14 +167,14 @@ export class Matcher {
    */
   toBuffer(): Buffer {
     const header = {
-      v: 1,
+      v: 2,
       classes: this.classes,
       features: [...this.index.keys()],
       idf: [...this.idf],
       bias: [...this.model.bias],
-      viWords: [...this.viWords],
-      enWords: [...this.enWords],
+      langOdds: [...this.langOdds],
       exact: [...this.exact],
+      exactLang: [...this.exactLang],
       spell: [...(this.ctx.spell?.frequencies() ?? new Map())],
       temperature: this.temperature,
     };
@@ -165,6 +189,7 @@ export class Matcher {
     buf: Buffer,
     lexiconData: LexiconData | undefined,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    scope?: ScopeOptions,
   ): Matcher {
     const n = buf.readUInt32LE(0);
     const h = JSON.parse(buf.subarray(4, 4 + n).toString("utf8")) as {
@@ -173,13 +198,13 @@ export class Matcher {
       features: string[];
       idf: number[];
       bias: number[];
-      viWords: string[];
-      enWords: string[];
+      langOdds: [string, number][];
       exact: [string, string][];
+      exactLang: [string, Lang][];
       spell: [string, number][];
       temperature: number;
     };
-    if (h.v !== 1) throw new Error(`saved matcher version ${h.v} is not supported`);
+    if (h.v !== 2) throw new Error(`saved matcher version ${h.v} is not supported`);
     const bytes = buf.subarray(4 + n);
     // Copy into an aligned buffer: a Float32Array needs an offset that is a multiple of 4.
     const weights = new Float32Array(bytes.byteLength / 4);
@@ -193,11 +218,13 @@ export class Matcher {
       Float32Array.from(h.idf),
       new LogReg(h.classes.length, weights, Float32Array.from(h.bias)),
       h.classes,
-      new Set(h.viWords),
-      new Set(h.enWords),
+      new Map(h.langOdds),
       thresholds,
       h.temperature,
       new Map(h.exact),
+      new Map(h.exactLang),
+      scope,
+      lexiconData,
     );
   }
 
@@ -220,10 +247,25 @@ export class Matcher {
   /**
    * Only the first `MAX_TEXT_CHARS` characters are looked at (the engine refuses longer
    * messages anyway), so the cost of a match is bounded whatever a client sends.
+   *
+   * A long message whose whole is not answered is scored clause by clause: "…thông báo tài
+   * khoản bị khóa. trong đó còn hơn 10 triệu…" is about the locked account, and the story
+   * around it should not drown it.
    */
   match(input: string): MatchResult {
     const text = clip(input);
     if (this.last?.text === text) return this.last.result;
+    const lang = this.language(text);
+    let result = this.decide(text, lang);
+    if (result.zone !== "answer" && result.reason === undefined) {
+      const part = this.bestClause(text, lang);
+      if (part) result = part;
+    }
+    this.last = { text, result };
+    return result;
+  }
+
+  private decide(text: string, lang: Lang | undefined): MatchResult {
     const a = analyse(text, this.ctx);
     const p = this.probabilities(a);
     const noneAt = this.classes.indexOf(NONE);
@@ -245,23 +287,64 @@ export class Matcher {
     const second = top[1]?.score ?? 0;
     const t = this.thresholds;
     const exactly = this.exact.get(exactKey(text));
+    const content = this.contentTokens(a);
     let zone: Zone = "fallback";
     if (exactly === best.intent && best.score > none) zone = "answer";
     else if (best.score >= t.answer && best.score - second >= t.margin && best.score > none) zone = "answer";
-    else if (best.score >= t.clarify) zone = "clarify";
+    // "Did you mean" only when an intent beats `none`, and about words the model knows.
+    else if (best.score >= t.clarify && best.score > none && content > 0) zone = "clarify";
     // One word ("tk", "help") says too little to answer outright: offer choices instead
     // (matching.md §8.4), unless that word is itself an example ("hotline", "bye").
-    if (zone === "answer" && exactly !== best.intent && this.contentTokens(a) <= 1) zone = "clarify";
+    if (zone === "answer" && exactly !== best.intent && content <= 1) zone = "clarify";
+    let reason: ScopeReason | undefined;
+    if (zone !== "fallback" || this.scope.aimedAtBot(text)) {
+      const vietnamese = lang === "vi" || hasVietnameseMarks(text);
+      reason = this.scope.judge(text, this.scopeOptions?.intents[best.intent], vietnamese);
+      if (reason) zone = "fallback";
+    }
     const result: MatchResult = {
       intent: zone === "fallback" ? NONE : best.intent,
       score: zone === "fallback" ? Math.max(none, 1 - best.score) : best.score,
+      none,
       zone,
       top,
-      lang: this.language(text),
+      lang,
       exact: zone !== "fallback" && exactly === best.intent,
     };
-    this.last = { text, result };
+    if (reason) result.reason = reason;
     return result;
+  }
+
+  /** The strongest clause (or pair of clauses) of a long message that is answered on its own. */
+  private bestClause(text: string, lang: Lang | undefined): MatchResult | undefined {
+    if (tokens(text).length < LONG_MESSAGE_WORDS) return undefined;
+    const clauses = text
+      .split(CLAUSE_BREAK)
+      .map((c) => c?.trim() ?? "")
+      .filter((c) => tokens(c).length >= 2)
+      .slice(0, MAX_CLAUSES);
+    if (clauses.length < 2) return undefined;
+    const parts = [...clauses];
+    for (let i = 0; i + 1 < clauses.length; i++) parts.push(`${clauses[i]}, ${clauses[i + 1]}`);
+    let best: MatchResult | undefined;
+    for (const part of parts) {
+      const r = this.decide(part, lang);
+      if (r.zone === "answer" && (!best || r.score > best.score)) best = { ...r, clause: part, exact: false };
+    }
+    // Whose service it is shows anywhere in the message ("Tiki giao hàng chậm, đơn đâu rồi").
+    const vietnamese = lang === "vi" || hasVietnameseMarks(text);
+    if (best && this.scope.judge(text, this.scopeOptions?.intents[best.intent], vietnamese)) return undefined;
+    return best;
+  }
+
+  /** Whether the text uses a phrase of the lexicon's cue list `name` ("new_problem", "insult", "question"). */
+  says(name: string, text: string): boolean {
+    return this.scope.says(name, clip(text));
+  }
+
+  /** Instructions aimed at the bot ("ignore previous instructions"). */
+  aimedAtBot(text: string): boolean {
+    return this.scope.aimedAtBot(clip(text));
   }
 
   /** Words that carry meaning the model knows: particles and unknown words ("vip", names) do not count. */
@@ -271,20 +354,61 @@ export class Matcher {
     ).length;
   }
 
-  /** Vietnamese when a Vietnamese-only letter or tone appears, else by vocabulary cues (first `MAX_TEXT_CHARS` only). */
+  /**
+   * Vietnamese when a Vietnamese-only letter or tone appears; the language of the examples
+   * that are the message word for word, when only one language has it; otherwise by the words, each
+   * weighed by how much more often one language's examples use it ("hello", "hi" are
+   * English even though Vietnamese users type them too). Undefined when the words do not
+   * say ("ok", "HT-000123", "2"): the conversation keeps its language.
+   */
   language(input: string): Lang | undefined {
     const text = clip(input);
     if (hasVietnameseMarks(text)) return "vi";
-    let vi = 0;
-    let en = 0;
-    for (const w of tokens(fold(withPlaceholders(text)))) {
-      if (w.startsWith("qq")) continue;
-      if (this.viWords.has(w)) vi++;
-      else if (this.enWords.has(w)) en++;
+    // Word for word an example of one language only ("hi", "hello", "thanks"): that language.
+    const exactly = this.exactLang.get(exactKey(text));
+    if (exactly) return exactly;
+    let odds = 0;
+    // Each word once, numbers and particles ("a", "please") aside: repeating a word proves nothing.
+    for (const w of new Set(tokens(fold(withPlaceholders(text))))) {
+      if (w.startsWith("qq") || /^\d+$/.test(w) || this.ctx.lexicon.particles.has(w)) continue;
+      odds += this.langOdds.get(w) ?? 0;
     }
-    if (vi === en) return undefined;
-    return vi > en ? "vi" : "en";
+    if (Math.abs(odds) < LANGUAGE_EVIDENCE) return undefined;
+    return odds > 0 ? "en" : "vi";
   }
+}
+
+/** A message this long whose whole is not answered is scored clause by clause. */
+const LONG_MESSAGE_WORDS = 10;
+/** The first clauses say what a message is about; scoring is bounded whatever its length. */
+const MAX_CLAUSES = 12;
+/** Sentence ends, semicolons, commas and "but" separate clauses. */
+const CLAUSE_BREAK = /[.!?;\n]+|,|\s(?:nhưng|nhung|but|however)\s/iu;
+/** Log-odds a message's words must add up to before they decide its language. */
+const LANGUAGE_EVIDENCE = 1;
+/** A word counts for a language only when one language uses it this much more (log-odds). */
+const LANGUAGE_WORD = 1;
+
+/**
+ * Per word, the log-odds that it comes from an English rather than a Vietnamese example,
+ * each language's counts taken relative to its size. Words both use about as often say
+ * nothing ("ok", "app", "otp", "hotline"); teencode keys of Vietnamese words count as Vietnamese.
+ */
+function languageOdds(
+  vi: Map<string, number>,
+  en: Map<string, number>,
+  vietnameseKeys: Iterable<string>,
+): Map<string, number> {
+  const total = (m: Map<string, number>) => [...m.values()].reduce((s, n) => s + n, 0) || 1;
+  const nVi = total(vi);
+  const nEn = total(en);
+  const out = new Map<string, number>();
+  for (const w of new Set([...vi.keys(), ...en.keys()])) {
+    const odds = Math.log(((en.get(w) ?? 0) + 0.5) / nEn / (((vi.get(w) ?? 0) + 0.5) / nVi));
+    if (Math.abs(odds) >= LANGUAGE_WORD) out.set(w, Math.max(-3, Math.min(3, odds)));
+  }
+  for (const k of vietnameseKeys) if (!en.has(k)) out.set(k, -3);
+  return out;
 }
 
 function exactKey(text: string): string {

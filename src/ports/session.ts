@@ -31,6 +31,11 @@ export interface FormState {
   attempts: number;
   /** Set when an escalation rule asked for the form: the request goes to people when it is done. */
   escalation?: { rule: string; priority: Priority };
+  /**
+   * The form waits while a question asked in the middle of it is finished: the bot asked
+   * back ("send me the link") and the next message answers that, not the form's question.
+   */
+  paused?: "verify_official";
 }
 
 /**
@@ -51,6 +56,8 @@ export interface Session {
   lastIntent?: string;
   /** The request a person is handling or the user last filed. */
   openRequestId?: string;
+  /** The bot asked what to add to this request: the next message is added to it. */
+  attachTo?: string;
   requests: RequestRef[];
   /** Quick replies offered last, so "2" or a button's label maps back to its payload. */
   choices?: QuickReply[];

@@ -15,6 +15,12 @@ import { canon, clip, fold } from "./normalize.js";
 export function requestIdPattern(prefix = "HT"): RegExp {
   return new RegExp(`(?<![\\p{L}\\p{N}])${prefix}[-\\s#]?(\\d{1,9})(?![\\p{N}])`, "giu");
 }
+/**
+ * A request's number without its prefix, right after a word for a request ("phiếu hỗ trợ số
+ * 10293", "yc 4521", "ticket #778"), on canonical (lower-case) text, with or without diacritics.
+ */
+export const REQUEST_NUMBER =
+  /(?<=(?:phiếu|phieu|yêu cầu|yeu cau|ticket|yc|request|case)(?: hỗ trợ| ho tro)?(?: số| so| mã| ma| id| no\.?)? ?#?)\d{3,9}(?!\p{N})/gu;
 const PHONE_RE = /(?<![\p{N}\p{L}])(\+?\d[\d\s.\-()]{6,16}\d)(?![\p{N}])/gu;
 const HANDLE_RE = /(?<![\p{L}\p{N}._%+-])@([A-Za-z][A-Za-z0-9_.]{2,31})(?![\p{L}\p{N}@])/gu;
 // The local part starts where a run of its characters starts: otherwise a long run with
@@ -34,6 +40,12 @@ const CLOCK_AMPM_RE = /(?<![\d:])([01]?\d|2[0-3])\s?(am|pm)\b/u;
 const AGO_RE =
   /((?<!\d)\d+|mot|hai|ba|vai|may)\s?(phut|tieng|gio|ngay|tuan|thang|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\s?(truoc|qua|nay|ago)?/u;
 const NOW_RE = /\b(vua xong|vua nay|luc nay|moi day|ban nay|just now|a moment ago|right now|earlier today)\b/u;
+// Times without a date: "lâu rồi", "mấy hôm nay", "a while ago" answer "since when?" too.
+const VAGUE_RE =
+  /\b(lau roi|lau lam roi|lau lam|tu lau|cung lau|lau qua roi|may hom nay|may hom roi|may ngay nay|may ngay roi|may bua nay|may hom truoc|hom truoc|bua truoc|dao nay|gan day|mot thoi gian|a while ago|a while|a long time|long ago|for ages|for a while|the other day|recently|lately|a few days|few days|some time ago)\b/u;
+const LAST_RE = /\b(tuan truoc|tuan roi|last week|thang truoc|thang roi|last month|nam ngoai|nam truoc|last year)\b/u;
+const SINCE_RE =
+  /\b(?:tu|since) (sang|trua|chieu|toi|dem|morning|noon|afternoon|evening|night|hom qua|yesterday|tuan truoc|last week)\b/u;
 const WEEKDAY_RE =
   /\b(thu (2|3|4|5|6|7|hai|ba|tu|nam|sau|bay)|chu nhat|cn|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b/u;
 
@@ -50,6 +62,15 @@ export function requestIds(text: string, prefix = "HT"): string[] {
   return unique(
     [...clip(text).matchAll(requestIdPattern(prefix))].map((m) => `${prefix}-${(m[1] ?? "").padStart(6, "0")}`),
   );
+}
+
+/**
+ * Request ids written in full (`requestIds`) and as a bare number after a word for a request
+ * ("phiếu số 10293" → HT-010293): what a status question names.
+ */
+export function namedRequests(text: string, prefix = "HT"): string[] {
+  const bare = [...canon(text).matchAll(REQUEST_NUMBER)].map((m) => `${prefix}-${m[0].padStart(6, "0")}`);
+  return unique([...requestIds(text, prefix), ...bare]);
 }
 
 /**
@@ -226,6 +247,20 @@ export function times(text: string, clock: Clock): TimeExpression[] {
     date = localDate(at, clock.timeZone);
     found.push(ago[0]);
   }
+  const last = t.match(LAST_RE);
+  if (last && !date) {
+    const week = /tuan|week/u.test(last[0]);
+    const year = /nam|year/u.test(last[0]);
+    date = shiftDays(today, week ? -7 : year ? -365 : -30);
+    found.push(last[0]);
+  }
+  const since = t.match(SINCE_RE);
+  if (since && !date) {
+    date = shiftDays(today, /hom qua|yesterday/u.test(since[0]) ? -1 : /tuan|week/u.test(since[0]) ? -7 : 0);
+    found.push(since[0]);
+  }
+  const vague = t.match(VAGUE_RE);
+  if (vague) found.push(vague[0]);
   if (NOW_RE.test(t)) {
     date ??= today;
     found.push("now");
@@ -250,6 +285,7 @@ function unique<T>(xs: T[]): T[] {
 /** The patterns above, for the linear-pattern check in the tests. */
 export const ENTITY_PATTERNS: readonly RegExp[] = [
   requestIdPattern(),
+  REQUEST_NUMBER,
   PHONE_RE,
   HANDLE_RE,
   EMAIL_RE,
@@ -263,6 +299,9 @@ export const ENTITY_PATTERNS: readonly RegExp[] = [
   CLOCK_AMPM_RE,
   AGO_RE,
   NOW_RE,
+  VAGUE_RE,
+  LAST_RE,
+  SINCE_RE,
   WEEKDAY_RE,
   ...DAY_WORDS.map(([re]) => re),
   ...PART_OF_DAY.map(([re]) => re),

@@ -121,6 +121,7 @@ function intent(reply: string, extra: Partial<Intent> = {}): Intent {
   return {
     title: { vi: "Kiểm tra", en: "Contract" },
     examples: { vi: [marker], en: [marker] },
+    others: [],
     reply: { vi: reply, en: reply },
     suggest: false,
     ...extra,

@@ -42,6 +42,7 @@ function callbackContent(): Content {
   c.flows.intents["callback.request"] = {
     title: { vi: "Gọi lại cho tôi", en: "Call me back" },
     examples: { vi: ["zzq gọi lại cho tôi"], en: ["zzq call me back"] },
+    others: [],
     form: "callback",
     suggest: true,
   };

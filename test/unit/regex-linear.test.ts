@@ -4,6 +4,7 @@ import { EscalationRules } from "../../src/engine/escalation.js";
 import { analyse, PLACEHOLDERS, withPlaceholders } from "../../src/nlu/features.js";
 import { Lexicon } from "../../src/nlu/lexicon.js";
 import { Matcher } from "../../src/nlu/matcher.js";
+import { SCOPE_PATTERNS } from "../../src/nlu/scope.js";
 import { amounts, ENTITY_PATTERNS, emails, handles, phones, requestIds, times, urls } from "../../src/text/entities.js";
 import { canon, fold, foldMapped, MAX_TEXT_CHARS, NORMALIZE_PATTERNS, tokens } from "../../src/text/normalize.js";
 import { maskSecrets, SECRET_PATTERNS } from "../../src/text/secrets.js";
@@ -51,6 +52,7 @@ describe("hot-path patterns are linear", () => {
     ["normalize", NORMALIZE_PATTERNS],
     ["entities", ENTITY_PATTERNS],
     ["features", PLACEHOLDERS.map(([re]) => re)],
+    ["scope", SCOPE_PATTERNS],
     ["secrets", SECRET_PATTERNS],
     ["escalation word lists", rules.patterns()],
     ["engine", [CHOICE_NUMBER]],
