@@ -100,7 +100,8 @@ describe.runIf(browserAvailable())("the operators' console in a browser", () => 
     expect(res.status).toBe(200);
   }
 
-  const zaloGot = (part: string) => zalo.delivered(USER).some((r) => JSON.stringify(r.body).includes(part));
+  const zaloGot = (part: string, user = USER) =>
+    zalo.delivered(user).some((r) => JSON.stringify(r.body).includes(part));
   const item = (page: Page, id: string) => page.locator(`.list [data-id="${id}"]`);
   const transcript = (page: Page) => page.getByRole("log", { name: "Hội thoại" });
 
@@ -145,9 +146,10 @@ describe.runIf(browserAvailable())("the operators' console in a browser", () => 
     await hoa.getByRole("alert").getByText("HT-000001 đã được Lan Nguyễn nhận trước.").waitFor();
     await transcript(hoa).getByText("Lan Nguyễn đã nhận xử lý").waitFor();
 
-    // The user's name came from Zalo when the request was opened; the reply window is shown.
+    // The user's name came from Zalo when the request was opened; the reply window is shown:
+    // Zalo's replies are free for 48 hours after the user's message (ZALO_FREE_REPLY_HOURS).
     await lan.getByRole("heading", { name: /Nguyễn Văn Minh/ }).waitFor();
-    expect(await lan.locator(".window-chip").textContent()).toMatch(/Zalo · còn (7 ngày|16\d giờ)/);
+    expect(await lan.locator(".window-chip").textContent()).toMatch(/Zalo · miễn phí còn (2 ngày|4\d giờ)/);
 
     // A reply, typed and sent with Enter, reaches the Zalo server.
     const composer = lan.getByRole("textbox", { name: "Trả lời" });
@@ -193,9 +195,16 @@ describe.runIf(browserAvailable())("the operators' console in a browser", () => 
       .getByText(/Không gửi được: .*7 days.*-230/)
       .waitFor();
 
-    // Another Zalo user, with fraud words: an urgent request, in both inboxes at once.
+    // Another Zalo user, with fraud words: the bot's advice and three quick questions,
+    // then an urgent request, in both inboxes at once.
     zalo.names.set(OTHER, "Trần Thị Bích");
     await zaloSays("tôi bị lừa đảo mất tiền rồi", OTHER);
+    await waitFor(() => zaloGot("Bạn kể ngắn gọn chuyện gì đã xảy ra", OTHER), 10_000, "the scam form's first question");
+    await zaloSays("có người gọi số 0901234567 xưng nhân viên, bảo mình chuyển 2 triệu", OTHER);
+    await waitFor(() => zaloGot("Chuyện này xảy ra lúc nào?", OTHER), 10_000, "the scam form's second question");
+    await zaloSays("sáng nay", OTHER);
+    await waitFor(() => zaloGot("Bạn gửi ảnh chụp tin nhắn", OTHER), 10_000, "the scam form's last question");
+    await zaloSays("bỏ qua", OTHER);
     for (const p of [lan, hoa]) await item(p, "HT-000002").waitFor();
     await expect.poll(() => item(hoa, "HT-000002").textContent()).toContain("Khẩn");
 
