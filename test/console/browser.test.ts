@@ -199,7 +199,11 @@ describe.runIf(browserAvailable())("the operators' console in a browser", () => 
     // then an urgent request, in both inboxes at once.
     zalo.names.set(OTHER, "Trần Thị Bích");
     await zaloSays("tôi bị lừa đảo mất tiền rồi", OTHER);
-    await waitFor(() => zaloGot("Bạn kể ngắn gọn chuyện gì đã xảy ra", OTHER), 10_000, "the scam form's first question");
+    await waitFor(
+      () => zaloGot("Bạn kể ngắn gọn chuyện gì đã xảy ra", OTHER),
+      10_000,
+      "the scam form's first question",
+    );
     await zaloSays("có người gọi số 0901234567 xưng nhân viên, bảo mình chuyển 2 triệu", OTHER);
     await waitFor(() => zaloGot("Chuyện này xảy ra lúc nào?", OTHER), 10_000, "the scam form's second question");
     await zaloSays("sáng nay", OTHER);
