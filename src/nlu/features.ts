@@ -43,9 +43,19 @@ export interface FeatureContext {
 }
 
 /** Canonical text with emails, links, handles, ids and phone numbers replaced by class tokens. */
+/**
+ * What a placeholder pattern needs in the text before it is worth running: a pattern that
+ * starts with a lookbehind is tried at every position, so it is skipped when the text has no
+ * run of digits for it to find (most messages).
+ */
+export const PLACEHOLDER_NEEDS: ReadonlyMap<RegExp, RegExp> = new Map([[REQUEST_NUMBER, /\d{3}/]]);
+
 export function withPlaceholders(text: string): string {
   let c = canon(text);
-  for (const [re, token] of PLACEHOLDERS) c = c.replace(re, token);
+  for (const [re, token] of PLACEHOLDERS) {
+    if (PLACEHOLDER_NEEDS.get(re)?.test(c) === false) continue;
+    c = c.replace(re, token);
+  }
   return c;
 }
 
@@ -71,7 +81,7 @@ export function analyse(text: string, ctx: FeatureContext): Analysed {
       }
       continue;
     }
-    let f = fold(t);
+    let f = rawFolded[i] ?? fold(t);
     if (ctx.spell && !ctx.spell.known(f) && !ctx.lexicon.has(f)) {
       const squeezed = squeezeDoubles(f);
       if (squeezed !== f && (ctx.spell.known(squeezed) || ctx.lexicon.has(squeezed))) f = squeezed;

@@ -1,6 +1,6 @@
 import type { Lexicon as LexiconData } from "../content/schema.js";
 import { clip, fold, hasVietnameseMarks, toneKey } from "../text/normalize.js";
-import { PLACEHOLDERS } from "./features.js";
+import { PLACEHOLDER_NEEDS, PLACEHOLDERS } from "./features.js";
 
 /**
  * Whether a message is about this desk at all, decided from what the model cannot see: the
@@ -68,7 +68,9 @@ const SYLLABLE =
 const ROLE_TAG = /^\W{0,3}(?:system|assistant|developer|admin|root|user)\s?(?:\]|:|>)/iu;
 const SETTING = /(?<![\p{L}\p{N}])(?:intent|confidence|label|class|role|mode|prompt)\s?[=:]\s?[\p{L}\p{N}_.-]+/iu;
 // The same entity patterns as the features, without case: "support@Hotro.vn" is not a name.
-const ENTITIES = PLACEHOLDERS.map(([re]) => new RegExp(re.source, `${re.flags.replace("i", "")}i`));
+const ENTITIES = PLACEHOLDERS.map(
+  ([re]) => [new RegExp(re.source, `${re.flags.replace("i", "")}i`), PLACEHOLDER_NEEDS.get(re)] as const,
+);
 /** The scope's patterns, for the linear-pattern check in the tests. */
 export const SCOPE_PATTERNS: readonly RegExp[] = [TOKEN, STRETCH, SYLLABLE, ENGLISH_SUFFIX, ROLE_TAG, SETTING];
 
@@ -221,9 +223,19 @@ export class Scope {
     return false;
   }
 
+  /** The last text's words: one match asks for them up to three times (bot, judge, clause). */
+  private last: { text: string; words: Word[] } | undefined;
+
   private words(text: string): Word[] {
+    if (this.last?.text === text) return this.last.words;
+    const words = this.split(text);
+    this.last = { text, words };
+    return words;
+  }
+
+  private split(text: string): Word[] {
     let t = clip(text).normalize("NFKC");
-    for (const re of ENTITIES) t = t.replace(re, " . ");
+    for (const [re, needs] of ENTITIES) if (needs?.test(t) !== false) t = t.replace(re, " . ");
     const out: Word[] = [];
     let last = 0;
     for (const m of t.matchAll(TOKEN)) {
@@ -234,15 +246,31 @@ export class Scope {
       const lower = orig.toLowerCase().replace(STRETCH, "$1$1");
       out.push({
         orig,
-        folded: fold(lower),
-        key: toneKey(lower),
-        marked: hasVietnameseMarks(lower),
+        ...forms(lower),
         start: out.length === 0 || /[.!?:\n]/u.test(between),
         broken: /[^\s]/u.test(between),
       });
     }
     return out;
   }
+}
+
+/**
+ * A word's folded and tone-key forms, remembered: people use a few thousand words, and
+ * folding them again for every message was a fifth of a match's cost. Bounded: the cache
+ * starts over when full, so odd input cannot grow it.
+ */
+const FORMS = new Map<string, { folded: string; key: string; marked: boolean }>();
+const FORMS_MAX = 20_000;
+
+function forms(lower: string): { folded: string; key: string; marked: boolean } {
+  let f = FORMS.get(lower);
+  if (!f) {
+    if (FORMS.size >= FORMS_MAX) FORMS.clear();
+    f = { folded: fold(lower), key: toneKey(lower), marked: hasVietnameseMarks(lower) };
+    FORMS.set(lower, f);
+  }
+  return f;
 }
 
 function span(words: Word[], at: number, len: number): string {
