@@ -14,6 +14,7 @@ import {
   type Localized,
   type MessageKey,
   type OfficialChannel,
+  QualityConfig,
   WebchatConfig,
   WebchatFloods,
   type Weekly,
@@ -170,6 +171,17 @@ export function loadContent(dirs: { configDir: string; flowsDir: string }): { co
   return { content: deepFreeze(content), problems };
 }
 
+/** Without config/sla.yaml: a working day to answer, a week to resolve, whatever the priority. */
+const DEFAULT_SLA: Config["sla"] = {
+  warn_at: 0.8,
+  targets: {
+    low: { first_response_minutes: 480, next_response_minutes: 480, resolution_minutes: 2400 },
+    normal: { first_response_minutes: 240, next_response_minutes: 240, resolution_minutes: 1440 },
+    high: { first_response_minutes: 60, next_response_minutes: 60, resolution_minutes: 480 },
+    urgent: { first_response_minutes: 15, next_response_minutes: 15, resolution_minutes: 240 },
+  },
+};
+
 function withDefaults(c: Record<string, unknown>): Config {
   const limits = (c.limits ?? {}) as Partial<Config["limits"]>;
   return {
@@ -193,6 +205,8 @@ function withDefaults(c: Record<string, unknown>): Config {
     escalation: (c.escalation as Config["escalation"]) ?? { rules: [], word_lists: {} },
     operators: (c.operators as Config["operators"]) ?? { language: "vi", help_every_minutes: 10 },
     webchat: (c.webchat as Config["webchat"] | undefined) ?? WebchatConfig.parse({}),
+    sla: (c.sla as Config["sla"] | undefined) ?? DEFAULT_SLA,
+    quality: (c.quality as Config["quality"] | undefined) ?? QualityConfig.parse({}),
   };
 }
 

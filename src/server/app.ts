@@ -13,6 +13,7 @@ import type { Backend } from "../ports/backend.js";
 import type { ChannelAdapter } from "../ports/channel.js";
 import type { ChannelId } from "../ports/message.js";
 import type { OperatorsPort } from "../ports/operators.js";
+import { LeadNotices } from "../quality/notices.js";
 import { Metrics } from "../runtime/metrics.js";
 import { packFor, reloadPack } from "../runtime/pack.js";
 import { Runtime, type RuntimeDeps } from "../runtime/runtime.js";
@@ -53,6 +54,8 @@ export interface AppDeps {
   reload(o?: { broadcast?: boolean }): Promise<ReloadResult>;
   /** The operators' desk: accounts, logins (the console and the API use it). */
   desk: Desk;
+  /** Notices for the leads (low ratings, promised times, the weekly digest). */
+  notices: LeadNotices;
 }
 
 export interface Hotro extends AppDeps {
@@ -104,7 +107,17 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.onTurn ? { onTurn: opts.onTurn } : {}),
   };
-  const runtime = new Runtime(runtimeDeps);
+  let operatorsPort: OperatorsPort | undefined;
+  const notices = new LeadNotices({
+    quality: backend.quality,
+    bus: backend.bus,
+    outbox: backend.outbox,
+    content: () => pack.content,
+    group: () => !!operatorsPort,
+    channelName: (id) => channels.get(id)?.name ?? id,
+    ...(opts.now ? { now: () => (opts.now as () => Date)().getTime() } : {}),
+  });
+  const runtime = new Runtime({ ...runtimeDeps, quality: backend.quality, notices });
   const desk = new Desk({
     backend,
     // Read at each use: a content reload reaches the desk's texts and canned replies too.
@@ -134,12 +147,13 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
     runtime,
     channels,
     desk,
+    notices,
     reload: (o) => reload(o),
   };
   for (const c of [...(opts.channels ?? []), ...((await opts.makeChannels?.(deps)) ?? [])]) channels.set(c.id, c);
   const operators = opts.makeOperators?.(deps);
-  if (operators) (runtimeDeps as { operators?: OperatorsPort }).operators = operators;
-  (runtimeDeps as { desk?: Desk }).desk = desk;
+  operatorsPort = operators;
+  runtime.useOperators(operators, desk);
 
   const app: FastifyInstance = Fastify({
     loggerInstance: log as unknown as FastifyBaseLogger,
