@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { type Document, LineCounter, parseDocument, type YAMLError } from "yaml";
 import type { z } from "zod";
+import { hasLearned, LearnedFile } from "./learned.js";
 import {
   type Commands,
   ConfigFile,
@@ -95,7 +96,10 @@ function lineOf(doc: Document, lines: LineCounter, path: (string | number)[]): n
  * Read, validate and merge `flows/*.yaml` and `config/*.yaml`. Every problem found is
  * collected (not only the first), so `npm run check` can list them all.
  */
-export function loadContent(dirs: { configDir: string; flowsDir: string }): { content?: Content; problems: Problem[] } {
+export function loadContent(dirs: { configDir: string; flowsDir: string; learnedFile?: string | undefined }): {
+  content?: Content;
+  problems: Problem[];
+} {
   const problems: Problem[] = [];
   const owners = new Map<string, { file: string; line: number; locate: (path: (string | number)[]) => number }>();
   const locator: Locator = (path) => {
@@ -141,6 +145,26 @@ export function loadContent(dirs: { configDir: string; flowsDir: string }): { co
     if (data.commands) {
       claim("commands", parsed, ["commands"], "the commands");
       commands = data.commands;
+    }
+  }
+
+  if (hasLearned(dirs.learnedFile)) {
+    const parsed = parseFile(dirs.learnedFile, LearnedFile, problems);
+    for (const [id, added] of Object.entries(parsed?.data.learned ?? {})) {
+      const intent = flows.intents[id];
+      if (!intent || !parsed) {
+        problems.push({
+          file: parsed?.file ?? dirs.learnedFile,
+          line: parsed?.locate(["learned", id]) ?? 1,
+          message: `learned examples for intent \`${id}\`, which no flow defines`,
+        });
+        continue;
+      }
+      const merge = (a: string[], b: string[]) => [...new Set([...a, ...b])];
+      flows.intents[id] = {
+        ...intent,
+        examples: { vi: merge(intent.examples.vi, added.vi), en: merge(intent.examples.en, added.en) },
+      };
     }
   }
 
@@ -220,7 +244,11 @@ function deepFreeze<T>(o: T): T {
 }
 
 /** Load or throw a `ContentError` listing every problem (start-up uses this). */
-export function loadContentOrThrow(dirs: { configDir: string; flowsDir: string }): Content {
+export function loadContentOrThrow(dirs: {
+  configDir: string;
+  flowsDir: string;
+  learnedFile?: string | undefined;
+}): Content {
   const { content, problems } = loadContent(dirs);
   if (!content) throw new ContentError(problems);
   return content;

@@ -48,7 +48,7 @@ export interface RequestRecord {
   /** `person`: an operator closed it; `auto`: the system did (no rating is asked then). */
   closedBy?: "person" | "auto";
   /** The user is waiting on us since (their message after our last answer); 0: not waiting. */
-  waitingSince?: number;
+  awaitingSince?: number;
   /** We are waiting on the user since (a person answered); 0: not waiting. The clocks pause. */
   onUserSince?: number;
   /** Business minutes spent waiting on the user so far (taken off the resolution clock). */
@@ -124,7 +124,7 @@ export type RequestPatch = Partial<
     | "firstResponseAt"
     | "resolvedAt"
     | "closedBy"
-    | "waitingSince"
+    | "awaitingSince"
     | "onUserSince"
     | "pausedMinutes"
   >

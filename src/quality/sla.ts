@@ -66,8 +66,8 @@ export function slaClock(r: RequestRecord, c: Config, now: number): SlaClock | u
   if (!r.firstResponseAt) {
     const elapsed = businessMinutes(r.createdAt, now, s);
     clocks.push({ phase: "first_response", elapsed, target: target.first_response_minutes, share: 0 });
-  } else if ((r.waitingSince ?? 0) > 0) {
-    const elapsed = businessMinutes(r.waitingSince ?? now, now, s);
+  } else if ((r.awaitingSince ?? 0) > 0) {
+    const elapsed = businessMinutes(r.awaitingSince ?? now, now, s);
     clocks.push({ phase: "next_response", elapsed, target: target.next_response_minutes, share: 0 });
   }
   const paused = onUser ? businessMinutes(r.onUserSince ?? now, now, s) : 0;
@@ -75,7 +75,7 @@ export function slaClock(r: RequestRecord, c: Config, now: number): SlaClock | u
   clocks.push({ phase: "resolution", elapsed: resolution, target: target.resolution_minutes, share: 0 });
   for (const k of clocks) k.share = k.elapsed / k.target;
   const worst = clocks.reduce((a, b) => (b.share > a.share ? b : a));
-  return { ...worst, state: stateOf(worst.share, c.sla.warn_at), paused: onUser && !((r.waitingSince ?? 0) > 0) };
+  return { ...worst, state: stateOf(worst.share, c.sla.warn_at), paused: onUser && !((r.awaitingSince ?? 0) > 0) };
 }
 
 /** Whether a resolved request kept its promised first-response and resolution times. */

@@ -258,7 +258,7 @@ export class Runtime implements Intake {
         at: now,
         channel: event.channel,
         conv: item.conv,
-        data: { day },
+        data: { day, ...(result.intent ? { intent: result.intent } : {}) },
       });
     }
     const text = event.text?.trim();
@@ -286,7 +286,7 @@ export class Runtime implements Intake {
     const patch: RequestPatch = {};
     if (from === "person") {
       if (!r.firstResponseAt) patch.firstResponseAt = now;
-      patch.waitingSince = 0;
+      patch.awaitingSince = 0;
       if (!r.onUserSince) patch.onUserSince = now;
     } else {
       if (r.onUserSince) {
@@ -294,7 +294,7 @@ export class Runtime implements Intake {
           (r.pausedMinutes ?? 0) + businessMinutes(r.onUserSince, now, scheduleOf(this.deps.content.config));
         patch.onUserSince = 0;
       }
-      if (!r.waitingSince && r.firstResponseAt) patch.waitingSince = now;
+      if (!r.awaitingSince && r.firstResponseAt) patch.awaitingSince = now;
     }
     if (Object.keys(patch).length > 0) await this.deps.requests.update(id, patch, now);
   }
@@ -388,10 +388,10 @@ export class Runtime implements Intake {
                 businessMinutes(before.onUserSince, now, scheduleOf(this.deps.content.config));
               patch.onUserSince = 0;
             }
-            patch.waitingSince = 0;
+            patch.awaitingSince = 0;
           } else if (action.status === "open" && action.by) {
             // Reopened: the user waits on a person again.
-            patch.waitingSince = now;
+            patch.awaitingSince = now;
             patch.onUserSince = 0;
           }
           await this.deps.requests.update(id, patch, now);

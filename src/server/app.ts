@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Logger } from "pino";
 import type { CoreEnv } from "../config/env.js";
 import { createLogger } from "../config/log.js";
+import { learnedPath } from "../content/learned.js";
 import { loadContentOrThrow } from "../content/load.js";
 import { type Content, formatProblem } from "../content/types.js";
 import { Desk } from "../desk/desk.js";
@@ -14,6 +15,7 @@ import type { ChannelAdapter } from "../ports/channel.js";
 import type { ChannelId } from "../ports/message.js";
 import type { OperatorsPort } from "../ports/operators.js";
 import { LeadNotices } from "../quality/notices.js";
+import { sweep } from "../quality/sweep.js";
 import { Metrics } from "../runtime/metrics.js";
 import { packFor, reloadPack } from "../runtime/pack.js";
 import { Runtime, type RuntimeDeps } from "../runtime/runtime.js";
@@ -79,8 +81,8 @@ const RELOAD_TOPIC = "content:reload";
 export async function buildApp(opts: AppOptions): Promise<Hotro> {
   const { env } = opts;
   const log = opts.logger ?? createLogger(env.LOG_LEVEL);
-  const dirs = { configDir: env.CONFIG_DIR, flowsDir: env.FLOWS_DIR };
   const dataDir = env.DATA_DIR === ":memory:" ? undefined : env.DATA_DIR;
+  const dirs = { configDir: env.CONFIG_DIR, flowsDir: env.FLOWS_DIR, learnedFile: learnedPath(dataDir) };
   let pack = packFor(opts.content ?? loadContentOrThrow(dirs), dataDir);
   const { content, matcher, rules } = pack;
   const store = opts.backend ?? opts.makeBackend?.(content, log) ?? backendFor(env, log, content.config);
@@ -241,12 +243,21 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
   // Channel state changes are logged as they happen, sends or not.
   const watch = setInterval(() => runtime.channelStates.logChanges(), 5_000);
   watch.unref();
+  // Promised times and the weekly digest, checked every minute (src/quality/sweep.ts).
+  const qualityTimer = setInterval(() => {
+    const at = opts.now?.().getTime() ?? Date.now();
+    sweep({ backend, notices, content: () => pack.content }, at).catch((err) =>
+      log.warn({ err: err instanceof Error ? err.message : String(err) }, "quality sweep failed"),
+    );
+  }, 60_000);
+  qualityTimer.unref();
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       ready = false;
       clearInterval(watch);
+      clearInterval(qualityTimer);
       await unsubscribe();
       await app.close(); // stop accepting; in-flight requests finish first
       await metricsApp?.close();
