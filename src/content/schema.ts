@@ -466,6 +466,11 @@ export const QualityConfig = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Close a request by itself after the desk waited this many hours on the user (a person
+     * answered, the user never wrote back); 0: never. No rating is asked after such a close.
+     */
+    auto_close_hours: z.number().int().min(0).default(0),
     digest: z
       .object({
         enabled: z.boolean().default(true),

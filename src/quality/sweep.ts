@@ -2,6 +2,7 @@ import type { Content } from "../content/types.js";
 import { DAYS, localTime } from "../engine/hours.js";
 import { Texts } from "../engine/template.js";
 import type { Backend } from "../ports/backend.js";
+import type { ControlEvent } from "../ports/control.js";
 import type { RequestRecord } from "../ports/requests.js";
 import type { LeadNotices } from "./notices.js";
 import { statsFor } from "./report.js";
@@ -12,6 +13,8 @@ export interface SweepDeps {
   backend: Pick<Backend, "requests" | "quality">;
   notices: LeadNotices;
   content: () => Content;
+  /** Records an operators' action in the user's conversation (the runtime's `control`). */
+  control?: (conv: string, event: ControlEvent, key: string) => Promise<boolean>;
 }
 
 const PHASE_WORDS = {
@@ -35,7 +38,13 @@ export async function sweep(d: SweepDeps, now: number): Promise<{ warned: string
   ];
   const warned: string[] = [];
   const breached: string[] = [];
+  const autoClose = config.quality.auto_close_hours * 3_600_000;
   for (const r of open) {
+    if (autoClose > 0 && d.control && (r.onUserSince ?? 0) > 0 && now - (r.onUserSince ?? now) >= autoClose) {
+      // The user never wrote back: closed by the system (the key makes it once per wait).
+      await d.control(r.conv, { kind: "request_closed", requestId: r.id, auto: true }, `auto-close:${r.id}:${r.onUserSince}`);
+      continue;
+    }
     const c = slaClock(r, config, now);
     if (!c || c.state === "green") continue;
     // One notice per clock run: the next-response clock starts again at each new wait.
