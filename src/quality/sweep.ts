@@ -42,7 +42,11 @@ export async function sweep(d: SweepDeps, now: number): Promise<{ warned: string
   for (const r of open) {
     if (autoClose > 0 && d.control && (r.onUserSince ?? 0) > 0 && now - (r.onUserSince ?? now) >= autoClose) {
       // The user never wrote back: closed by the system (the key makes it once per wait).
-      await d.control(r.conv, { kind: "request_closed", requestId: r.id, auto: true }, `auto-close:${r.id}:${r.onUserSince}`);
+      await d.control(
+        r.conv,
+        { kind: "request_closed", requestId: r.id, auto: true },
+        `auto-close:${r.id}:${r.onUserSince}`,
+      );
       continue;
     }
     const c = slaClock(r, config, now);

@@ -246,8 +246,8 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
   // Promised times and the weekly digest, checked every minute (src/quality/sweep.ts).
   const qualityTimer = setInterval(() => {
     const at = opts.now?.().getTime() ?? Date.now();
-    sweep({ backend, notices, content: () => pack.content, control: (c, e, k) => runtime.control(c, e, k) }, at).catch((err) =>
-      log.warn({ err: err instanceof Error ? err.message : String(err) }, "quality sweep failed"),
+    sweep({ backend, notices, content: () => pack.content, control: (c, e, k) => runtime.control(c, e, k) }, at).catch(
+      (err) => log.warn({ err: err instanceof Error ? err.message : String(err) }, "quality sweep failed"),
     );
   }, 60_000);
   qualityTimer.unref();
