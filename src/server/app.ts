@@ -127,6 +127,7 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
       return pack.content;
     },
     log,
+    ...(opts.now ? { clock: () => (opts.now as () => Date)().getTime() } : {}),
     control: (conv, event, key) => runtime.control(conv, event, key),
     channels: {
       name: (id) => channels.get(id)?.name ?? id,

@@ -111,8 +111,14 @@ export async function qualityRoutes(api: FastifyInstance, d: AppDeps): Promise<v
   });
 
   api.get<{ Querystring: { since?: string } }>("/notices", lead, async (req) => {
-    const since = Number(req.query.since ?? 0) || Date.now() - 7 * 86_400_000;
-    const events = await d.backend.quality.between("notice", since, Date.now() + 60_000);
-    return { notices: events.map((e) => e.data).reverse() };
+    // The latest hundred, newest first (from `since`, ms, when given).
+    const since = Number(req.query.since ?? 0) || 0;
+    const events = await d.backend.quality.between("notice", since, Number.MAX_SAFE_INTEGER);
+    return {
+      notices: events
+        .slice(-100)
+        .map((e) => e.data)
+        .reverse(),
+    };
   });
 }
