@@ -74,7 +74,9 @@ describe("SLA clocks on a fixed clock, through the app", () => {
     let r = await tick();
     expect(r.breached).toContain(day.id);
     expect(r.breached).not.toContain(night.id);
-    expect(slaClock((await h.hotro.backend.requests.get(night.id))!, content.config, now)).toMatchObject({
+    const nightRec = await h.hotro.backend.requests.get(night.id);
+    if (!nightRec) throw new Error("no night request");
+    expect(slaClock(nightRec, content.config, now)).toMatchObject({
       phase: "first_response",
       elapsed: 10,
       target,
@@ -119,15 +121,16 @@ describe("SLA clocks on a fixed clock, through the app", () => {
     now += 50 * MIN;
     await h.say("mã đơn DH-1234", { user: "sla-pause" });
     const back = await h.hotro.backend.requests.get(req.id);
+    if (!back) throw new Error("no request");
     expect(back?.pausedMinutes).toBe(50);
     expect(back?.awaitingSince).toBe(now);
     now += 5 * MIN;
-    const c = slaClock(back!, content.config, now);
+    const c = slaClock(back, content.config, now);
     expect(c?.paused).toBe(false);
     // The next answer has been owed for 5 minutes (the nearest clock to its target); the
     // resolution clock counts 10 + 5, not the 50 spent waiting on the user.
     expect(c).toMatchObject({ phase: "next_response", elapsed: 5, state: "green" });
-    const resolution = slaClock({ ...back!, awaitingSince: 0, firstResponseAt: now }, content.config, now);
+    const resolution = slaClock({ ...back, awaitingSince: 0, firstResponseAt: now }, content.config, now);
     expect(resolution).toMatchObject({ phase: "resolution", elapsed: 15 });
   });
 
