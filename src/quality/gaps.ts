@@ -11,6 +11,9 @@ import type { QualityEvent } from "../ports/quality.js";
  */
 export const SAME_QUESTION = 0.6;
 
+/** Where the leads' decisions on gaps are kept (the backend's shared kv). */
+export const GAP_DECISIONS = "quality:gap-decisions";
+
 export function gapOf(text: string, matcher: Pick<Matcher, "meaningTokens">): { tokens: string[] } {
   return { tokens: matcher.meaningTokens(text) };
 }

@@ -2,7 +2,7 @@ import type { Config } from "../content/types.js";
 import { localTime } from "../engine/hours.js";
 import type { QualityEvent } from "../ports/quality.js";
 import type { RequestRecord } from "../ports/requests.js";
-import { groupGaps } from "./gaps.js";
+import { type GapDecision, groupGaps } from "./gaps.js";
 import { businessMinutes, scheduleOf, slaMet } from "./sla.js";
 
 /**
@@ -52,6 +52,8 @@ export interface StatsInput {
   conversations: QualityEvent[];
   csat: QualityEvent[];
   gaps: QualityEvent[];
+  /** The leads' decisions: a group marked ignored or answered leaves the top gaps. */
+  decisions?: GapDecision[];
   config: Config;
   /** The local days asked for, inclusive (YYYY-MM-DD). */
   from: string;
@@ -171,7 +173,10 @@ export function computeStats(i: StatsInput): Stats {
     if (intent && intent !== "none" && intent !== "clarify") intents.set(intent, (intents.get(intent) ?? 0) + 1);
   }
   for (const { r } of all.requests) intents.set(r.intent, (intents.get(r.intent) ?? 0) + 1);
-  const gaps = groupGaps(i.gaps.filter((e) => inRange(dayOf(e.at))));
+  const gaps = groupGaps(
+    i.gaps.filter((e) => inRange(dayOf(e.at))),
+    i.decisions ?? [],
+  );
   return {
     from: i.from,
     to: i.to,
@@ -203,7 +208,7 @@ export function computeStats(i: StatsInput): Stats {
       .sort((a, b) => b.count - a.count || a.intent.localeCompare(b.intent))
       .slice(0, 10),
     topGaps: gaps
-      .filter((g) => g.decision?.action !== "ignored")
+      .filter((g) => g.decision?.action !== "ignored" && g.decision?.action !== "example")
       .slice(0, 10)
       .map((g) => ({ id: g.id, text: g.examples[0] ?? "", count: g.count, channels: g.channels })),
   };

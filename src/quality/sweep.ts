@@ -10,7 +10,7 @@ import { slaClock } from "./sla.js";
 import { weekOf } from "./stats.js";
 
 export interface SweepDeps {
-  backend: Pick<Backend, "requests" | "quality">;
+  backend: Pick<Backend, "requests" | "quality" | "kv">;
   notices: LeadNotices;
   content: () => Content;
   /** Records an operators' action in the user's conversation (the runtime's `control`). */

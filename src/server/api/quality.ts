@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
 import { learnedPath } from "../../content/learned.js";
 import { localTime } from "../../engine/hours.js";
-import { type GapDecision, groupGaps } from "../../quality/gaps.js";
+import { GAP_DECISIONS, type GapDecision, groupGaps } from "../../quality/gaps.js";
 import { addLearnedExamples } from "../../quality/learn.js";
 import { statsFor } from "../../quality/report.js";
 import { statsCsv } from "../../quality/stats.js";
@@ -19,7 +19,6 @@ const Decide = z.discriminatedUnion("action", [
   z.object({ action: z.literal("ignored") }).strict(),
 ]);
 
-const DECISIONS = "quality:gap-decisions";
 const MAX_DAYS = 370;
 
 /** `from`/`to` as local days (inclusive); the last seven days by default. */
@@ -62,7 +61,7 @@ export async function qualityRoutes(api: FastifyInstance, d: AppDeps): Promise<v
     const lo = q.data.from ? Date.parse(`${q.data.from}T00:00:00Z`) - 86_400_000 : 0;
     const hi = q.data.to ? Date.parse(`${q.data.to}T00:00:00Z`) + 2 * 86_400_000 : Date.now() + 86_400_000;
     const events = await d.backend.quality.between("gap", lo, hi);
-    const decisions = ((await d.backend.kv.get(DECISIONS)) as GapDecision[] | undefined) ?? [];
+    const decisions = ((await d.backend.kv.get(GAP_DECISIONS)) as GapDecision[] | undefined) ?? [];
     return { groups: groupGaps(events, decisions) };
   });
 
@@ -104,8 +103,8 @@ export async function qualityRoutes(api: FastifyInstance, d: AppDeps): Promise<v
       decision = { action: body.data.action, tokens: group.tokens, by, at: Date.now(), text };
     }
     await d.backend.withLock("quality:gap-decisions", 10_000, async () => {
-      const all = ((await d.backend.kv.get(DECISIONS)) as GapDecision[] | undefined) ?? [];
-      await d.backend.kv.set(DECISIONS, [...all, decision].slice(-5000));
+      const all = ((await d.backend.kv.get(GAP_DECISIONS)) as GapDecision[] | undefined) ?? [];
+      await d.backend.kv.set(GAP_DECISIONS, [...all, decision].slice(-5000));
     });
     return { group: { ...group, decision }, ...(learned !== undefined ? { learned } : {}) };
   });
