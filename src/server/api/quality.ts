@@ -62,7 +62,8 @@ export async function qualityRoutes(api: FastifyInstance, d: AppDeps): Promise<v
     const hi = q.data.to ? Date.parse(`${q.data.to}T00:00:00Z`) + 2 * 86_400_000 : Date.now() + 86_400_000;
     const events = await d.backend.quality.between("gap", lo, hi);
     const decisions = ((await d.backend.kv.get(GAP_DECISIONS)) as GapDecision[] | undefined) ?? [];
-    return { groups: groupGaps(events, decisions) };
+    // The intents a group can be added to, for the console's picker.
+    return { groups: groupGaps(events, decisions), intents: Object.keys(d.content.flows.intents).sort() };
   });
 
   api.post<{ Params: { id: string } }>("/gaps/:id", lead, async (req, reply) => {
