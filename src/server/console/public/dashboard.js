@@ -28,7 +28,13 @@ function Chart({ label, data, series, bars, yRange }) {
       width,
       height: 220,
       title: label,
-      scales: { x: { time: false }, ...(yRange ? { y: { range: yRange } } : {}) },
+      // Counts and minutes start at zero, whatever the smallest value.
+      // Half a slot on each side, so the first and last bars are drawn whole.
+      scales: {
+        x: { time: false, range: () => [-0.5, data.labels.length - 0.5] },
+        y: { range: yRange ?? ((_u, _min, max) => [0, Math.max(1, max * 1.1)]) },
+      },
+      legend: { live: false },
       axes: [{ values: (_u, ticks) => ticks.map((i) => data.labels[i] ?? "") }, {}],
       series: [
         { label: "" },
@@ -37,12 +43,12 @@ function Chart({ label, data, series, bars, yRange }) {
           stroke: s.color,
           fill: bars ? `${s.color}cc` : undefined,
           width: bars ? 0 : 2,
-          ...(bars ? { paths: uPlot.paths.bars({ size: [0.7 / series.length, 60], align: 0 }) } : {}),
+          ...(bars ? { paths: uPlot.paths.bars({ size: [0.7, 60], align: 0 }) } : {}),
           points: { show: !bars },
         })),
       ],
     };
-    const x = data.labels.map((_, i) => (bars && series.length > 1 ? i : i));
+    const x = data.labels.map((_, i) => i);
     const chart = new uPlot(opts, [x, ...series.map((s) => s.values)], el);
     return () => chart.destroy();
   }, [label, data, series, bars, yRange]);
@@ -115,7 +121,8 @@ export function Dashboard({ t, api }) {
     <div class="charts">
       <${Chart} label=${t("chart_conversations")} data=${byDay} bars=${true}
         series=${[
-          { label: t("contained"), color: COLORS.contained, values: stats.byDay.map((d) => d.contained) },
+          // Drawn over each other: the red part of each day's bar is what went to people.
+          { label: t("conversations"), color: COLORS.contained, values: stats.byDay.map((d) => d.conversations) },
           { label: t("handed_off"), color: COLORS.handed, values: stats.byDay.map((d) => d.handedOff) },
         ]} />
       <${Chart} label=${t("chart_first_response")} data=${byDay}
