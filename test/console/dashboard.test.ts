@@ -154,7 +154,14 @@ describe.runIf(browserAvailable())("the leads' dashboard in a browser", () => {
     await expect.poll(() => charts.count()).toBe(3);
     const inked = await charts.evaluateAll((canvases) =>
       canvases.map((c) => {
-        const canvas = c as HTMLCanvasElement;
+        // The test's types know no DOM: the canvas as far as this check needs it.
+        const canvas = c as unknown as {
+          width: number;
+          height: number;
+          getContext(
+            k: "2d",
+          ): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null;
+        };
         const px = canvas.getContext("2d")?.getImageData(0, 0, canvas.width, canvas.height).data ?? [];
         let ink = 0;
         for (let i = 3; i < px.length; i += 4) if ((px[i] ?? 0) > 0) ink++;
