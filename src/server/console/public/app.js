@@ -595,6 +595,7 @@ function Desk({ t, lang, onLang, me, onOut }) {
       if (f.type === "hello") setOnline(f.online);
       else if (f.type === "presence") setOnline(f.online);
       else if (f.type === "canned") soon("canned", () => loadView(), 200);
+      else if (f.type === "notice") setToast(f.notice.text);
       else if (f.type === "request") {
         const r = f.request;
         const before = s.page.requests.find((x) => x.id === r.id);
@@ -616,7 +617,7 @@ function Desk({ t, lang, onLang, me, onOut }) {
         if (f.requestId === s.selected) soon("view", () => loadView(), 150);
       }
     },
-    [announce, loadList, loadView, me.name, soon],
+    [announce, loadList, loadView, me.name, soon, setToast],
   );
 
   useEffect(() => {
