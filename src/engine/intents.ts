@@ -206,8 +206,9 @@ function complaint(t: Turn, rule: Escalation | undefined, text: string): void {
     return;
   }
   const said = [t.texts.msg("complaint_open_request", { request_id: open.id, status: statusWord(t, open) })];
-  if (open.escalated && open.status !== "resolved") {
-    // The real figures: business time waited so far against the promise for its priority.
+  if (open.escalated && open.status !== "resolved" && !open.personReplied) {
+    // The real figures: business time waited so far for a person's first answer, against
+    // the promise for its priority (once a person answered, that wait is over).
     const c = t.ctx.content.config;
     const waited = Math.round(businessMinutes(open.createdAt, t.now, scheduleOf(c)));
     const target = c.sla.targets[open.priority].first_response_minutes;
