@@ -108,6 +108,14 @@ describe("content gaps", () => {
     expect((await api("POST", `/api/gaps/${inst.id}`, { action: "example", intent: "no.such" })).status).toBe(400);
   });
 
+  it("records gaps masked, as every message is recorded", async () => {
+    expect(await ask("làm sao đổi tên cửa hàng, thẻ 4111 1111 1111 1111")).toBe("none");
+    const events = await h.hotro.backend.quality.between("gap", 0, Number.MAX_SAFE_INTEGER);
+    const texts = events.map((e) => String(e.data.text));
+    expect(texts.some((t) => t.includes("4111 1111 1111"))).toBe(false);
+    expect(texts).toContain("làm sao đổi tên cửa hàng, thẻ ******1111");
+  });
+
   it("an overlay naming an intent the pack lacks is a problem for npm run check", async () => {
     const { writeFileSync } = await import("node:fs");
     const bad = join(dir, "bad-learned.yaml");
