@@ -35,7 +35,9 @@ export function askRating(
     });
     return undefined;
   }
-  const scores: QuickReply[] = [1, 2, 3, 4, 5].map((n) => ({ label: String(n), payload: `csat:${n}` }));
+  // Stars where the channel draws them (the live chat), else the digits a user can also type.
+  const label = (n: number) => (t.ctx.ratingStars ? "★".repeat(n) : String(n));
+  const scores: QuickReply[] = [1, 2, 3, 4, 5].map((n) => ({ label: label(n), payload: `csat:${n}` }));
   t.session.rating = { requestId: ref.id, stage: "score", at: t.now };
   t.actions.push({
     type: "quality",

@@ -27,6 +27,8 @@ export interface EngineContext extends EngineDeps {
    * this conversation's channel (absent: no window).
    */
   replyWindowHours?: number;
+  /** The channel shows a rating as stars (capabilities' `ratingStars`). */
+  ratingStars?: boolean;
 }
 
 /**

@@ -188,8 +188,9 @@ export class Runtime implements Intake {
       operators: !!this.deps.operators || !!desk?.staffed,
     };
     if (!this.deps.operators && desk?.staffed && desk.online !== undefined) ctx.online = desk.online;
-    const window = this.deps.channels.get(parseConversationKey(conv).channel)?.capabilities.replyWindow;
-    if (window) ctx.replyWindowHours = window.botHours;
+    const caps = this.deps.channels.get(parseConversationKey(conv).channel)?.capabilities;
+    if (caps?.replyWindow) ctx.replyWindowHours = caps.replyWindow.botHours;
+    if (caps?.ratingStars) ctx.ratingStars = true;
     return ctx;
   }
 
