@@ -229,7 +229,12 @@ export class Runtime implements Intake {
     if (result.intent) this.deps.metrics.intents.inc({ intent: result.intent });
     if (result.intent === "none" && item.body.type === "event")
       this.deps.metrics.fallbacks.inc({ channel: item.body.event.channel });
-    if (item.body.type === "event") await this.observe(item, item.body.event, result, ctx.now.getTime());
+    if (item.body.type === "event") {
+      // Facts for the figures are not worth a failed turn: a store hiccup here is logged, not retried.
+      await this.observe(item, item.body.event, result, ctx.now.getTime()).catch((err) =>
+        this.deps.log.warn({ err: err instanceof Error ? err.message : String(err) }, "quality: fact not recorded"),
+      );
+    }
     this.deps.metrics.turnSeconds.observe((performance.now() - started) / 1000);
     this.deps.onTurn?.(item, jobs, {
       ...(result.intent ? { intent: result.intent } : {}),
@@ -287,7 +292,7 @@ export class Runtime implements Intake {
     const patch: RequestPatch = {};
     if (from === "person") {
       if (!r.firstResponseAt) patch.firstResponseAt = now;
-      patch.awaitingSince = 0;
+      if (r.awaitingSince) patch.awaitingSince = 0;
       if (!r.onUserSince) patch.onUserSince = now;
     } else {
       if (r.onUserSince) {
