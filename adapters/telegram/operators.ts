@@ -225,6 +225,15 @@ export class TelegramOperators implements OperatorsPort {
       }
       this.waiting.delete(waitKey);
     }
+    if (job.op === "lead" && !job.requestId) {
+      // A notice about no one request (the weekly digest): in the group itself.
+      try {
+        await this.options.api.sendMessage(this.options.chatId, `📊 ${job.text ?? ""}`);
+        return { ok: true };
+      } catch (err) {
+        return classifyError(err);
+      }
+    }
     const r = await this.options.requests.get(job.requestId);
     if (!r) return { ok: false, permanent: true, error: `request ${job.requestId} not found` };
     if (job.op === "notice") return this.notice(job);
@@ -276,6 +285,9 @@ export class TelegramOperators implements OperatorsPort {
           break;
         case "inbox":
           await this.say(rec, `ℹ️ ${this.inboxText(job.text ?? "?")}`, turn);
+          break;
+        case "lead":
+          await this.say(rec, `🔔 ${job.text ?? ""}`, turn);
           break;
         case "taken":
           await this.say(

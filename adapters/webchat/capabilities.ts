@@ -12,4 +12,5 @@ export const WEBCHAT_CAPABILITIES: ChannelCapabilities = {
   quickRepliesWithButtons: true,
   images: true,
   typing: true,
+  ratingStars: true,
 };

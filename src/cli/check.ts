@@ -1,14 +1,19 @@
 import { EnvError, parseCoreEnv } from "../config/env.js";
+import { learnedPath } from "../content/learned.js";
 import { loadContent } from "../content/load.js";
 import { formatProblem } from "../content/types.js";
 import { runCli } from "../shell/run.js";
 
 /** `npm run check`: validate config/ and flows/, print every problem as `file:line: message`. */
 function main(): number {
-  let dirs = { configDir: "./config", flowsDir: "./flows" };
+  let dirs: { configDir: string; flowsDir: string; learnedFile?: string | undefined } = {
+    configDir: "./config",
+    flowsDir: "./flows",
+  };
   try {
     const env = parseCoreEnv();
-    dirs = { configDir: env.CONFIG_DIR, flowsDir: env.FLOWS_DIR };
+    // The examples leads added in the console (DATA_DIR/learned.yaml) are checked with the pack.
+    dirs = { configDir: env.CONFIG_DIR, flowsDir: env.FLOWS_DIR, learnedFile: learnedPath(env.DATA_DIR) };
   } catch (err) {
     if (err instanceof EnvError) {
       for (const p of err.problems) console.error(`environment: ${p}`);

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { type Document, LineCounter, parseDocument, type YAMLError } from "yaml";
 import type { z } from "zod";
+import { hasLearned, LearnedFile } from "./learned.js";
 import {
   type Commands,
   ConfigFile,
@@ -14,6 +15,7 @@ import {
   type Localized,
   type MessageKey,
   type OfficialChannel,
+  QualityConfig,
   WebchatConfig,
   WebchatFloods,
   type Weekly,
@@ -94,7 +96,10 @@ function lineOf(doc: Document, lines: LineCounter, path: (string | number)[]): n
  * Read, validate and merge `flows/*.yaml` and `config/*.yaml`. Every problem found is
  * collected (not only the first), so `npm run check` can list them all.
  */
-export function loadContent(dirs: { configDir: string; flowsDir: string }): { content?: Content; problems: Problem[] } {
+export function loadContent(dirs: { configDir: string; flowsDir: string; learnedFile?: string | undefined }): {
+  content?: Content;
+  problems: Problem[];
+} {
   const problems: Problem[] = [];
   const owners = new Map<string, { file: string; line: number; locate: (path: (string | number)[]) => number }>();
   const locator: Locator = (path) => {
@@ -143,6 +148,26 @@ export function loadContent(dirs: { configDir: string; flowsDir: string }): { co
     }
   }
 
+  if (hasLearned(dirs.learnedFile)) {
+    const parsed = parseFile(dirs.learnedFile, LearnedFile, problems);
+    for (const [id, added] of Object.entries(parsed?.data.learned ?? {})) {
+      const intent = flows.intents[id];
+      if (!intent || !parsed) {
+        problems.push({
+          file: parsed?.file ?? dirs.learnedFile,
+          line: parsed?.locate(["learned", id]) ?? 1,
+          message: `learned examples for intent \`${id}\`, which no flow defines`,
+        });
+        continue;
+      }
+      const merge = (a: string[], b: string[]) => [...new Set([...a, ...b])];
+      flows.intents[id] = {
+        ...intent,
+        examples: { vi: merge(intent.examples.vi, added.vi), en: merge(intent.examples.en, added.en) },
+      };
+    }
+  }
+
   const config: Record<string, unknown> = {};
   for (const path of configFiles) {
     const parsed = parseFile(path, ConfigFile, problems);
@@ -170,6 +195,17 @@ export function loadContent(dirs: { configDir: string; flowsDir: string }): { co
   return { content: deepFreeze(content), problems };
 }
 
+/** Without config/sla.yaml: a working day to answer, a week to resolve, whatever the priority. */
+const DEFAULT_SLA: Config["sla"] = {
+  warn_at: 0.8,
+  targets: {
+    low: { first_response_minutes: 480, next_response_minutes: 480, resolution_minutes: 2400 },
+    normal: { first_response_minutes: 240, next_response_minutes: 240, resolution_minutes: 1440 },
+    high: { first_response_minutes: 60, next_response_minutes: 60, resolution_minutes: 480 },
+    urgent: { first_response_minutes: 15, next_response_minutes: 15, resolution_minutes: 240 },
+  },
+};
+
 function withDefaults(c: Record<string, unknown>): Config {
   const limits = (c.limits ?? {}) as Partial<Config["limits"]>;
   return {
@@ -193,6 +229,8 @@ function withDefaults(c: Record<string, unknown>): Config {
     escalation: (c.escalation as Config["escalation"]) ?? { rules: [], word_lists: {} },
     operators: (c.operators as Config["operators"]) ?? { language: "vi", help_every_minutes: 10 },
     webchat: (c.webchat as Config["webchat"] | undefined) ?? WebchatConfig.parse({}),
+    sla: (c.sla as Config["sla"] | undefined) ?? DEFAULT_SLA,
+    quality: (c.quality as Config["quality"] | undefined) ?? QualityConfig.parse({}),
   };
 }
 
@@ -206,7 +244,11 @@ function deepFreeze<T>(o: T): T {
 }
 
 /** Load or throw a `ContentError` listing every problem (start-up uses this). */
-export function loadContentOrThrow(dirs: { configDir: string; flowsDir: string }): Content {
+export function loadContentOrThrow(dirs: {
+  configDir: string;
+  flowsDir: string;
+  learnedFile?: string | undefined;
+}): Content {
   const { content, problems } = loadContent(dirs);
   if (!content) throw new ContentError(problems);
   return content;

@@ -231,6 +231,17 @@ export const MESSAGE_KEYS = [
   "ops_note_saved",
   "ops_flood_notice",
   "ops_open_exists",
+  // The quality loop: the rating after a person closed a request, and the leads' notices.
+  "csat_prompt",
+  "csat_comment",
+  "csat_thanks",
+  "csat_skipped",
+  "csat_skip_button",
+  "complaint_waited",
+  "lead_csat_low",
+  "lead_sla_warning",
+  "lead_sla_breach",
+  "lead_digest",
 ] as const;
 export type MessageKey = (typeof MESSAGE_KEYS)[number];
 
@@ -422,6 +433,56 @@ export const WebchatFloods = z
   .strict();
 export type WebchatFloods = z.infer<typeof WebchatFloods>;
 
+const SlaTarget = z
+  .object({
+    first_response_minutes: z.number().int().min(1),
+    next_response_minutes: z.number().int().min(1),
+    resolution_minutes: z.number().int().min(1),
+  })
+  .strict();
+
+/** Promised times per priority, in business minutes (config/sla.yaml). */
+export const SlaConfig = z
+  .object({
+    /** Share of a target after which the clock turns amber and the leads are warned. */
+    warn_at: z.number().gt(0).lt(1).default(0.8),
+    targets: z.object({ low: SlaTarget, normal: SlaTarget, high: SlaTarget, urgent: SlaTarget }).strict(),
+  })
+  .strict();
+export type SlaConfig = z.infer<typeof SlaConfig>;
+
+/** The quality loop's switches (config/quality.yaml). */
+export const QualityConfig = z
+  .object({
+    csat: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** Ask for a comment after the score. */
+        comment: z.boolean().default(true),
+        /** A score at or below this notifies the leads. */
+        low_score: z.number().int().min(1).max(5).default(2),
+        /** An unanswered rating prompt lapses after this many hours. */
+        expire_hours: z.number().int().min(1).default(24),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * Close a request by itself after the desk waited this many hours on the user (a person
+     * answered, the user never wrote back); 0: never. No rating is asked after such a close.
+     */
+    auto_close_hours: z.number().int().min(0).default(0),
+    digest: z
+      .object({
+        enabled: z.boolean().default(true),
+        weekday: z.enum(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]).default("mon"),
+        hour: z.number().int().min(0).max(23).default(8),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+export type QualityConfig = z.infer<typeof QualityConfig>;
+
 export const ConfigFile = z
   .object({
     brand: z
@@ -485,6 +546,8 @@ export const ConfigFile = z
       .strict()
       .optional(),
     webchat: WebchatConfig.optional(),
+    sla: SlaConfig.optional(),
+    quality: QualityConfig.optional(),
   })
   .strict();
 export type ConfigFile = z.infer<typeof ConfigFile>;

@@ -7,6 +7,8 @@ import type {
   Localized,
   MessageKey,
   OfficialChannel,
+  QualityConfig,
+  SlaConfig,
   WebchatConfig,
   WebchatFloods,
   Weekly,
@@ -52,6 +54,8 @@ export interface Config {
   escalation: { rules: EscalationRule[]; word_lists: Record<string, string[]> };
   operators: { language: "vi" | "en"; help_every_minutes: number };
   webchat: WebchatConfig;
+  sla: SlaConfig;
+  quality: QualityConfig;
 }
 
 export interface Flows {

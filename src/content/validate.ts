@@ -77,6 +77,24 @@ export const KNOWN_PLACEHOLDERS = new Set([
   "request_ids",
   "first_id",
   "inbox",
+  // The quality loop (flows/quality.yaml).
+  "waited",
+  "target",
+  "score",
+  "comment",
+  "share",
+  "phase",
+  "elapsed",
+  "from",
+  "to",
+  "conversations",
+  "contained",
+  "handed_off",
+  "first_response",
+  "sla_met",
+  "csat",
+  "ratings",
+  "top_gap",
 ]);
 
 /** Checks that need the whole pack: references between files, required entries, templates. */

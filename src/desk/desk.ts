@@ -4,6 +4,7 @@ import type { Backend } from "../ports/backend.js";
 import type { ControlEvent } from "../ports/control.js";
 import type { DeskAvailability, DeskStatus } from "../ports/desk.js";
 import type { RequestRecord } from "../ports/requests.js";
+import { slaClock } from "../quality/sla.js";
 import { Accounts } from "./accounts.js";
 import { DeskActions } from "./actions.js";
 import { CannedReplies } from "./canned.js";
@@ -22,6 +23,8 @@ export interface DeskOptions {
   control(conv: string, event: ControlEvent, key: string): Promise<boolean>;
   channels: ChannelInfo;
   now?: () => number;
+  /** The app's clock for the requests' promised times (a test fixes it; logins keep `now`). */
+  clock?: () => number;
 }
 
 /**
@@ -73,7 +76,9 @@ export class Desk implements DeskAvailability {
   }
 
   async inbox(query: InboxQuery, me: string): Promise<InboxPage> {
-    const page = await listInbox(this.o.backend.requests, query, me);
+    const now = this.o.clock?.() ?? this.now();
+    const config = this.o.content.config;
+    const page = await listInbox(this.o.backend.requests, query, me, (r) => slaClock(r, config, now));
     this.nameUnnamed(page.requests);
     return page;
   }

@@ -2,6 +2,7 @@ import type { ChannelId } from "../ports/message.js";
 import type { RequestRecord, RequestStore, TranscriptEntry } from "../ports/requests.js";
 import type { RequestStatus } from "../ports/session.js";
 import type { Priority } from "../ports/vocabulary.js";
+import type { SlaClock } from "../quality/sla.js";
 import { canon, fold } from "../text/normalize.js";
 
 /** The console's queues: waiting for someone, mine, everything not resolved, resolved. */
@@ -18,6 +19,8 @@ export interface InboxQuery {
   /** Words to find in ids, names, fields and what was said: case and diacritics ignored. */
   q?: string;
   limit?: number;
+  /** `sla`: the request nearest (or furthest past) its promised time first. */
+  sort?: "waiting" | "sla";
 }
 
 /** A request as the inbox lists it: the record, the last thing said, and since when the user waits. */
@@ -27,6 +30,8 @@ export interface InboxItem extends RequestRecord {
   waitingSince?: number;
   /** When the user last wrote in this request (unread markers compare it). */
   lastUserAt?: number;
+  /** Its promised-time clock (src/quality/sla.ts), for requests handed to people and not resolved. */
+  sla?: SlaClock;
 }
 
 export interface InboxPage {
@@ -86,7 +91,12 @@ function haystack(r: RequestRecord): string {
  * case and diacritics (src/text/normalize.ts `fold`/`canon`, so "nguyen van minh" finds
  * "Nguyễn Văn Minh" and "khoa" finds "khóa"), waiting requests oldest first.
  */
-export async function listInbox(store: RequestStore, query: InboxQuery, me: string): Promise<InboxPage> {
+export async function listInbox(
+  store: RequestStore,
+  query: InboxQuery,
+  me: string,
+  clock?: (r: RequestRecord) => SlaClock | undefined,
+): Promise<InboxPage> {
   const all = await store.list({ limit: SCAN });
   const counts = Object.fromEntries(QUEUES.map((q) => [q, 0])) as Record<Queue, number>;
   for (const r of all) for (const q of QUEUES) if (inQueue(r, q, me)) counts[q]++;
@@ -123,13 +133,18 @@ export async function listInbox(store: RequestStore, query: InboxQuery, me: stri
         if (missing()) continue;
       }
     }
-    items.push(itemOf(r, transcript));
+    const item = itemOf(r, transcript);
+    const sla = clock?.(r);
+    if (sla) item.sla = sla;
+    items.push(item);
   }
   items.sort((a, b) =>
-    resolvedOnly
-      ? b.updatedAt - a.updatedAt
-      : (a.waitingSince ?? Number.MAX_SAFE_INTEGER) - (b.waitingSince ?? Number.MAX_SAFE_INTEGER) ||
-        a.createdAt - b.createdAt,
+    query.sort === "sla"
+      ? (b.sla?.share ?? -1) - (a.sla?.share ?? -1) || a.createdAt - b.createdAt
+      : resolvedOnly
+        ? b.updatedAt - a.updatedAt
+        : (a.waitingSince ?? Number.MAX_SAFE_INTEGER) - (b.waitingSince ?? Number.MAX_SAFE_INTEGER) ||
+          a.createdAt - b.createdAt,
   );
   return { requests: items.slice(0, limit), counts, truncated: all.length >= SCAN };
 }

@@ -9,7 +9,9 @@ export type LiveEvent =
   | { type: "request"; change: "created" | "updated"; request: RequestRecord }
   | { type: "entry"; requestId: string; entry: TranscriptEntry }
   | { type: "presence"; online: { name: string; displayName: string }[] }
-  | { type: "canned" };
+  | { type: "canned" }
+  /** A notice for the leads (src/quality/notices.ts). */
+  | { type: "notice"; notice: { key: string; type: string; at: number; requestId?: string; text: string } };
 
 /**
  * The request store, telling the consoles about every change it makes: whichever process

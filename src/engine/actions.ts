@@ -34,7 +34,11 @@ export type Action =
       fields?: Record<string, string>;
       /** The operator who caused the change (shown in the operators' group). */
       by?: string;
+      /** For a close: a person or the system. */
+      closedBy?: "person" | "auto";
     }
+  /** A fact for the quality loop (a rating asked, given or skipped); the runtime adds channel and time. */
+  | { type: "quality"; key: string; kind: "csat"; requestId: string; data: Record<string, unknown> }
   /**
    * Add to a request's transcript (a line said, or an `event`); `mirror`: also show it to the
    * operators handling it.

@@ -9,6 +9,7 @@ import { type Action, NEW_REQUEST } from "./actions.js";
 import { commandOf } from "./commands.js";
 import { formTurn, startForm } from "./form-flow.js";
 import { answerIntent } from "./intents.js";
+import { askRating, ratingTurn } from "./rating.js";
 import {
   aboutRequest,
   appendUserText,
@@ -105,6 +106,7 @@ export function handle(event: InboundEvent, stored: Session | undefined, ctx: En
   }
 
   const payload = event.payload ?? choiceFor(session, text);
+  if (session.rating && !session.form && ratingTurn(t, text, payload)) return done(t);
   if (session.attachTo && !session.form) {
     const attachTo = session.attachTo;
     delete session.attachTo;
@@ -415,6 +417,7 @@ export function handleControl(event: ControlEvent, stored: Session | undefined, 
         ref.status = "in_progress";
         t.actions.push({ type: "request.update", requestId: ref.id, status: "in_progress" });
       }
+      if (ref) ref.personReplied = true;
       const message: OutboundMessage = { from: { kind: "operator", name: event.operator } };
       if (event.text) message.text = event.text;
       if (event.image) message.image = event.image;
@@ -441,6 +444,7 @@ export function handleControl(event: ControlEvent, stored: Session | undefined, 
         type: "request.update",
         requestId: event.requestId,
         status: "resolved",
+        closedBy: event.auto || !event.operator ? "auto" : "person",
         ...(event.operator ? { by: event.operator } : {}),
       });
       if (session.openRequestId === event.requestId || session.mode === "human") {
@@ -448,7 +452,10 @@ export function handleControl(event: ControlEvent, stored: Session | undefined, 
         delete session.humanUntil;
         delete session.openRequestId;
       }
-      t.say(t.texts.msg("request_closed", { request_id: event.requestId }));
+      const closed = t.texts.msg("request_closed", { request_id: event.requestId });
+      const rating = askRating(t, event, ref);
+      if (rating) t.say(`${closed}\n\n${rating.text}`, { quickReplies: rating.quickReplies });
+      else t.say(closed);
       break;
     }
     case "request_reopened": {

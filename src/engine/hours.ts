@@ -5,8 +5,8 @@ import type { Weekly } from "../content/schema.js";
  * computed hours in UTC told users the wrong time, lessons-from-peers §1.6).
  */
 
-const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
-type Day = (typeof DAYS)[number];
+export const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+export type Day = (typeof DAYS)[number];
 
 export interface LocalTime {
   date: string; // YYYY-MM-DD
@@ -46,7 +46,7 @@ export function localTime(at: Date, timeZone: string): LocalTime {
   };
 }
 
-function spans(weekly: Weekly, day: Day): [number, number][] {
+export function spans(weekly: Weekly, day: Day): [number, number][] {
   return weekly[day].map((s) => {
     const [a = "00:00", b = "00:00"] = s.split("-");
     return [toMinutes(a), toMinutes(b)];

@@ -1,5 +1,6 @@
 import type { OutboundMessage, QuickReply } from "../ports/message.js";
 import type { RequestRef } from "../ports/session.js";
+import { businessMinutes, scheduleOf } from "../quality/sla.js";
 import { emails, handles, namedRequests, normalizePhone, normalizeUrl, phones, urls } from "../text/entities.js";
 import { fold } from "../text/normalize.js";
 import { type Escalation, maxPriority } from "./escalation.js";
@@ -204,7 +205,16 @@ function complaint(t: Turn, rule: Escalation | undefined, text: string): void {
     t.say(t.texts.msg("complaint_no_request"), { quickReplies: qrs });
     return;
   }
-  t.say(t.texts.msg("complaint_open_request", { request_id: open.id, status: statusWord(t, open) }));
+  const said = [t.texts.msg("complaint_open_request", { request_id: open.id, status: statusWord(t, open) })];
+  if (open.escalated && open.status !== "resolved" && !open.personReplied) {
+    // The real figures: business time waited so far for a person's first answer, against
+    // the promise for its priority (once a person answered, that wait is over).
+    const c = t.ctx.content.config;
+    const waited = Math.round(businessMinutes(open.createdAt, t.now, scheduleOf(c)));
+    const target = c.sla.targets[open.priority].first_response_minutes;
+    said.push(t.texts.msg("complaint_waited", { waited: t.texts.duration(waited), target: t.texts.duration(target) }));
+  }
+  t.say(said.join(" "));
   if (text)
     t.actions.push({
       type: "request.append",

@@ -22,6 +22,13 @@ export interface EngineContext extends EngineDeps {
   operators: boolean;
   /** How many operators have the console open now; absent when unknown (a Telegram group). */
   online?: number;
+  /**
+   * Hours after the user's last message the platform still accepts the bot's messages on
+   * this conversation's channel (absent: no window).
+   */
+  replyWindowHours?: number;
+  /** The channel shows a rating as stars (capabilities' `ratingStars`). */
+  ratingStars?: boolean;
 }
 
 /**

@@ -228,6 +228,15 @@ export class Matcher {
     );
   }
 
+  /**
+   * A message's words as the matcher reads them: folded (no diacritics, one case), with
+   * teencode and abbreviations expanded and typos corrected, particles left out. Two
+   * spellings of one question give (nearly) the same set; the content gaps are grouped by it.
+   */
+  meaningTokens(input: string): string[] {
+    return [...new Set(analyse(clip(input), this.ctx).expanded)].sort();
+  }
+
   /** Probabilities of every class, best first. */
   scores(input: string): Scored[] {
     const p = this.probabilities(analyse(clip(input), this.ctx));

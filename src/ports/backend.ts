@@ -1,5 +1,6 @@
 import type { Keyv } from "keyv";
 import type { DeskStore } from "./desk.js";
+import type { QualityStore } from "./quality.js";
 import type { Inbox, Outbox } from "./queue.js";
 import type { RequestStore } from "./requests.js";
 import type { StoredSession } from "./session.js";
@@ -16,6 +17,8 @@ export interface Backend {
   requests: RequestStore;
   /** Operator accounts and console logins. */
   desk: DeskStore;
+  /** The quality loop's log: conversations, ratings, content gaps, notices to leads. */
+  quality: QualityStore;
   inbox: Inbox;
   outbox: Outbox;
   /** A lock held across processes (Redis) or this process (embedded). */

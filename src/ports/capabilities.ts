@@ -29,6 +29,8 @@ export interface ChannelCapabilities {
   replyWindow?: { botHours: number; personHours: number; freeHours?: number };
   /** A one-tap way for the user to share their phone number when asked (`OutboundMessage.ask`). */
   contactRequest?: boolean;
+  /** Buttons wide enough for a row of stars: a rating is offered as ★ to ★★★★★ (the live chat). */
+  ratingStars?: boolean;
 }
 
 export const CLI_CAPABILITIES: ChannelCapabilities = {

@@ -10,7 +10,8 @@ export type ControlEvent =
       surface?: "console";
     }
   | { kind: "request_taken"; requestId: string; operator: string }
-  | { kind: "request_closed"; requestId: string; operator?: string }
+  /** `auto`: closed by the system, not a person (no rating is asked). */
+  | { kind: "request_closed"; requestId: string; operator?: string; auto?: boolean }
   /** A resolved request is open again: the conversation goes back to the people handling it. */
   | { kind: "request_reopened"; requestId: string; operator: string }
   | { kind: "back_to_bot"; requestId?: string; operator?: string };

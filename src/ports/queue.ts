@@ -79,7 +79,9 @@ export interface OpsJob {
     | "reopened"
     | "notice"
     /** The platform's own inbox (Messenger's Page Inbox, named in `text`) has the conversation. */
-    | "inbox";
+    | "inbox"
+    /** A notice for the leads (`text`): in the request's topic, or the group itself when `requestId` is empty. */
+    | "lead";
   /** The operator who acted, for "closed", "taken", "back_to_bot", "reopened" and "relay" (a console reply). */
   operator?: string;
   /** For "notice": the notice (`src/runtime/notices.ts`) that lists this request among others. */

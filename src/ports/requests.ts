@@ -41,6 +41,18 @@ export interface RequestRecord {
    * own; an operator opens it with `/open <id>`.
    */
   notice?: string;
+  /** A person's first answer to the user (the first-response clock stops). */
+  firstResponseAt?: number;
+  /** When the request was resolved (the last time, if it was reopened). */
+  resolvedAt?: number;
+  /** `person`: an operator closed it; `auto`: the system did (no rating is asked then). */
+  closedBy?: "person" | "auto";
+  /** The user is waiting on us since (their message after our last answer); 0: not waiting. */
+  awaitingSince?: number;
+  /** We are waiting on the user since (a person answered); 0: not waiting. The clocks pause. */
+  onUserSince?: number;
+  /** Business minutes spent waiting on the user so far (taken off the resolution clock). */
+  pausedMinutes?: number;
 }
 
 /** What happened to a request, shown in its transcript (the console, exports). */
@@ -79,6 +91,10 @@ export interface RequestFilter {
   priority?: Priority;
   channel?: ChannelId;
   conv?: string;
+  /** Created at or after this instant (ms). */
+  createdFrom?: number;
+  /** Created before this instant (ms). */
+  createdTo?: number;
   limit?: number;
 }
 
@@ -96,7 +112,21 @@ export interface NewRequest {
 export type RequestPatch = Partial<
   Pick<
     RequestRecord,
-    "status" | "priority" | "handoff" | "assignee" | "ops" | "lastError" | "fields" | "displayName" | "notice"
+    | "status"
+    | "priority"
+    | "handoff"
+    | "assignee"
+    | "ops"
+    | "lastError"
+    | "fields"
+    | "displayName"
+    | "notice"
+    | "firstResponseAt"
+    | "resolvedAt"
+    | "closedBy"
+    | "awaitingSince"
+    | "onUserSince"
+    | "pausedMinutes"
   >
 >;
 

@@ -14,6 +14,10 @@ export interface RequestRef {
   createdAt: number;
   /** Whether operators were asked to take it (escalated) or it was only filed. */
   escalated: boolean;
+  /** A person wrote to the user about it (only then is the user asked to rate the help). */
+  personReplied?: boolean;
+  /** The rating was asked (or skipped for the window) once already: never again. */
+  ratingAsked?: boolean;
 }
 
 export interface TranscriptLine {
@@ -66,6 +70,8 @@ export interface Session {
   recent: TranscriptLine[];
   flood?: { windowStart: number; count: number; notified: boolean };
   lastUserAt?: number;
+  /** The rating asked after a person closed a request: the next message may answer it. */
+  rating?: { requestId: string; stage: "score" | "comment"; at: number; score?: number };
 }
 
 /** The session plus the outcome of the last event, so replaying that event after a crash repeats nothing. */

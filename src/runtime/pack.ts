@@ -23,7 +23,7 @@ export function packFor(content: Content, dataDir?: string): Pack {
  * the content that works.
  */
 export function reloadPack(
-  dirs: { configDir: string; flowsDir: string },
+  dirs: { configDir: string; flowsDir: string; learnedFile?: string | undefined },
   dataDir?: string,
 ): { pack: Pack } | { problems: Problem[] } {
   const { content, problems } = loadContent(dirs);

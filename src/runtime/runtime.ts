@@ -8,6 +8,7 @@ import {
   withRequestId,
 } from "../engine/actions.js";
 import { type EngineResult, handle, handleControl } from "../engine/engine.js";
+import { localTime } from "../engine/hours.js";
 import type { EngineContext, EngineDeps } from "../engine/turn.js";
 import type { ChannelAdapter, EscalationAdmission, Intake } from "../ports/channel.js";
 import type { ControlEvent } from "../ports/control.js";
@@ -20,9 +21,13 @@ import {
   type SecretKind,
 } from "../ports/message.js";
 import type { OperatorsPort } from "../ports/operators.js";
+import type { QualityStore } from "../ports/quality.js";
 import type { Inbox, InboxItem, OpsJob, Outbox, OutboxJob, SendJob, SendOutcome } from "../ports/queue.js";
-import type { RequestStore, TranscriptEntry } from "../ports/requests.js";
+import type { RequestPatch, RequestStore, TranscriptEntry } from "../ports/requests.js";
 import type { Session, StoredSession } from "../ports/session.js";
+import { gapOf } from "../quality/gaps.js";
+import type { LeadNotices } from "../quality/notices.js";
+import { businessMinutes, scheduleOf } from "../quality/sla.js";
 import { render } from "../render/render.js";
 import { isBlank } from "../text/blank.js";
 import { maskSecrets } from "../text/secrets.js";
@@ -36,6 +41,10 @@ export interface RuntimeDeps extends EngineDeps {
   outbox: Outbox;
   channels: Map<ChannelId, ChannelAdapter>;
   operators?: OperatorsPort;
+  /** The quality loop's log (conversations, ratings, content gaps); absent: nothing recorded. */
+  quality?: QualityStore;
+  /** Where low ratings go to the leads. */
+  notices?: LeadNotices;
   /** The web console: whether a person can answer there, and who is online (absent: nobody). */
   desk?: DeskAvailability;
   log: Logger;
@@ -63,6 +72,12 @@ export class Runtime implements Intake {
 
   private now(): Date {
     return this.deps.now?.() ?? new Date();
+  }
+
+  /** The operators' side and the console, known once the app is built around the runtime. */
+  useOperators(operators: OperatorsPort | undefined, desk: DeskAvailability): void {
+    if (operators) this.deps.operators = operators;
+    this.deps.desk = desk;
   }
 
   /** Mask secrets, then record durably; a redelivered event is acknowledged and dropped. */
@@ -160,7 +175,7 @@ export class Runtime implements Intake {
    * A person can answer when the console has an account or a Telegram group is configured;
    * how many are online is known for the console alone (people in a group may read it any time).
    */
-  private async engineContext(): Promise<EngineContext> {
+  private async engineContext(conv: string): Promise<EngineContext> {
     const desk = await this.deps.desk?.status().catch((err) => {
       this.deps.log.warn({ err: err instanceof Error ? err.message : String(err) }, "desk status unavailable");
       return undefined;
@@ -173,6 +188,9 @@ export class Runtime implements Intake {
       operators: !!this.deps.operators || !!desk?.staffed,
     };
     if (!this.deps.operators && desk?.staffed && desk.online !== undefined) ctx.online = desk.online;
+    const caps = this.deps.channels.get(parseConversationKey(conv).channel)?.capabilities;
+    if (caps?.replyWindow) ctx.replyWindowHours = caps.replyWindow.botHours;
+    if (caps?.ratingStars) ctx.ratingStars = true;
     return ctx;
   }
 
@@ -201,7 +219,7 @@ export class Runtime implements Intake {
       this.seen(item.body.event);
       this.typingIfLate(item.body.event);
     }
-    const ctx = await this.engineContext();
+    const ctx = await this.engineContext(item.conv);
     const result =
       item.body.type === "event" ? handle(item.body.event, stored, ctx) : handleControl(item.body.event, stored, ctx);
     const jobs = await this.execute(item, result);
@@ -211,11 +229,80 @@ export class Runtime implements Intake {
     if (result.intent) this.deps.metrics.intents.inc({ intent: result.intent });
     if (result.intent === "none" && item.body.type === "event")
       this.deps.metrics.fallbacks.inc({ channel: item.body.event.channel });
+    if (item.body.type === "event") {
+      // Facts for the figures are not worth a failed turn: a store hiccup here is logged, not retried.
+      await this.observe(item, item.body.event, result, ctx.now.getTime()).catch((err) =>
+        this.deps.log.warn({ err: err instanceof Error ? err.message : String(err) }, "quality: fact not recorded"),
+      );
+    }
     this.deps.metrics.turnSeconds.observe((performance.now() - started) / 1000);
     this.deps.onTurn?.(item, jobs, {
       ...(result.intent ? { intent: result.intent } : {}),
       ...(result.zone ? { zone: result.zone } : {}),
     });
+  }
+
+  private seenToday = new Set<string>();
+
+  /**
+   * What the quality loop learns from a user's turn: the conversation was active that day
+   * (once per conversation and local day; this process remembers which it already wrote,
+   * so the hot path pays one write per conversation a day), and a message the bot could not
+   * answer (fallback, "did you mean", out of scope) as a content gap, masked as recorded.
+   */
+  private async observe(item: InboxItem, event: InboundEvent, result: EngineResult, now: number): Promise<void> {
+    const q = this.deps.quality;
+    if (!q || event.kind === "human_reply" || event.kind === "unfollow") return;
+    const day = dayOf(now, this.deps.content.config.timezone);
+    const seen = `${item.conv}|${day}`;
+    if (!this.seenToday.has(seen)) {
+      if (this.seenToday.size > 50_000) this.seenToday.clear();
+      this.seenToday.add(seen);
+      await q.record({
+        key: `conv:${seen}`,
+        kind: "conversation",
+        at: now,
+        channel: event.channel,
+        conv: item.conv,
+        data: { day, ...(result.intent ? { intent: result.intent } : {}) },
+      });
+    }
+    const text = event.text?.trim();
+    if (text && (result.intent === "none" || result.intent === "clarify")) {
+      const gap = gapOf(text, this.deps.matcher);
+      await q.record({
+        key: `gap:${item.key}`,
+        kind: "gap",
+        at: now,
+        channel: event.channel,
+        conv: item.conv,
+        data: {
+          text: text.slice(0, 500),
+          tokens: gap.tokens,
+          zone: result.intent === "clarify" ? "clarify" : "fallback",
+        },
+      });
+    }
+  }
+
+  /** The request clocks' bookkeeping (src/quality/sla.ts) for a line added to a request. */
+  private async clockOnLine(id: string, from: "user" | "person", now: number): Promise<void> {
+    const r = await this.deps.requests.get(id);
+    if (!r) return;
+    const patch: RequestPatch = {};
+    if (from === "person") {
+      if (!r.firstResponseAt) patch.firstResponseAt = now;
+      if (r.awaitingSince) patch.awaitingSince = 0;
+      if (!r.onUserSince) patch.onUserSince = now;
+    } else {
+      if (r.onUserSince) {
+        patch.pausedMinutes =
+          (r.pausedMinutes ?? 0) + businessMinutes(r.onUserSince, now, scheduleOf(this.deps.content.config));
+        patch.onUserSince = 0;
+      }
+      if (!r.awaitingSince && r.firstResponseAt) patch.awaitingSince = now;
+    }
+    if (Object.keys(patch).length > 0) await this.deps.requests.update(id, patch, now);
   }
 
   /** Carry out request actions (I/O the engine does not do) and turn messages into outbox jobs. */
@@ -297,6 +384,22 @@ export class Runtime implements Intake {
           if (action.assignee) patch.assignee = action.assignee;
           if (action.fields) patch.fields = action.fields;
           const id = resolve(action.requestId);
+          if (action.status === "resolved") {
+            patch.resolvedAt = now;
+            patch.closedBy = action.closedBy ?? "person";
+            const before = await this.deps.requests.get(id);
+            if (before?.onUserSince) {
+              patch.pausedMinutes =
+                (before.pausedMinutes ?? 0) +
+                businessMinutes(before.onUserSince, now, scheduleOf(this.deps.content.config));
+              patch.onUserSince = 0;
+            }
+            patch.awaitingSince = 0;
+          } else if (action.status === "open" && action.by) {
+            // Reopened: the user waits on a person again.
+            patch.awaitingSince = now;
+            patch.onUserSince = 0;
+          }
           await this.deps.requests.update(id, patch, now);
           this.deps.log.info({ request: id, ...patch, by: action.by }, "request updated");
           // What happened, in the request's transcript too (the console shows it in place).
@@ -314,6 +417,8 @@ export class Runtime implements Intake {
           const id = resolve(action.requestId);
           const entry = action.attachments ? { ...action.line, attachments: action.attachments } : action.line;
           await this.deps.requests.append(id, `${item.key}:${i}`, entry);
+          if (action.line.from === "user" && !action.line.kind && action.mirror)
+            await this.clockOnLine(id, "user", now);
           if (action.mirror && action.line.kind === "event" && action.line.event === "inbox") {
             // Who has the conversation now (Messenger's Page Inbox), said in the group too.
             ops(id, "inbox", { text: action.line.by ?? action.line.text });
@@ -322,6 +427,25 @@ export class Runtime implements Intake {
             if (action.attachments) extra.attachments = action.attachments;
             ops(id, "mirror", extra);
           }
+          break;
+        }
+        case "quality": {
+          const rec = {
+            key: action.key,
+            kind: action.kind,
+            at: now,
+            channel,
+            conv: item.conv,
+            requestId: action.requestId,
+            data: action.data,
+          };
+          const fresh = (await this.deps.quality?.record(rec)) ?? false;
+          const score = action.data.score;
+          const low = this.deps.content.config.quality.csat.low_score;
+          if (fresh && action.data.outcome === "rated" && typeof score === "number" && score <= low)
+            await this.deps.notices?.lowRating(action.requestId, score, channel);
+          if (fresh && action.data.outcome === "comment" && typeof score === "number" && score <= low)
+            await this.deps.notices?.lowRating(action.requestId, score, channel, String(action.data.comment ?? ""));
           break;
         }
         case "reply":
@@ -363,6 +487,7 @@ export class Runtime implements Intake {
               id: line,
               ...(from?.kind === "operator" ? { by: from.name } : {}),
             });
+            await this.clockOnLine(resolve(action.requestId), "person", now);
           }
           break;
         }
@@ -457,6 +582,11 @@ function eventLine(a: Extract<Action, { type: "request.update" }>, at: number): 
   if (a.handoff === false) return entry("back_to_bot", "handed back to the bot");
   if (a.handoff === true) return entry("escalated", "escalated");
   return undefined;
+}
+
+/** The local calendar day (YYYY-MM-DD) of an instant in the deployment's time zone. */
+export function dayOf(at: number, timeZone: string): string {
+  return localTime(new Date(at), timeZone).date;
 }
 
 /** Secrets are masked here, before the event is recorded, logged or forwarded anywhere. */

@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Logger } from "pino";
 import type { CoreEnv } from "../config/env.js";
 import { createLogger } from "../config/log.js";
+import { learnedPath } from "../content/learned.js";
 import { loadContentOrThrow } from "../content/load.js";
 import { type Content, formatProblem } from "../content/types.js";
 import { Desk } from "../desk/desk.js";
@@ -13,6 +14,8 @@ import type { Backend } from "../ports/backend.js";
 import type { ChannelAdapter } from "../ports/channel.js";
 import type { ChannelId } from "../ports/message.js";
 import type { OperatorsPort } from "../ports/operators.js";
+import { LeadNotices } from "../quality/notices.js";
+import { sweep } from "../quality/sweep.js";
 import { Metrics } from "../runtime/metrics.js";
 import { packFor, reloadPack } from "../runtime/pack.js";
 import { Runtime, type RuntimeDeps } from "../runtime/runtime.js";
@@ -53,6 +56,8 @@ export interface AppDeps {
   reload(o?: { broadcast?: boolean }): Promise<ReloadResult>;
   /** The operators' desk: accounts, logins (the console and the API use it). */
   desk: Desk;
+  /** Notices for the leads (low ratings, promised times, the weekly digest). */
+  notices: LeadNotices;
 }
 
 export interface Hotro extends AppDeps {
@@ -76,8 +81,8 @@ const RELOAD_TOPIC = "content:reload";
 export async function buildApp(opts: AppOptions): Promise<Hotro> {
   const { env } = opts;
   const log = opts.logger ?? createLogger(env.LOG_LEVEL);
-  const dirs = { configDir: env.CONFIG_DIR, flowsDir: env.FLOWS_DIR };
   const dataDir = env.DATA_DIR === ":memory:" ? undefined : env.DATA_DIR;
+  const dirs = { configDir: env.CONFIG_DIR, flowsDir: env.FLOWS_DIR, learnedFile: learnedPath(dataDir) };
   let pack = packFor(opts.content ?? loadContentOrThrow(dirs), dataDir);
   const { content, matcher, rules } = pack;
   const store = opts.backend ?? opts.makeBackend?.(content, log) ?? backendFor(env, log, content.config);
@@ -104,7 +109,17 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.onTurn ? { onTurn: opts.onTurn } : {}),
   };
-  const runtime = new Runtime(runtimeDeps);
+  let operatorsPort: OperatorsPort | undefined;
+  const notices = new LeadNotices({
+    quality: backend.quality,
+    bus: backend.bus,
+    outbox: backend.outbox,
+    content: () => pack.content,
+    group: () => !!operatorsPort,
+    channelName: (id) => channels.get(id)?.name ?? id,
+    ...(opts.now ? { now: () => (opts.now as () => Date)().getTime() } : {}),
+  });
+  const runtime = new Runtime({ ...runtimeDeps, quality: backend.quality, notices });
   const desk = new Desk({
     backend,
     // Read at each use: a content reload reaches the desk's texts and canned replies too.
@@ -112,6 +127,7 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
       return pack.content;
     },
     log,
+    ...(opts.now ? { clock: () => (opts.now as () => Date)().getTime() } : {}),
     control: (conv, event, key) => runtime.control(conv, event, key),
     channels: {
       name: (id) => channels.get(id)?.name ?? id,
@@ -134,12 +150,13 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
     runtime,
     channels,
     desk,
+    notices,
     reload: (o) => reload(o),
   };
   for (const c of [...(opts.channels ?? []), ...((await opts.makeChannels?.(deps)) ?? [])]) channels.set(c.id, c);
   const operators = opts.makeOperators?.(deps);
-  if (operators) (runtimeDeps as { operators?: OperatorsPort }).operators = operators;
-  (runtimeDeps as { desk?: Desk }).desk = desk;
+  operatorsPort = operators;
+  runtime.useOperators(operators, desk);
 
   const app: FastifyInstance = Fastify({
     loggerInstance: log as unknown as FastifyBaseLogger,
@@ -227,12 +244,21 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
   // Channel state changes are logged as they happen, sends or not.
   const watch = setInterval(() => runtime.channelStates.logChanges(), 5_000);
   watch.unref();
+  // Promised times and the weekly digest, checked every minute (src/quality/sweep.ts).
+  const qualityTimer = setInterval(() => {
+    const at = opts.now?.().getTime() ?? Date.now();
+    sweep({ backend, notices, content: () => pack.content, control: (c, e, k) => runtime.control(c, e, k) }, at).catch(
+      (err) => log.warn({ err: err instanceof Error ? err.message : String(err) }, "quality sweep failed"),
+    );
+  }, 60_000);
+  qualityTimer.unref();
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       ready = false;
       clearInterval(watch);
+      clearInterval(qualityTimer);
       await unsubscribe();
       await app.close(); // stop accepting; in-flight requests finish first
       await metricsApp?.close();

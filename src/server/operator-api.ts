@@ -4,6 +4,7 @@ import { bearerAuthenticator, requireCsrf, requireOperator, sessionAuthenticator
 import { contentRoutes } from "./api/content.js";
 import { liveRoutes } from "./api/live.js";
 import { operatorRoutes } from "./api/operators.js";
+import { qualityRoutes } from "./api/quality.js";
 import { requestRoutes } from "./api/requests.js";
 import { loginRoute, sessionRoutes } from "./api/session.js";
 import type { AppDeps } from "./app.js";
@@ -39,6 +40,7 @@ export async function operatorApi(app: FastifyInstance, d: AppDeps): Promise<voi
         await operatorRoutes(guarded, d);
         await liveRoutes(guarded, d);
         await contentRoutes(guarded, d.reload);
+        await qualityRoutes(guarded, d);
       });
     },
     { prefix: "/api" },

@@ -6,6 +6,7 @@ import type { NewRequest, RequestRecord } from "../../src/ports/requests.js";
 import type { StoredSession } from "../../src/ports/session.js";
 import type { Priority } from "../../src/ports/vocabulary.js";
 import { MAX_RETRY_AGE_MS } from "../../src/queue/retry.js";
+import { qualityLog, qualityStats } from "./quality.cases.js";
 
 /**
  * One suite both backends run (the embedded SQLite file and Redis): every port a Backend
@@ -34,6 +35,8 @@ export const STORE_CASES = [
   "withLock",
   "bus",
   "healthy",
+  "quality: log",
+  "quality: stats",
 ] as const;
 export type StoreCase = (typeof STORE_CASES)[number];
 
@@ -510,6 +513,16 @@ export function runStoreContract(c: StoreContract): void {
       expect(got).toHaveLength(1);
       expect(elsewhere).toEqual([]);
       expect(b.bus.healthy()).toBe(true);
+    });
+
+    test("quality: log", "records a fact once per key, lists a kind by time, oldest first", async () => {
+      const { b } = await backend();
+      await qualityLog(b);
+    });
+
+    test("quality: stats", "the same facts give the same figures", async () => {
+      const { b } = await backend();
+      await qualityStats(b);
     });
 
     test("healthy", "is healthy once connected, and not after close", async () => {

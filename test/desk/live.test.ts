@@ -161,6 +161,23 @@ describe("the console's live feed, on one process", () => {
     // Refused at once on the next connection; the open one ends at its next heartbeat.
     await expect(Feed.open(base, s.token)).rejects.toThrow(/401/);
   });
+
+  it("a notice for the leads reaches a lead's console, not an agent's", async () => {
+    await h.hotro.desk.accounts.add({ name: "hoa", role: "lead", password: PASSWORD, displayName: "Hoa" });
+    const lead = await Feed.open(base, (await loginAs(h, "hoa")).token);
+    const agent = await Feed.open(base, (await loginAs(h, "lan")).token);
+    feeds.push(lead, agent);
+    await lead.wait((f) => f.type === "hello", "lead: hello");
+    await agent.wait((f) => f.type === "hello", "agent: hello");
+    expect(await h.hotro.notices.lowRating("HT-000001", 1, "zalo", "chậm quá")).toBe(true);
+    const got = await lead.wait((f) => f.type === "notice", "the lead's notice");
+    expect(got).toMatchObject({ type: "notice", notice: { type: "csat_low", requestId: "HT-000001" } });
+    expect(JSON.stringify(got)).toContain("chậm quá");
+    // Sent once: the same rating does not notify again.
+    expect(await h.hotro.notices.lowRating("HT-000001", 1, "zalo", "chậm quá")).toBe(false);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(agent.frames.some((f) => f.type === "notice")).toBe(false);
+  });
 });
 
 describe.runIf(await redisReachable())("the console's live feed across processes (Redis)", () => {

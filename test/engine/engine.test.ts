@@ -496,10 +496,22 @@ describe("control events", () => {
     const c = conversation(engineContext({ operators: true }), filed());
     c.control({ kind: "operator_message", requestId: "HT-000007", operator: "Lan", text: "Đã xử lý xong" });
     const r = c.control({ kind: "request_closed", requestId: "HT-000007", operator: "Lan" });
-    expect(r.actions).toEqual([
-      { type: "request.update", requestId: "HT-000007", status: "resolved", by: "Lan" },
-      { type: "reply", message: { text: says("request_closed", { request_id: "HT-000007" }) } },
-    ]);
+    // A person wrote to the user, so the close is followed by the one rating prompt (CSAT).
+    expect(r.actions.map((a) => a.type)).toEqual(["request.update", "quality", "reply"]);
+    expect(r.actions[0]).toEqual({
+      type: "request.update",
+      requestId: "HT-000007",
+      status: "resolved",
+      closedBy: "person",
+      by: "Lan",
+    });
+    expect(r.actions[1]).toMatchObject({ kind: "csat", requestId: "HT-000007", data: { outcome: "asked" } });
+    expect(r.actions[2]).toMatchObject({
+      type: "reply",
+      message: {
+        text: `${says("request_closed", { request_id: "HT-000007" })}\n\n${says("csat_prompt", { request_id: "HT-000007" })}`,
+      },
+    });
     expect(c.session.mode).toBe("bot");
     expect(c.session.openRequestId).toBeUndefined();
     expect(c.session.requests[0]?.status).toBe("resolved");

@@ -6,7 +6,7 @@ import { createLogger } from "../../src/config/log.js";
 import type { Content } from "../../src/content/types.js";
 import { LocalBus } from "../../src/store/bus/local.js";
 import { FakePlatform, type Recorded, type Reply, waitFor } from "../helpers/fake-platform.js";
-import { type Harness, harness } from "../helpers/harness.js";
+import { type Harness, type HarnessOptions, harness } from "../helpers/harness.js";
 
 export const SECRET = "FAKE_SECRET";
 export const TOKEN = "fake-page-token-0123456789";
@@ -93,6 +93,10 @@ export async function rig(
     content?: Content;
     /** A recording operators' side (its jobs in `h.ops.jobs`). */
     operators?: boolean;
+    /** Extra routes (the operator API) and environment, passed to the harness. */
+    plugins?: HarnessOptions["plugins"];
+    env?: Record<string, string>;
+    dataDir?: string;
   } = {},
 ): Promise<Rig> {
   const fake = new FakePlatform();
@@ -133,6 +137,9 @@ export async function rig(
     channels: [adapter],
     ...(opts.content ? { content: opts.content } : {}),
     ...(opts.operators ? { operators: true } : {}),
+    ...(opts.plugins ? { plugins: opts.plugins } : {}),
+    ...(opts.env ? { env: opts.env } : {}),
+    ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
   });
   app = h;
   const sent = (user?: string) =>

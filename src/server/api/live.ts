@@ -68,7 +68,11 @@ export class LiveHub {
 
   private broadcast(e: LiveEvent): void {
     if (e.type === "presence") this.lastOnline = JSON.stringify(e.online);
-    for (const c of this.conns) this.send(c, e);
+    for (const c of this.conns) {
+      // Notices for the leads (low ratings, SLA, the digest) reach leads and admins only.
+      if (e.type === "notice" && c.who.role === "agent") continue;
+      this.send(c, e);
+    }
   }
 
   private operatorsHere(): Online[] {

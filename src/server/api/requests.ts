@@ -30,6 +30,7 @@ const ListQuery = z
     assignee: z.string().min(1).max(64).optional(),
     q: z.string().max(200).optional(),
     limit: z.coerce.number().int().min(1).max(500).optional(),
+    sort: z.enum(["waiting", "sla"]).optional(),
   })
   .strict();
 const Named = z

@@ -16,6 +16,7 @@ const JS = "text/javascript; charset=utf-8";
 const OWN: Record<string, string> = {
   "app.js": JS,
   "live.js": JS,
+  "dashboard.js": JS,
   "app.css": "text/css; charset=utf-8",
   "strings.json": "application/json; charset=utf-8",
 };
@@ -51,6 +52,9 @@ function vendor(): Record<string, Asset> {
     "preact.mjs": asset(read("preact", "preact.module.js"), JS),
     "hooks.mjs": asset(read("preact/hooks", "hooks.module.js").replace(/from\s*"preact"/g, 'from"./preact.mjs"'), JS),
     "htm.mjs": asset(read("htm", "htm.module.js"), JS),
+    // uPlot for the leads' dashboard: its ES module build and its stylesheet, no dependencies.
+    "uplot.mjs": asset(read("uplot", "uPlot.esm.js"), JS),
+    "uplot.css": asset(read("uplot", "uPlot.min.css"), "text/css; charset=utf-8"),
   };
 }
 
@@ -69,7 +73,7 @@ export function loadConsoleFiles(): ConsoleFiles {
   try {
     vendorFiles = vendor();
   } catch (err) {
-    missing = `preact/htm not found in node_modules (${err instanceof Error ? err.message : String(err)})`;
+    missing = `preact/htm/uplot not found in node_modules (${err instanceof Error ? err.message : String(err)})`;
   }
   if (!dir) {
     return {

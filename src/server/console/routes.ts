@@ -33,6 +33,7 @@ function page(lang: Lang, brand: string): string {
     <meta name="referrer" content="no-referrer">
     <title>${e(say(lang, "title"))}${brand ? ` · ${e(brand)}` : ""}</title>
     <link rel="icon" href="data:,">
+    <link rel="stylesheet" href="/console/vendor/uplot.css">
     <link rel="stylesheet" href="/console/app.css">
     <link rel="modulepreload" href="/console/vendor/preact.mjs">
     <script type="module" src="/console/app.js"></script>

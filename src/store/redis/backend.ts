@@ -9,6 +9,7 @@ import { RedisBus } from "../bus/redis.js";
 import { type BackendOptions, DEFAULT_DELIVERY, JSON_SERDE } from "../options.js";
 import { redisDesk } from "./desk.js";
 import { RedisLock } from "./lock.js";
+import { RedisQualityStore } from "./quality.js";
 import { RedisInbox, RedisOutbox } from "./queue.js";
 import { RedisRequestStore } from "./requests.js";
 
@@ -58,6 +59,7 @@ export function redisBackend(o: RedisBackendOptions): Backend & { redis: Redis }
     kv,
     requests: new RedisRequestStore(redis, prefix, o.requestPrefix),
     desk: redisDesk(redis, prefix),
+    quality: new RedisQualityStore(redis, prefix),
     inbox,
     outbox,
     withLock: (name, ttlMs, fn) => lock.with(`${prefix}lock:${name}`, ttlMs, fn),

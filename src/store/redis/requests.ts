@@ -105,8 +105,10 @@ export class RedisRequestStore implements RequestStore {
     const index = f.conv ? this.k("requests-conv", f.conv) : this.k("requests");
     const out: RequestRecord[] = [];
     // Newest first, in pages, filtering as we go.
+    const max = f.createdTo !== undefined ? `(${f.createdTo}` : "+inf";
+    const min = f.createdFrom !== undefined ? String(f.createdFrom) : "-inf";
     for (let start = 0; out.length < limit; start += 200) {
-      const ids = await this.redis.zrevrange(index, start, start + 199);
+      const ids = await this.redis.zrevrangebyscore(index, max, min, "LIMIT", start, 200);
       if (ids.length === 0) break;
       const raws = await this.redis.mget(...ids.map((id) => this.k("request", id)));
       for (const raw of raws) {

@@ -9,6 +9,7 @@ import { WriteBatch } from "./batch.js";
 import { type Db, openDb } from "./db.js";
 import { sqliteDesk } from "./desk.js";
 import { SqliteKeyvStore } from "./keyv.js";
+import { SqliteQualityStore } from "./quality.js";
 import { SqliteInbox, SqliteOutbox } from "./queue.js";
 import { SqliteRequestStore } from "./requests.js";
 
@@ -32,6 +33,7 @@ export function embeddedBackend(
     kv: store("kv"),
     requests: new SqliteRequestStore(db, batch, requestPrefix),
     desk: sqliteDesk(db, batch),
+    quality: new SqliteQualityStore(db, batch),
     inbox: new SqliteInbox(db, batch, log),
     outbox: new SqliteOutbox(db, batch, log, 8, outboxGroups(opts.delivery ?? DEFAULT_DELIVERY)),
     healthy: () => db.open,

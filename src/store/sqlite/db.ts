@@ -79,6 +79,8 @@ const SCHEMA = [
      body TEXT NOT NULL
    )`,
   `CREATE INDEX IF NOT EXISTS desk_logins_operator ON desk_logins(operator)`,
+  `CREATE TABLE IF NOT EXISTS quality (key TEXT PRIMARY KEY, kind TEXT NOT NULL, at INTEGER NOT NULL, body TEXT NOT NULL)`,
+  `CREATE INDEX IF NOT EXISTS quality_kind_at ON quality(kind, at)`,
 ];
 
 /** Columns added after a table first shipped: added to older files when missing. */

@@ -137,6 +137,14 @@ export class SqliteRequestStore implements RequestStore {
       where.push("conv = @conv");
       args.conv = f.conv;
     }
+    if (f.createdFrom !== undefined) {
+      where.push("created >= @createdFrom");
+      args.createdFrom = f.createdFrom;
+    }
+    if (f.createdTo !== undefined) {
+      where.push("created < @createdTo");
+      args.createdTo = f.createdTo;
+    }
     const sql = `SELECT body FROM requests ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created DESC LIMIT @limit`;
     return this.sql<Record<string, unknown>, { body: string }>(sql)
       .all(args)

@@ -1,3 +1,4 @@
+import { Dashboard } from "./dashboard.js";
 import { Api, chime, LiveFeed, unlockSound } from "./live.js";
 import { useCallback, useEffect, useMemo, useRef, useState } from "./vendor/hooks.mjs";
 import htm from "./vendor/htm.mjs";
@@ -111,6 +112,11 @@ function Filters({ t, filters, setFilters, operators, me }) {
           <option value="">${t("any")}</option>
           ${CHANNELS.map((c) => html`<option value=${c}>${c}</option>`)}
         </select></label>
+      <label>${t("sort")}
+        <select value=${filters.sort} onChange=${set("sort")}>
+          <option value="">${t("sort_waiting")}</option>
+          <option value="sla">${t("sort_sla")}</option>
+        </select></label>
       <label>${t("filter_assignee")}
         <select value=${filters.assignee} onChange=${set("assignee")}>
           <option value="">${t("any")}</option>
@@ -136,6 +142,11 @@ function RequestList({ t, items, selected, onSelect, unread, now, names }) {
             <span class="rid">${r.id}</span>
             <span class=${`prio p-${r.priority}`}>${t(`priority_${r.priority}`)}</span>
             <span class="chan">${r.channel}</span>
+            ${
+              r.sla &&
+              html`<span class=${`sla sla-${r.sla.state}`} title=${t(`sla_${r.sla.phase}`)}
+              aria-label=${t("sla_clock", { phase: t(`sla_${r.sla.phase}`), share: Math.round(r.sla.share * 100) })}>${r.sla.paused ? "⏸" : "●"} ${Math.round(r.sla.share * 100)}%</span>`
+            }
           </span>
           <span class="row2"><b>${who}</b> · ${r.title}</span>
           ${r.last && html`<span class="row3">${r.last.text}</span>`}
@@ -460,7 +471,8 @@ function seenKey(me) {
 
 function Desk({ t, lang, onLang, me, onOut }) {
   const [queue, setQueue] = useState("new");
-  const [filters, setFilters] = useState({ status: "", priority: "", channel: "", assignee: "" });
+  const [filters, setFilters] = useState({ status: "", priority: "", channel: "", assignee: "", sort: "" });
+  const [tab, setTab] = useState("desk");
   const [q, setQ] = useState("");
   const [page, setPage] = useState({ requests: [], counts: {} });
   const [selected, setSelected] = useState(undefined);
@@ -583,6 +595,7 @@ function Desk({ t, lang, onLang, me, onOut }) {
       if (f.type === "hello") setOnline(f.online);
       else if (f.type === "presence") setOnline(f.online);
       else if (f.type === "canned") soon("canned", () => loadView(), 200);
+      else if (f.type === "notice") setToast(f.notice.text);
       else if (f.type === "request") {
         const r = f.request;
         const before = s.page.requests.find((x) => x.id === r.id);
@@ -604,7 +617,7 @@ function Desk({ t, lang, onLang, me, onOut }) {
         if (f.requestId === s.selected) soon("view", () => loadView(), 150);
       }
     },
-    [announce, loadList, loadView, me.name, soon],
+    [announce, loadList, loadView, me.name, soon, setToast],
   );
 
   useEffect(() => {
@@ -700,6 +713,11 @@ function Desk({ t, lang, onLang, me, onOut }) {
       </div>
       <div class="top-actions">
         <button onClick=${enableAlerts} aria-pressed=${alerts ? "true" : "false"}>${notifLabel}</button>
+        ${
+          RANK[me.role] >= RANK.lead &&
+          html`<button aria-pressed=${tab === "dashboard" ? "true" : "false"}
+          onClick=${() => setTab(tab === "dashboard" ? "desk" : "dashboard")}>${tab === "dashboard" ? t("back_to_desk") : t("dashboard")}</button>`
+        }
         ${RANK[me.role] >= RANK.lead && html`<button onClick=${() => setDialog("canned")}>${t("canned")}</button>`}
         <button onClick=${() => setDialog("help")} aria-label=${t("shortcuts")}>?</button>
         <button class="link" onClick=${onLang} lang=${lang === "vi" ? "en" : "vi"}>${t("switch_language")}</button>
@@ -709,7 +727,8 @@ function Desk({ t, lang, onLang, me, onOut }) {
     </header>
     <div class="sr-only" role="status" aria-live="assertive" data-alert>${alert}</div>
     ${toast && html`<div class="toast" role="alert">${toast}<button class="link" onClick=${() => setToast("")} aria-label=${t("close_dialog")}>×</button></div>`}
-    <div class="panes">
+    ${tab === "dashboard" && html`<${Dashboard} t=${t} api=${api} />`}
+    <div class="panes" hidden=${tab === "dashboard"}>
       <nav class="inbox" aria-label=${t("requests_list")}>
         <${QueueTabs} t=${t} queue=${queue} counts=${page.counts} onQueue=${setQueue} />
         <div class="search"><input ref=${searchRef} type="search" aria-label=${t("search")} placeholder=${t("search")} value=${q}

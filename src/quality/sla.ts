@@ -1,0 +1,94 @@
+import type { Config } from "../content/types.js";
+import { DAYS, localTime, type Schedule, spans } from "../engine/hours.js";
+import type { RequestRecord } from "../ports/requests.js";
+
+const DAY = 86_400_000;
+
+export function scheduleOf(c: Config): Schedule {
+  return { weekly: c.support_hours, timeZone: c.timezone, holidays: c.holidays };
+}
+
+/**
+ * Business minutes between two instants: the parts of `[from, to)` inside the opening hours
+ * (split shifts included), holidays left out. Arithmetic on local days rather than a walk in
+ * small steps, so a month-long range costs a few dozen operations. The zone's offset is read
+ * once at `from`: exact for zones without daylight saving time (Asia/Ho_Chi_Minh).
+ */
+export function businessMinutes(from: number, to: number, s: Schedule): number {
+  if (!(to > from)) return 0;
+  const start = Math.floor(from / 60_000) * 60_000;
+  const t = localTime(new Date(start), s.timeZone);
+  const [y, m, d] = t.date.split("-").map(Number) as [number, number, number];
+  const offset = Date.UTC(y, m - 1, d) + t.minutes * 60_000 - start;
+  const lf = from + offset;
+  const lt = Math.min(to, from + 400 * DAY) + offset;
+  let total = 0;
+  for (let day = Math.floor(lf / DAY) * DAY; day < lt; day += DAY) {
+    const date = new Date(day);
+    if (s.holidays.includes(date.toISOString().slice(0, 10))) continue;
+    const name = DAYS[(date.getUTCDay() + 6) % 7] ?? "mon";
+    for (const [a, b] of spans(s.weekly, name)) {
+      const overlap = Math.min(day + b * 60_000, lt) - Math.max(day + a * 60_000, lf);
+      if (overlap > 0) total += overlap;
+    }
+  }
+  return total / 60_000;
+}
+
+export type SlaPhase = "first_response" | "next_response" | "resolution";
+export type SlaState = "green" | "amber" | "red";
+
+export interface SlaClock {
+  /** The clock nearest its target (or past it the most). */
+  phase: SlaPhase;
+  /** Business minutes counted so far, and the target. */
+  elapsed: number;
+  target: number;
+  share: number;
+  state: SlaState;
+  /** Waiting on the user: no clock runs. */
+  paused: boolean;
+}
+
+const stateOf = (share: number, warnAt: number): SlaState => (share >= 1 ? "red" : share >= warnAt ? "amber" : "green");
+
+/**
+ * A request's clocks now: those a person owes (the first answer, or the next one once the
+ * user wrote again) and the resolution, less the stretches spent waiting on the user. Only
+ * requests handed to people that are not resolved have one.
+ */
+export function slaClock(r: RequestRecord, c: Config, now: number): SlaClock | undefined {
+  if (!r.handoff || r.status === "resolved") return undefined;
+  const s = scheduleOf(c);
+  const target = c.sla.targets[r.priority];
+  const onUser = (r.onUserSince ?? 0) > 0;
+  const clocks: Omit<SlaClock, "state" | "paused">[] = [];
+  if (!r.firstResponseAt) {
+    const elapsed = businessMinutes(r.createdAt, now, s);
+    clocks.push({ phase: "first_response", elapsed, target: target.first_response_minutes, share: 0 });
+  } else if ((r.awaitingSince ?? 0) > 0) {
+    const elapsed = businessMinutes(r.awaitingSince ?? now, now, s);
+    clocks.push({ phase: "next_response", elapsed, target: target.next_response_minutes, share: 0 });
+  }
+  const paused = onUser ? businessMinutes(r.onUserSince ?? now, now, s) : 0;
+  const resolution = Math.max(0, businessMinutes(r.createdAt, now, s) - (r.pausedMinutes ?? 0) - paused);
+  clocks.push({ phase: "resolution", elapsed: resolution, target: target.resolution_minutes, share: 0 });
+  for (const k of clocks) k.share = k.elapsed / k.target;
+  const worst = clocks.reduce((a, b) => (b.share > a.share ? b : a));
+  return { ...worst, state: stateOf(worst.share, c.sla.warn_at), paused: onUser && !((r.awaitingSince ?? 0) > 0) };
+}
+
+/** Whether a resolved request kept its promised first-response and resolution times. */
+export function slaMet(r: RequestRecord, c: Config): boolean | undefined {
+  if (!r.handoff || r.status !== "resolved" || !r.resolvedAt) return undefined;
+  const s = scheduleOf(c);
+  const target = c.sla.targets[r.priority];
+  const first = businessMinutes(r.createdAt, r.firstResponseAt ?? r.resolvedAt, s);
+  const resolution = businessMinutes(r.createdAt, r.resolvedAt, s) - (r.pausedMinutes ?? 0);
+  return first <= target.first_response_minutes && resolution <= target.resolution_minutes;
+}
+
+/** Business minutes the user has waited for a person's answer on this request (0 when not waiting). */
+export function waitedMinutes(r: Pick<RequestRecord, "createdAt">, c: Config, now: number): number {
+  return businessMinutes(r.createdAt, now, scheduleOf(c));
+}
