@@ -12,6 +12,7 @@ import {
   type Intent,
   type Lexicon,
   type Localized,
+  MediaConfig,
   type MessageKey,
   type OfficialChannel,
   WebchatConfig,
@@ -193,6 +194,7 @@ function withDefaults(c: Record<string, unknown>): Config {
     escalation: (c.escalation as Config["escalation"]) ?? { rules: [], word_lists: {} },
     operators: (c.operators as Config["operators"]) ?? { language: "vi", help_every_minutes: 10 },
     webchat: (c.webchat as Config["webchat"] | undefined) ?? WebchatConfig.parse({}),
+    media: (c.media as Config["media"] | undefined) ?? MediaConfig.parse({}),
   };
 }
 

@@ -422,6 +422,26 @@ export const WebchatFloods = z
   .strict();
 export type WebchatFloods = z.infer<typeof WebchatFloods>;
 
+/** Pictures, voice notes and files (config/media.yaml). */
+export const MediaConfig = z
+  .object({
+    /** The largest file hotro fetches or accepts; larger ones reach operators as a note. */
+    max_mb: z.number().min(1).max(100).default(25),
+    /** How long a signed link to a file works. */
+    link_minutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 60)
+      .default(60),
+    /** Files older than this are deleted. */
+    retention_days: z.number().int().min(1).default(90),
+    /** What a live-chat visitor may upload (shown in the page before they pick a file). */
+    webchat_max_mb: z.number().min(0.1).max(100).default(10),
+  })
+  .strict();
+export type MediaConfig = z.infer<typeof MediaConfig>;
+
 export const ConfigFile = z
   .object({
     brand: z
@@ -485,6 +505,7 @@ export const ConfigFile = z
       .strict()
       .optional(),
     webchat: WebchatConfig.optional(),
+    media: MediaConfig.optional(),
   })
   .strict();
 export type ConfigFile = z.infer<typeof ConfigFile>;

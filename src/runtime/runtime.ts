@@ -12,6 +12,7 @@ import type { EngineContext, EngineDeps } from "../engine/turn.js";
 import type { ChannelAdapter, EscalationAdmission, Intake } from "../ports/channel.js";
 import type { ControlEvent } from "../ports/control.js";
 import type { DeskAvailability } from "../ports/desk.js";
+import type { MediaPort } from "../ports/media.js";
 import {
   type ChannelId,
   conversationKey,
@@ -27,6 +28,7 @@ import { render } from "../render/render.js";
 import { isBlank } from "../text/blank.js";
 import { maskSecrets } from "../text/secrets.js";
 import { ChannelStates } from "./channel-states.js";
+import { withStoredMedia } from "./media-intake.js";
 import type { Metrics } from "./metrics.js";
 
 export interface RuntimeDeps extends EngineDeps {
@@ -40,6 +42,8 @@ export interface RuntimeDeps extends EngineDeps {
   desk?: DeskAvailability;
   log: Logger;
   metrics: Metrics;
+  /** Where users' files are kept once fetched (absent: attachments pass as the platform gave them). */
+  media?: MediaPort;
   now?: () => Date;
   /** On stop, how long to keep working through what is already recorded (default 7 s). */
   drainMs?: number;
@@ -202,8 +206,19 @@ export class Runtime implements Intake {
       this.typingIfLate(item.body.event);
     }
     const ctx = await this.engineContext();
+    const event =
+      item.body.type === "event" && this.deps.media
+        ? await withStoredMedia(
+            item.body.event,
+            this.deps.channels.get(item.body.event.channel),
+            this.deps.media,
+            this.deps.log,
+          )
+        : undefined;
     const result =
-      item.body.type === "event" ? handle(item.body.event, stored, ctx) : handleControl(item.body.event, stored, ctx);
+      item.body.type === "event"
+        ? handle(event ?? item.body.event, stored, ctx)
+        : handleControl(item.body.event, stored, ctx);
     const jobs = await this.execute(item, result);
     const session: StoredSession = { ...result.session, processed: { key: item.key, jobs } };
     await this.deps.sessions.set(item.conv, session);

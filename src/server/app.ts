@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import websocket from "@fastify/websocket";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
@@ -8,6 +10,7 @@ import { loadContentOrThrow } from "../content/load.js";
 import { type Content, formatProblem } from "../content/types.js";
 import { Desk } from "../desk/desk.js";
 import { observedRequests } from "../desk/live.js";
+import { Media } from "../media/media.js";
 import type { Matcher } from "../nlu/matcher.js";
 import type { Backend } from "../ports/backend.js";
 import type { ChannelAdapter } from "../ports/channel.js";
@@ -18,6 +21,7 @@ import { packFor, reloadPack } from "../runtime/pack.js";
 import { Runtime, type RuntimeDeps } from "../runtime/runtime.js";
 import { backendFor } from "../store/select.js";
 import { looksLikeApi } from "./api/auth.js";
+import { mediaRoutes } from "./media-routes.js";
 import { metricsRoutes } from "./metrics-routes.js";
 
 export interface AppOptions {
@@ -53,6 +57,8 @@ export interface AppDeps {
   reload(o?: { broadcast?: boolean }): Promise<ReloadResult>;
   /** The operators' desk: accounts, logins (the console and the API use it). */
   desk: Desk;
+  /** Pictures, voice notes and files: kept once, sent on from here (src/ports/media.ts). */
+  media: Media;
 }
 
 export interface Hotro extends AppDeps {
@@ -89,6 +95,12 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
     ),
   };
   const metrics = new Metrics(!opts.backend);
+  const media = new Media({
+    dir: mediaDir(env),
+    maxBytes: content.config.media.max_mb * 1024 * 1024,
+    linkMinutes: content.config.media.link_minutes,
+    publicUrl: env.PUBLIC_URL,
+  });
   const channels = new Map<ChannelId, ChannelAdapter>();
   const runtimeDeps = {
     content,
@@ -101,6 +113,7 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
     channels,
     log,
     metrics,
+    media,
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.onTurn ? { onTurn: opts.onTurn } : {}),
   };
@@ -134,6 +147,7 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
     runtime,
     channels,
     desk,
+    media,
     reload: (o) => reload(o),
   };
   for (const c of [...(opts.channels ?? []), ...((await opts.makeChannels?.(deps)) ?? [])]) channels.set(c.id, c);
@@ -216,6 +230,7 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
     },
   });
 
+  mediaRoutes(app, media);
   for (const c of channels.values()) {
     if (c.routes) await app.register(async (scope) => c.routes?.(scope, runtime));
   }
@@ -227,12 +242,21 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
   // Channel state changes are logged as they happen, sends or not.
   const watch = setInterval(() => runtime.channelStates.logChanges(), 5_000);
   watch.unref();
+  // Files past the configured retention go, checked every hour.
+  const sweep = () =>
+    void media.files
+      .sweep(pack.content.config.media.retention_days)
+      .then((n) => n && log.info({ files: n }, "media past retention deleted"))
+      .catch((err) => log.warn({ err: (err as Error).message }, "media sweep failed"));
+  const sweeper = setInterval(sweep, 3_600_000);
+  sweeper.unref();
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       ready = false;
       clearInterval(watch);
+      clearInterval(sweeper);
       await unsubscribe();
       await app.close(); // stop accepting; in-flight requests finish first
       await metricsApp?.close();
@@ -290,6 +314,16 @@ async function startChannels(list: ChannelAdapter[], runtime: Runtime, log: Logg
   ]);
   clearTimeout(timer);
   if (late) log.warn("a channel is still starting: the server goes on without waiting for it");
+}
+
+/**
+ * Where files live: MEDIA_DIR, else DATA_DIR/media; a store kept in memory (tests) gets a
+ * directory of its own in the system's temporary directory.
+ */
+function mediaDir(env: CoreEnv): string {
+  if (env.MEDIA_DIR) return env.MEDIA_DIR;
+  if (env.DATA_DIR === ":memory:") return join(tmpdir(), `hotro-media-${process.pid}-${randomUUID()}`);
+  return join(env.DATA_DIR, "media");
 }
 
 /** `TRUST_PROXY` for fastify: a number of hops trusts that many proxies in front, nearest first. */
