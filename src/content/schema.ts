@@ -192,6 +192,13 @@ export const MESSAGE_KEYS = [
   "complaint_escalated",
   "flood_notice",
   "unsupported_attachment",
+  "media_link",
+  "media_kind_image",
+  "media_kind_voice",
+  "media_kind_audio",
+  "media_kind_video",
+  "media_kind_file",
+  "media_kind_sticker",
   "message_too_long",
   "menu",
   "status_open",
@@ -231,6 +238,8 @@ export const MESSAGE_KEYS = [
   "ops_note_saved",
   "ops_flood_notice",
   "ops_open_exists",
+  "ops_media_failed",
+  "ops_media_place",
 ] as const;
 export type MessageKey = (typeof MESSAGE_KEYS)[number];
 

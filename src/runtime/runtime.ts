@@ -8,6 +8,7 @@ import {
   withRequestId,
 } from "../engine/actions.js";
 import { type EngineResult, handle, handleControl } from "../engine/engine.js";
+import { Texts } from "../engine/template.js";
 import type { EngineContext, EngineDeps } from "../engine/turn.js";
 import type { ChannelAdapter, EscalationAdmission, Intake } from "../ports/channel.js";
 import type { ControlEvent } from "../ports/control.js";
@@ -29,6 +30,7 @@ import { isBlank } from "../text/blank.js";
 import { maskSecrets } from "../text/secrets.js";
 import { ChannelStates } from "./channel-states.js";
 import { withStoredMedia } from "./media-intake.js";
+import { fitForChannel } from "./media-out.js";
 import type { Metrics } from "./metrics.js";
 
 export interface RuntimeDeps extends EngineDeps {
@@ -349,7 +351,10 @@ export class Runtime implements Intake {
             action.type === "reply" && action.requestId
               ? withRequestId(action.message, resolve(action.requestId))
               : action.message;
-          const parts = render(message, adapter.capabilities);
+          const texts = new Texts(this.deps.content, s.lang, this.now());
+          const parts = render(message, adapter.capabilities).map((p) =>
+            fitForChannel(p, adapter.capabilities, this.deps.media, texts),
+          );
           const line = `${item.key}:${i}`;
           for (const part of parts) {
             const body: SendJob = { kind: "send", channel, userId, conv: item.conv, message: part };
@@ -369,13 +374,19 @@ export class Runtime implements Intake {
             const from = action.message.from;
             // Written in the console: the operators' group sees the reply too.
             const control = item.body.type === "control" ? item.body.event : undefined;
-            if (control?.kind === "operator_message" && control.surface === "console" && action.message.text)
-              ops(resolve(action.requestId), "relay", { text: action.message.text, operator: control.operator });
+            const file = action.message.attachment;
+            if (control?.kind === "operator_message" && control.surface === "console" && (action.message.text || file))
+              ops(resolve(action.requestId), "relay", {
+                ...(action.message.text ? { text: action.message.text } : {}),
+                ...(file ? { attachments: [file] } : {}),
+                operator: control.operator,
+              });
             await this.deps.requests.append(resolve(action.requestId), line, {
               from: "operator",
-              text: action.message.text ?? "[image]",
+              text: action.message.text ?? (file ? (file.name ?? `[${file.type}]`) : "[image]"),
               at: now,
               id: line,
+              ...(file ? { attachments: [file] } : {}),
               ...(from?.kind === "operator" ? { by: from.name } : {}),
             });
           }
