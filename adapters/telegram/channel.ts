@@ -6,7 +6,7 @@ import type {
   Update,
   UserFromGetMe,
 } from "grammy/types";
-import { factsOf, fit } from "../../src/media/fit.js";
+import { chooseRule, factsOf } from "../../src/media/fit.js";
 import type { ChannelAdapter, ChannelDeps, ChannelHealth, Intake } from "../../src/ports/channel.js";
 import type { MediaSource } from "../../src/ports/media.js";
 import type { Attachment } from "../../src/ports/message.js";
@@ -253,7 +253,7 @@ export class TelegramChannel implements ChannelAdapter {
     const file = a.mediaId ? await this.options.deps.media?.read(a.mediaId) : undefined;
     if (!file) return { ok: false, permanent: true, error: `${a.name ?? a.type}: the file is no longer kept` };
     const facts = factsOf(a);
-    const chosen = facts ? fit(this.capabilities.media, facts) : undefined;
+    const chosen = facts ? chooseRule(this.capabilities.media, facts) : undefined;
     if (!chosen || "why" in chosen)
       return {
         ok: false,

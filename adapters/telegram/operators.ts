@@ -4,7 +4,7 @@ import type { Keyv } from "keyv";
 import type { Logger } from "pino";
 import type { Content } from "../../src/content/types.js";
 import { Texts } from "../../src/engine/template.js";
-import { factsOf, fit } from "../../src/media/fit.js";
+import { chooseRule, factsOf } from "../../src/media/fit.js";
 import { mediaIdFor } from "../../src/media/media.js";
 import type { ControlEvent } from "../../src/ports/control.js";
 import { MediaError, type MediaPort, type MediaSource, stored } from "../../src/ports/media.js";
@@ -458,7 +458,7 @@ export class TelegramOperators implements OperatorsPort {
           const file = a.mediaId ? await this.options.media?.read(a.mediaId) : undefined;
           if (!file) throw new MediaError(a.error ?? "hotro could not fetch the file", "missing");
           const facts = factsOf(stored(a, file.record));
-          const chosen = facts ? fit(TELEGRAM_CAPABILITIES.media, facts) : { why: "unknown file" };
+          const chosen = facts ? chooseRule(TELEGRAM_CAPABILITIES.media, facts) : { why: "unknown file" };
           if ("why" in chosen) throw new MediaError(chosen.why, "unsupported");
           await this.slot(turn);
           sent = await sendStored(this.options.api, this.options.chatId, chosen.rule.as, a, file.bytes, this.where(r));

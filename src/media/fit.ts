@@ -28,7 +28,10 @@ const mimeMatches = (mime: string, patterns: readonly string[] | undefined) =>
  * The first of a platform's rules that takes this file, or why none does ("Zalo takes images
  * up to 1 MB; this one is 3.2 MB"), in words for the operator who sent it.
  */
-export function fit(rules: readonly MediaRule[] | undefined, f: FileFacts): { rule: MediaRule } | { why: string } {
+export function chooseRule(
+  rules: readonly MediaRule[] | undefined,
+  f: FileFacts,
+): { rule: MediaRule } | { why: string } {
   const list = rules ?? [];
   const sized: MediaRule[] = [];
   for (const r of list) {

@@ -1,6 +1,6 @@
 import type { Texts } from "../engine/template.js";
 import { megabytes } from "../media/download.js";
-import { factsOf, fit } from "../media/fit.js";
+import { chooseRule, factsOf } from "../media/fit.js";
 import type { ChannelCapabilities } from "../ports/capabilities.js";
 import type { MediaPort } from "../ports/media.js";
 import type { Attachment, OutboundMessage } from "../ports/message.js";
@@ -26,7 +26,7 @@ export function fitForChannel(
   const a = part.attachment;
   const facts = a && factsOf(a);
   if (!a?.mediaId || !facts || !media) return part;
-  if ("rule" in fit(caps.media, facts)) return part;
+  if ("rule" in chooseRule(caps.media, facts)) return part;
   const url = media.link(a.mediaId, { absolute: true });
   if (!url) return part;
   const out: OutboundMessage = { text: texts.msg("media_link", { ...describeFile(a, texts), url }) };

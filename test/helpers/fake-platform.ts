@@ -15,11 +15,19 @@ export interface Recorded {
   body: unknown;
   /** When the request arrived (ms). */
   at: number;
+  /** The body's bytes (uploads are binary). */
+  bytes: Buffer;
+  /** A multipart body's parts, parsed as a platform would (`form.get("document")`). */
+  form?: Map<string, FormPart>;
 }
+
+/** One part of a multipart/form-data body: a field's value, or a file with its name, type and bytes. */
+export type FormPart = { value: string } | { filename: string; type: string; bytes: Buffer };
 
 export interface Reply {
   status?: number;
   headers?: Record<string, string>;
+  /** JSON, text, or bytes (a file download). */
   body?: unknown;
   /** Wait before answering (timeouts). */
   delayMs?: number;
@@ -63,7 +71,8 @@ export class FakePlatform {
       const at = Date.now();
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
-      const raw = Buffer.concat(chunks).toString("utf8");
+      const bytes = Buffer.concat(chunks);
+      const raw = bytes.toString("utf8");
       const u = new URL(req.url ?? "/", "http://local");
       let body: unknown = raw;
       const type = String(req.headers["content-type"] ?? "");
@@ -73,6 +82,7 @@ export class FakePlatform {
       } catch {
         // keep the raw text
       }
+      const form = type.includes("multipart/form-data") ? await parseMultipart(bytes, type) : undefined;
       const rec: Recorded = {
         method: req.method ?? "GET",
         url: req.url ?? "/",
@@ -82,6 +92,8 @@ export class FakePlatform {
         raw,
         body,
         at,
+        bytes,
+        ...(form ? { form } : {}),
       };
       this.requests.push(rec);
       let reply: Reply | undefined;
@@ -91,6 +103,11 @@ export class FakePlatform {
       }
       const r = reply ?? { status: 404, body: { error: "no route" } };
       if (r.delayMs) await new Promise((done) => setTimeout(done, r.delayMs));
+      if (Buffer.isBuffer(r.body)) {
+        res.writeHead(r.status ?? 200, { "content-type": "application/octet-stream", ...(r.headers ?? {}) });
+        res.end(r.body);
+        return;
+      }
       res.writeHead(r.status ?? 200, { "content-type": "application/json", ...(r.headers ?? {}) });
       res.end(typeof r.body === "string" ? r.body : JSON.stringify(r.body ?? {}));
     });
@@ -127,5 +144,20 @@ export async function waitFor<T>(
     if (v) return v as Truthy<T>;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A multipart body read by the platform's side (undici's own parser), never by the code under test. */
+async function parseMultipart(bytes: Buffer, type: string): Promise<Map<string, FormPart> | undefined> {
+  try {
+    const fd = await new Response(bytes, { headers: { "content-type": type } }).formData();
+    const out = new Map<string, FormPart>();
+    for (const [name, v] of fd.entries()) {
+      if (typeof v === "string") out.set(name, { value: v });
+      else out.set(name, { filename: v.name, type: v.type, bytes: Buffer.from(await v.arrayBuffer()) });
+    }
+    return out;
+  } catch {
+    return undefined;
   }
 }
