@@ -82,7 +82,7 @@ export class FakePlatform {
       } catch {
         // keep the raw text
       }
-      const form = type.includes("multipart/form-data") ? await parseMultipart(bytes, type) : undefined;
+      const form = type.includes("multipart/form-data") ? parseMultipart(bytes, type) : undefined;
       const rec: Recorded = {
         method: req.method ?? "GET",
         url: req.url ?? "/",
@@ -147,17 +147,39 @@ export async function waitFor<T>(
   }
 }
 
-/** A multipart body read by the platform's side (undici's own parser), never by the code under test. */
-async function parseMultipart(bytes: Buffer, type: string): Promise<Map<string, FormPart> | undefined> {
-  try {
-    const fd = await new Response(bytes, { headers: { "content-type": type } }).formData();
-    const out = new Map<string, FormPart>();
-    for (const [name, v] of fd.entries()) {
-      if (typeof v === "string") out.set(name, { value: v });
-      else out.set(name, { filename: v.name, type: v.type, bytes: Buffer.from(await v.arrayBuffer()) });
+/**
+ * A multipart body read as a platform's server reads it: tolerant of what real clients send
+ * (grammY writes `filename=file.ogg` unquoted, which undici's strict parser refuses).
+ */
+function parseMultipart(bytes: Buffer, type: string): Map<string, FormPart> | undefined {
+  const boundary = type.match(/boundary=(?:"([^"]+)"|([^;\s]+))/i);
+  const b = boundary?.[1] ?? boundary?.[2];
+  if (!b) return undefined;
+  const out = new Map<string, FormPart>();
+  const delimiter = Buffer.from(`--${b}`);
+  let at = bytes.indexOf(delimiter);
+  while (at !== -1) {
+    const start = at + delimiter.length;
+    if (bytes.subarray(start, start + 2).toString() === "--") break;
+    const next = bytes.indexOf(delimiter, start);
+    if (next === -1) break;
+    const part = bytes.subarray(start + 2, next - 2); // after CRLF, before the CRLF preceding the next delimiter
+    const split = part.indexOf("\r\n\r\n");
+    if (split !== -1) {
+      const head = part.subarray(0, split).toString("utf8");
+      const body = part.subarray(split + 4);
+      const name = head.match(/\bname="?([^";\r\n]+)"?/i)?.[1];
+      const filename = head.match(/\bfilename="?([^";\r\n]+)"?/i)?.[1];
+      const ctype = head.match(/content-type:\s*([^\r\n]+)/i)?.[1] ?? "";
+      if (name)
+        out.set(
+          name,
+          filename !== undefined
+            ? { filename, type: ctype, bytes: Buffer.from(body) }
+            : { value: body.toString("utf8") },
+        );
     }
-    return out;
-  } catch {
-    return undefined;
+    at = next;
   }
+  return out;
 }

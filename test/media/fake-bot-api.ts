@@ -84,6 +84,8 @@ export function field(r: Recorded, name: string): unknown {
 
 /** The file a multipart call uploaded in `name` (`document`, `voice`, `photo`…). */
 export function upload(r: Recorded, name: string): { filename: string; type: string; bytes: Buffer } | undefined {
-  const part = r.form?.get(name);
+  let part = r.form?.get(name);
+  // The Bot API's way: the field says `attach://<part>`, and the file is that part.
+  if (part && "value" in part && part.value.startsWith("attach://")) part = r.form?.get(part.value.slice(9));
   return part && "bytes" in part ? part : undefined;
 }
