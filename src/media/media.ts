@@ -55,7 +55,9 @@ export class Media implements MediaPort {
         "too_large",
       );
     if (bytes.length === 0) throw new MediaError("the file is empty", "missing");
-    const s = refine(sniff(bytes), hint.name);
+    let s = refine(sniff(bytes), hint.name);
+    // Sound in an MP4 container (Messenger's voice clips): the platform said audio, the bytes agree it is MP4.
+    if (hint.type === "audio" && s.mime === "video/mp4") s = { mime: "audio/mp4", kind: "audio" };
     const record: MediaRecord = { id, mime: s.mime, size: bytes.length, kind: s.kind, at: Date.now() };
     // A sticker stays one when its bytes are a picture (WebP); an animated one is a video.
     if (hint.type === "sticker" && s.kind === "image") record.kind = "sticker";
