@@ -70,8 +70,8 @@ export function stored(a: Attachment, r: MediaRecord): Attachment {
   const out: Attachment = { ...a, mediaId: r.id, mime: r.mime, size: r.size };
   delete out.error;
   if (r.name && !out.name) out.name = r.name;
-  // A "file" that is really a picture is shown and sent as one.
-  if (a.type === "file" && r.kind === "image") out.type = "image";
+  // A "file" that is really a picture (a sound, a video) is shown and sent as one.
+  if (a.type === "file" && r.kind !== "file") out.type = r.kind === "sticker" ? "image" : r.kind;
   if (r.voice) out.voice = true;
   return out;
 }
