@@ -444,7 +444,7 @@ export type WebchatFloods = z.infer<typeof WebchatFloods>;
 export const MediaConfig = z
   .object({
     /** The largest file hotro fetches or accepts; larger ones reach operators as a note. */
-    max_mb: z.number().min(1).max(100).default(25),
+    max_mb: z.number().min(1).max(200).default(50),
     /** How long a signed link to a file works. */
     link_minutes: z
       .number()

@@ -12,3 +12,5 @@ export const MP4 = fill(Buffer.from([0, 0, 0, 0x18, ...Buffer.from("ftypmp42"), 
 export const HTML = Buffer.from("<!doctype html><script>alert(document.cookie)</script>");
 /** A file of `mb` megabytes (a PDF by its bytes). */
 export const bigPdf = (mb: number) => fill(Buffer.from("%PDF-1.7\n", "latin1"), Math.round(mb * 1024 * 1024));
+/** A voice note as Zalo's and Messenger's apps record it: AAC in an MP4 container ("M4A "). */
+export const M4A = fill(Buffer.from([0, 0, 0, 0x20, ...Buffer.from("ftypM4A "), 0, 0, 0, 0]), 3500);
