@@ -7,6 +7,14 @@ export function megabytes(bytes: number): string {
 }
 
 /**
+ * Hosts whose name did not resolve lately (host → until when, ms): a conversation's files are
+ * fetched in its lane, so a CDN name that does not resolve must not cost every later file of
+ * every user another lookup while it lasts.
+ */
+const unresolved = new Map<string, number>();
+const UNRESOLVED_MS = 30_000;
+
+/**
  * Fetch a platform's file with a cap: refused before the download when the platform or the
  * server says it is too large, stopped as soon as more than `maxBytes` arrived otherwise
  * (a server can lie about the length, or not give one).
@@ -19,11 +27,19 @@ export async function download(source: MediaSource, maxBytes: number, timeoutMs 
   const timer = setTimeout(() => abort.abort(), timeoutMs);
   try {
     let res: Response;
+    const host = new URL(source.url).host;
+    if ((unresolved.get(host) ?? 0) > Date.now())
+      throw new MediaError("could not fetch the file (its host does not resolve)", "fetch");
     try {
       res = await fetch(source.url, { headers: source.headers ?? {}, signal: abort.signal, redirect: "follow" });
     } catch (err) {
+      const code = (err as { cause?: { code?: string } }).cause?.code;
+      if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
+        unresolved.set(host, Date.now() + UNRESOLVED_MS);
+        if (unresolved.size > 1000) unresolved.delete(unresolved.keys().next().value as string);
+      }
       // The URL may carry a token (Telegram's file path): name the failure, never the URL.
-      throw new MediaError(`could not fetch the file (${(err as Error).name})`, "fetch");
+      throw new MediaError(`could not fetch the file (${code ?? (err as Error).name})`, "fetch");
     }
     if (!res.ok || !res.body) {
       await res.body?.cancel().catch(() => undefined);

@@ -21,40 +21,42 @@ export async function withStoredMedia(
   log: Logger,
 ): Promise<InboundEvent> {
   if (!event.attachments?.length) return event;
-  const out: Attachment[] = [];
-  for (const [i, a] of event.attachments.entries()) {
-    if (NOT_FILES.has(a.type)) {
-      out.push(a);
-      continue;
-    }
-    try {
-      if (a.mediaId) {
-        // Uploaded to hotro already (the live chat): only by this very user.
-        const r = await media.info(a.mediaId);
-        if (!r || (r.owner && r.owner !== `${event.channel}:${event.userId}`))
-          throw new MediaError("the uploaded file was not found", "missing");
-        out.push(stored(a, r));
-        continue;
-      }
-      const source =
-        (await adapter?.mediaSource?.(a)) ?? (a.url && /^https?:\/\//i.test(a.url) ? { url: a.url } : undefined);
-      if (!source) {
-        out.push(a);
-        continue;
-      }
-      const hint: Parameters<MediaPort["ingest"]>[2] = { type: a.type };
-      if (a.name) hint.name = a.name;
-      if (a.voice) hint.voice = a.voice;
-      if (a.size !== undefined && source.size === undefined) source.size = a.size;
-      out.push(stored(a, await media.ingest(mediaIdFor(`${event.id}:${i}`), source, hint)));
-    } catch (err) {
-      const why = err instanceof MediaError ? err.message : "could not keep the file";
-      // The reason only: a platform's file link can carry its token.
-      log.warn({ conv: `${event.channel}:${event.userId}`, type: a.type, error: why }, "attachment not kept");
-      const failed: Attachment = { ...a, error: why };
-      delete failed.mediaId;
-      out.push(failed);
-    }
-  }
+  // Side by side: a message's files wait for the slowest one, not for their sum.
+  const out = await Promise.all(event.attachments.map((a, i) => keep(event, a, i, adapter, media, log)));
   return { ...event, attachments: out };
+}
+
+async function keep(
+  event: InboundEvent,
+  a: Attachment,
+  i: number,
+  adapter: ChannelAdapter | undefined,
+  media: MediaPort,
+  log: Logger,
+): Promise<Attachment> {
+  if (NOT_FILES.has(a.type)) return a;
+  try {
+    if (a.mediaId) {
+      // Uploaded to hotro already (the live chat): only by this very user.
+      const r = await media.info(a.mediaId);
+      if (!r || (r.owner && r.owner !== `${event.channel}:${event.userId}`))
+        throw new MediaError("the uploaded file was not found", "missing");
+      return stored(a, r);
+    }
+    const source =
+      (await adapter?.mediaSource?.(a)) ?? (a.url && /^https?:\/\//i.test(a.url) ? { url: a.url } : undefined);
+    if (!source) return a;
+    const hint: Parameters<MediaPort["ingest"]>[2] = { type: a.type };
+    if (a.name) hint.name = a.name;
+    if (a.voice) hint.voice = a.voice;
+    if (a.size !== undefined && source.size === undefined) source.size = a.size;
+    return stored(a, await media.ingest(mediaIdFor(`${event.id}:${i}`), source, hint));
+  } catch (err) {
+    const why = err instanceof MediaError ? err.message : "could not keep the file";
+    // The reason only: a platform's file link can carry its token.
+    log.warn({ conv: `${event.channel}:${event.userId}`, type: a.type, error: why }, "attachment not kept");
+    const failed: Attachment = { ...a, error: why };
+    delete failed.mediaId;
+    return failed;
+  }
 }
