@@ -17,7 +17,7 @@ import {
   userMessage,
   VERIFY,
 } from "../messenger/setup.js";
-import { OPS_CHAT, telegramFor } from "../telegram/helpers.js";
+import { OPS_CHAT, SECRET as TG_SECRET, telegramFor } from "../telegram/helpers.js";
 import { FakeZalo, signed, userAttachment, userText, options as zaloOptions } from "../zalo/fake-zalo.js";
 import { FakeBotApi, field, upload } from "./fake-bot-api.js";
 import { bigPdf, HTML, JPEG, M4A, MP4, PDF, PNG } from "./samples.js";
@@ -281,6 +281,75 @@ describe("media with Zalo and Messenger users", () => {
     const log = h.logs.join("\n");
     expect(log).not.toContain(FB_TOKEN);
     expect(log).not.toMatch(/[?&]s=[A-Za-z0-9_-]{20,}/);
+  });
+
+  it("a photo and a PDF an operator posts in the Telegram topic reach the Zalo and the Messenger user by the platforms' uploads", async () => {
+    bot.files.set("grp-photo", JPEG);
+    bot.files.set("grp-pdf", PDF);
+    const post = (update: object) =>
+      h.hotro.app.inject({
+        method: "POST",
+        url: "/webhooks/telegram",
+        headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": TG_SECRET },
+        payload: JSON.stringify(update),
+      });
+    let n = 0;
+    const inTopicUpdate = (thread: number, fields: object) => ({
+      update_id: 880000 + ++n,
+      message: {
+        message_id: 7700 + n,
+        date: Math.floor(Date.now() / 1000),
+        chat: { id: OPS_CHAT, type: "supergroup", title: "Ops", is_forum: true },
+        from: { id: 555, is_bot: false, first_name: "Lan" },
+        message_thread_id: thread,
+        is_topic_message: true,
+        reply_to_message: {
+          message_id: thread,
+          date: 0,
+          chat: { id: OPS_CHAT, type: "supergroup" },
+          forum_topic_created: { name: "x", icon_color: 0 },
+        },
+        ...fields,
+      },
+    });
+    const zaloThread = await threadOf(await requestOf("zalo"));
+    const fbThread = await threadOf(await requestOf("messenger"));
+    const zaloUploads = zalo.uploads.length;
+    const fbUploads = graph.to(UPLOAD_PATH).length;
+    for (const thread of [zaloThread, fbThread]) {
+      await post(
+        inTopicUpdate(thread, { photo: [{ file_id: "grp-photo", file_unique_id: "gp", width: 10, height: 10 }] }),
+      );
+      await post(
+        inTopicUpdate(thread, {
+          document: {
+            file_id: "grp-pdf",
+            file_unique_id: "gd",
+            file_name: "bang-gia.pdf",
+            mime_type: "application/pdf",
+          },
+        }),
+      );
+    }
+    await waitFor(() => zalo.uploads.length >= zaloUploads + 2, 5000, "two uploads to Zalo");
+    expect(zalo.uploads.slice(zaloUploads).map((u) => [u.kind, u.bytes.length])).toEqual([
+      ["image", JPEG.length],
+      ["file", PDF.length],
+    ]);
+    await waitFor(
+      () => zalo.delivered(ZALO_USER).some((r) => r.raw.includes(`"token":"zfile${zaloUploads + 2}"`)),
+      5000,
+      "the PDF to Zalo",
+    );
+    await waitFor(() => graph.to(UPLOAD_PATH).length >= fbUploads + 2, 5000, "two uploads to Messenger");
+    const names = graph
+      .to(UPLOAD_PATH)
+      .slice(fbUploads)
+      .map((r) => {
+        const f = r.form?.get("filedata");
+        return f && "bytes" in f ? f.type : "";
+      });
+    expect(names).toEqual(["image/jpeg", "application/pdf"]);
   });
 
   it("an HTML file is stored as a download, never served inline", async () => {
