@@ -98,6 +98,32 @@ describe("media with Telegram users and the operators' group", () => {
     expect(h.logs.join("\n")).not.toContain("/file/bot");
   });
 
+  it("posts a shared place with sendLocation, and names a 30 MB document Telegram will not let a bot download", async () => {
+    api.files.set("huge", Buffer.alloc(1));
+    await post(media(USER, { location: { latitude: 10.7769, longitude: 106.7009 } }));
+    await post(
+      media(USER, {
+        document: {
+          file_id: "huge",
+          file_unique_id: "uh",
+          file_name: "sao-ke-nam.pdf",
+          mime_type: "application/pdf",
+          file_size: 30 * 1024 * 1024,
+        },
+      }),
+    );
+    const place = await waitFor(() => api.group("sendLocation")[0], 5000, "the place in the group");
+    expect([Number(field(place, "latitude")), Number(field(place, "longitude"))]).toEqual([10.7769, 106.7009]);
+    const note = await waitFor(
+      () => api.group("sendMessage").find((r) => String(field(r, "text")).includes("sao-ke-nam.pdf")),
+      5000,
+      "the note about the large file",
+    );
+    expect(String(field(note, "text"))).toContain("30 MB, Telegram lets bots download up to 20 MB");
+    // Refused from the size the update gave: never asked for.
+    expect(api.calls("getFile").some((r) => field(r, "file_id") === "huge")).toBe(false);
+  });
+
   it("shows the files in the console through signed links, and refuses a link that was tampered with", async () => {
     const res = await h.hotro.app.inject({ method: "GET", url: `/api/requests/${requestId}`, headers: auth });
     expect(res.statusCode).toBe(200);
