@@ -217,7 +217,7 @@ function FileView({ t, a }) {
   if (a.error || !a.link)
     return html`<p class="file missing" role="note">⚠️ ${name}: ${a.error ?? t("file_not_kept")}</p>`;
   const size = a.size ? ` · ${mb(a.size)}` : "";
-  if (a.type === "image")
+  if (a.type === "image" || (a.type === "sticker" && /^image\//.test(a.mime ?? "")))
     return html`<a class="file" href=${a.link} target="_blank" rel="noopener noreferrer"><img class="file-img" src=${a.link} alt=${name} loading="lazy" /></a>`;
   if (a.type === "audio")
     return html`<div class="file"><span>🎤 ${name}${size}</span><audio controls preload="metadata" src=${a.link}></audio></div>`;
