@@ -95,6 +95,10 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
     ),
   };
   const metrics = new Metrics(!opts.backend);
+  if (env.REDIS_URL && !env.MEDIA_DIR)
+    log.warn(
+      "REDIS_URL is set but MEDIA_DIR is not: files are kept in this process's DATA_DIR/media, which other processes cannot read; set MEDIA_DIR to a directory every process mounts",
+    );
   const media = new Media({
     dir: mediaDir(env),
     maxBytes: content.config.media.max_mb * 1024 * 1024,
