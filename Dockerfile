@@ -22,7 +22,9 @@ COPY adapters ./adapters
 # changes need a restart, not a rebuild.
 COPY config ./config
 COPY flows ./flows
-RUN mkdir -p /data && chown node:node /data
+# /media: where compose mounts the volume every app process shares for files (MEDIA_DIR);
+# a new named volume takes this directory's owner, so the non-root user can write there.
+RUN mkdir -p /data /media && chown node:node /data /media
 USER node
 VOLUME ["/data"]
 EXPOSE 3000

@@ -49,6 +49,8 @@ export interface DeskDeps {
   log: Logger;
   channels: ReadonlyMap<ChannelId, ChannelAdapter>;
   runtime: { acceptOps(update: unknown, key: string): Promise<void> };
+  /** The media store (files users send are posted from it, files operators post are kept in it). */
+  media?: import("../src/ports/media.js").MediaPort;
 }
 
 /** Which variables of `names` are unset: the reason a channel is off. */

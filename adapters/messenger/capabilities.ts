@@ -1,3 +1,4 @@
+import { mb } from "../../src/media/fit.js";
 import type { ChannelCapabilities } from "../../src/ports/capabilities.js";
 
 /** Meta's limit on a message's text (the Send API: "2000 character limit"). */
@@ -24,6 +25,24 @@ export const MESSENGER_CAPABILITIES: ChannelCapabilities = {
   typing: true,
   // 24 h for the bot; a person may answer for 7 days with the HUMAN_AGENT tag (channel.ts `windowFor`).
   replyWindow: { botHours: 24, personHours: 7 * 24 },
+  // Attachment Upload API (`/me/message_attachments`, multipart `filedata`): image, audio,
+  // video and file assets up to 25 MB ("Saving assets"); audio needs an audio content type.
+  media: [
+    {
+      as: "image",
+      kinds: ["image", "sticker"],
+      mimes: ["image/jpeg", "image/png", "image/gif", "image/webp"],
+      maxBytes: mb(25),
+    },
+    { as: "audio", kinds: ["audio"], maxBytes: mb(25) },
+    {
+      as: "video",
+      kinds: ["video"],
+      mimes: ["video/mp4", "video/quicktime", "video/3gpp", "video/webm"],
+      maxBytes: mb(25),
+    },
+    { as: "file", kinds: ["file", "video", "image", "sticker"], maxBytes: mb(25) },
+  ],
 };
 
 /** Longest quick-reply and postback payloads the Send API takes. */

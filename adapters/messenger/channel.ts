@@ -8,16 +8,17 @@ import type { SendJob, SendOutcome } from "../../src/ports/queue.js";
 import { dropStale } from "../../src/queue/dedupe.js";
 import type { Matched } from "../module.js";
 import { keepRawBodies, rawBody } from "../shared/raw-body.js";
-import { MESSENGER_CAPABILITIES } from "./capabilities.js";
+import { MESSENGER_CAPABILITIES, METADATA_TAG } from "./capabilities.js";
 import { GraphClient, type GraphResult } from "./client.js";
 import { Comments } from "./comments.js";
 import { PAGE_INBOX_APP_ID } from "./env.js";
 import { versionWarning } from "./graph-versions.js";
 import { type Handover, type PageComment, parseDelivery } from "./inbound.js";
+import { uploadFor } from "./media.js";
 import { type Classified, classifyError, toSendMessages } from "./outbound.js";
 import { Personas } from "./personas.js";
 import { Threads } from "./threads.js";
-import type { SenderActionRequest, SendRequest } from "./types.js";
+import type { SenderActionRequest, SendMessage, SendRequest } from "./types.js";
 import { verifySignature, verifySubscription } from "./verify.js";
 
 export { MESSENGER_CAPABILITIES } from "./capabilities.js";
@@ -270,7 +271,17 @@ export class MessengerChannel implements ChannelAdapter {
       if (!claimed.ok) return claimed;
     }
     const persona = await this.personaFor(job);
-    const messages = toSendMessages(job.message, { nameAbove: persona === undefined && this.namesAbove() });
+    let messages: SendMessage[];
+    if (job.message.attachment) {
+      const up = await uploadFor(job.message.attachment, {
+        client: this.client,
+        kv: this.options.deps.kv,
+        media: this.options.deps.media,
+        classify: (r) => this.classified(r, job.conv).outcome,
+      });
+      if ("outcome" in up) return up.outcome;
+      messages = [{ attachment: up.attachment, metadata: METADATA_TAG }];
+    } else messages = toSendMessages(job.message, { nameAbove: persona === undefined && this.namesAbove() });
     if (messages.length === 0) return { ok: true };
     const tagged = "tag" in window;
     const key = messages.length > 1 ? progressKey(job) : undefined;

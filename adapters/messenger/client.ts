@@ -1,4 +1,4 @@
-import { Agent, request } from "undici";
+import { Agent, FormData, request } from "undici";
 import type { GraphError } from "./types.js";
 import { appSecretProof } from "./verify.js";
 
@@ -51,6 +51,19 @@ export class GraphClient {
     return this.call("POST", path, { ...opts, body });
   }
 
+  /** A multipart POST (the Attachment Upload API's `filedata`): fields, then one file. */
+  upload(
+    path: string,
+    fields: Record<string, string>,
+    file: { field: string; name: string; type: string; bytes: Buffer },
+    opts: CallOptions = {},
+  ): Promise<GraphResult> {
+    const form = new FormData();
+    for (const [k, v] of Object.entries(fields)) form.append(k, v);
+    form.append(file.field, new Blob([new Uint8Array(file.bytes)], { type: file.type }), file.name);
+    return this.call("POST", path, { ...opts, form });
+  }
+
   get(path: string, opts: CallOptions = {}): Promise<GraphResult> {
     return this.call("GET", path, opts);
   }
@@ -58,9 +71,9 @@ export class GraphClient {
   async call(
     method: "GET" | "POST" | "DELETE",
     path: string,
-    opts: CallOptions & { body?: unknown } = {},
+    opts: CallOptions & { body?: unknown; form?: FormData } = {},
   ): Promise<GraphResult> {
-    const { body } = opts;
+    const { body, form } = opts;
     const params = new URLSearchParams(opts.query ?? {});
     params.set("access_token", this.options.accessToken);
     if (this.proof) params.set("appsecret_proof", this.proof);
@@ -70,6 +83,8 @@ export class GraphClient {
         method,
         headers: body === undefined ? {} : { "content-type": "application/json" },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        // undici writes the multipart boundary and content type itself.
+        ...(form ? { body: form } : {}),
         dispatcher: this.agent,
         signal: AbortSignal.timeout(opts.timeoutMs ?? this.timeoutMs),
       });

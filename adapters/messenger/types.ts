@@ -99,10 +99,16 @@ export interface ImageAttachment {
   payload: { url: string; is_reusable: true };
 }
 
+/** A file uploaded with the Attachment Upload API, sent by its id. */
+export interface UploadedAttachment {
+  type: "image" | "audio" | "video" | "file";
+  payload: { attachment_id: string };
+}
+
 /** The `message` object of a Send API call. `text` and `attachment` are exclusive. */
 export interface SendMessage {
   text?: string;
-  attachment?: ButtonTemplate | ImageAttachment;
+  attachment?: ButtonTemplate | ImageAttachment | UploadedAttachment;
   quick_replies?: SendQuickReply[];
   /** Echoed back in `message_echoes`: tells our own sends from a person's. */
   metadata?: string;

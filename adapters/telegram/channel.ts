@@ -6,13 +6,17 @@ import type {
   Update,
   UserFromGetMe,
 } from "grammy/types";
+import { chooseRule, factsOf } from "../../src/media/fit.js";
 import type { ChannelAdapter, ChannelDeps, ChannelHealth, Intake } from "../../src/ports/channel.js";
+import type { MediaSource } from "../../src/ports/media.js";
+import type { Attachment } from "../../src/ports/message.js";
 import type { SendJob, SendOutcome } from "../../src/ports/queue.js";
 import { isStale } from "../../src/queue/dedupe.js";
 import { asRecord } from "../shared/read.js";
 import { TELEGRAM_CAPABILITIES } from "./capabilities.js";
 import { botApiAgent, boundedCalls, pooledFetch, shortRetries } from "./client.js";
 import { route, updateTime } from "./inbound.js";
+import { sendPlace, sendStored, telegramSource } from "./media.js";
 import { classifyError, contactKeyboardOf, keyboardOf, LONG_PAYLOAD, textOf } from "./outbound.js";
 import { Pacer } from "./pacing.js";
 import { secretMatches } from "./verify.js";
@@ -227,6 +231,39 @@ export class TelegramChannel implements ChannelAdapter {
     await this.agent.destroy();
   }
 
+  /** A user's file by `getFile` (the download URL carries the token: it is never logged). */
+  mediaSource(a: Attachment): Promise<MediaSource | undefined> {
+    return telegramSource(this.bot.api, this.options.apiRoot, this.options.token, a);
+  }
+
+  /**
+   * A file from the media store, uploaded with the method for its type (capabilities' media
+   * rules); one Telegram cannot take is refused with the reason (the runtime has made it a
+   * link already when hotro has a public address).
+   */
+  private async sendFile(
+    chatId: string,
+    a: Attachment,
+    markup: Record<string, unknown>,
+  ): Promise<SendOutcome | undefined> {
+    if (a.type === "location") {
+      await sendPlace(this.bot.api, chatId, a, markup);
+      return undefined;
+    }
+    const file = a.mediaId ? await this.options.deps.media?.read(a.mediaId) : undefined;
+    if (!file) return { ok: false, permanent: true, error: `${a.name ?? a.type}: the file is no longer kept` };
+    const facts = factsOf(a);
+    const chosen = facts ? chooseRule(this.capabilities.media, facts) : undefined;
+    if (!chosen || "why" in chosen)
+      return {
+        ok: false,
+        permanent: true,
+        error: `${a.name ?? a.type}: ${chosen && "why" in chosen ? chosen.why : "unknown file"}`,
+      };
+    await sendStored(this.bot.api, chatId, chosen.rule.as, a, file.bytes, markup);
+    return undefined;
+  }
+
   async typing(userId: string): Promise<void> {
     await this.bot.api.sendChatAction(userId, "typing").catch(() => undefined);
   }
@@ -258,7 +295,10 @@ export class TelegramChannel implements ChannelAdapter {
         // The contact keyboard of an earlier question is still up: the next plain message takes it away.
         markup = { reply_markup: { remove_keyboard: true } };
       }
-      if (m.image) {
+      if (m.attachment) {
+        const refused = await this.sendFile(chatId, m.attachment, markup);
+        if (refused) return refused;
+      } else if (m.image) {
         // A photo an operator posted in the group travels by Telegram file id.
         const photo = m.image.url.startsWith("tg-file:") ? m.image.url.slice(8) : m.image.url;
         await this.bot.api.sendPhoto(chatId, photo, {

@@ -40,22 +40,34 @@ const FILES: [string, Attachment["type"]][] = [
   ["video_note", "video"],
 ];
 
-function attachmentsOf(m: Rec): Attachment[] {
+/** What Telegram says about a file before it is fetched: its name and size (the 20 MB download limit). */
+function withFacts(a: Attachment, v: unknown): Attachment {
+  const f = asRecord(v);
+  const name = readText(f?.file_name);
+  if (name) a.name = name;
+  const size = readNumber(f?.file_size);
+  if (size !== undefined && size >= 0) a.size = size;
+  return a;
+}
+
+export function attachmentsOf(m: Rec): Attachment[] {
   const out: Attachment[] = [];
   // Telegram sends every size; the last one is the largest.
   const largest = asArray(m.photo).map(fileIdOf).filter(Boolean).at(-1);
-  if (largest) out.push({ type: "image", fileId: largest });
+  const photo = asArray(m.photo).at(-1);
+  if (largest) out.push(withFacts({ type: "image", fileId: largest }, photo));
   const doc = asRecord(m.document);
   const docId = fileIdOf(doc);
   if (doc && docId) {
     const a: Attachment = { type: readString(doc.mime_type)?.startsWith("image/") ? "image" : "file", fileId: docId };
-    const name = readText(doc.file_name);
-    if (name) a.name = name;
-    out.push(a);
+    out.push(withFacts(a, doc));
   }
   for (const [key, type] of FILES) {
     const id = fileIdOf(m[key]);
-    if (id) out.push({ type, fileId: id });
+    if (!id) continue;
+    const a = withFacts({ type, fileId: id }, m[key]);
+    if (key === "voice") a.voice = true;
+    out.push(a);
   }
   const animation = fileIdOf(m.animation);
   if (animation && !doc) out.push({ type: "image", fileId: animation });

@@ -53,6 +53,8 @@ export function telegramOperators(
     log: d.log,
     nameOf: (channel, userId) => d.channels.get(channel)?.displayName?.(userId) ?? Promise.resolve(undefined),
     channelName: (channel) => d.channels.get(channel)?.name ?? channel,
+    ...(d.media ? { media: d.media } : {}),
+    source: (a) => telegram.mediaSource(a),
     ...extra,
   });
   telegram.onOperators = (u) => d.runtime.acceptOps(u, `telegram:update:${u.update_id}`);

@@ -4,14 +4,20 @@ import type { Keyv } from "keyv";
 import type { Logger } from "pino";
 import type { Content } from "../../src/content/types.js";
 import { Texts } from "../../src/engine/template.js";
+import { chooseRule, factsOf } from "../../src/media/fit.js";
+import { mediaIdFor } from "../../src/media/media.js";
 import type { ControlEvent } from "../../src/ports/control.js";
-import type { ChannelId } from "../../src/ports/message.js";
+import { MediaError, type MediaPort, type MediaSource, stored } from "../../src/ports/media.js";
+import type { Attachment, ChannelId } from "../../src/ports/message.js";
 import type { OperatorsPort, RoutedControl } from "../../src/ports/operators.js";
 import type { OpsJob, SendOutcome } from "../../src/ports/queue.js";
 import type { RequestRecord, RequestStore, TranscriptEntry } from "../../src/ports/requests.js";
+import { describeFile } from "../../src/runtime/media-out.js";
 import { getNotice, type Notice } from "../../src/runtime/notices.js";
 import { asArray, asRecord, readFlag, readId, readNumber, readString } from "../shared/read.js";
-import { displayName } from "./inbound.js";
+import { TELEGRAM_CAPABILITIES } from "./capabilities.js";
+import { attachmentsOf, displayName } from "./inbound.js";
+import { sendPlace, sendStored } from "./media.js";
 import { classifyError } from "./outbound.js";
 import { Pacer } from "./pacing.js";
 
@@ -64,6 +70,10 @@ export interface TelegramOperatorsOptions {
   nameOf?: (channel: ChannelId, userId: string) => Promise<string | undefined>;
   /** A channel's name as operators read it (the adapters' `name`). */
   channelName?: (channel: ChannelId) => string;
+  /** The media store: users' files are uploaded to the group from it, operators' files kept in it. */
+  media?: MediaPort;
+  /** Where a file posted in the group is fetched from (the channel's getFile). */
+  source?: (a: Attachment) => Promise<MediaSource | undefined>;
 }
 
 /**
@@ -113,7 +123,7 @@ export class TelegramOperators implements OperatorsPort {
   private async cost(job: OpsJob, r: RequestRecord): Promise<number> {
     let n = 0;
     if (job.op === "post" || !r.ops?.rootMessageId) n += !r.ops?.threadId && (await this.isForum()) ? 2 : 1;
-    if (job.op === "mirror") n += (job.text ? 1 : 0) + (job.attachments ?? []).filter((a) => a.fileId ?? a.url).length;
+    if (job.op === "mirror" || job.op === "relay") n += (job.text ? 1 : 0) + (job.attachments ?? []).length;
     else if (job.op !== "post") n += 1;
     return Math.max(1, n);
   }
@@ -198,14 +208,19 @@ export class TelegramOperators implements OperatorsPort {
     return lines.join("\n").slice(0, 4000);
   }
 
-  /** Send into the request's topic (or as a reply to its first message) and map the new message to it. */
-  private async say(r: RequestRecord, text: string, turn: Turn, extra: { buttons?: boolean } = {}): Promise<Message> {
-    await this.slot(turn);
-    const where = r.ops?.threadId
+  /** The request's topic, or a reply to its first message. */
+  private where(r: RequestRecord): Record<string, unknown> {
+    return r.ops?.threadId
       ? { message_thread_id: r.ops.threadId }
       : r.ops?.rootMessageId
         ? { reply_parameters: { message_id: r.ops.rootMessageId, allow_sending_without_reply: true } }
         : {};
+  }
+
+  /** Send into the request's topic (or as a reply to its first message) and map the new message to it. */
+  private async say(r: RequestRecord, text: string, turn: Turn, extra: { buttons?: boolean } = {}): Promise<Message> {
+    await this.slot(turn);
+    const where = this.where(r);
     const msg = await this.options.api.sendMessage(this.options.chatId, text, {
       ...where,
       ...(extra.buttons ? { reply_markup: this.buttons(r) } : {}),
@@ -274,11 +289,13 @@ export class TelegramOperators implements OperatorsPort {
           );
           break;
         case "relay":
-          await this.say(
-            rec,
-            t.msg("ops_console_reply", { operator: job.operator ?? "?", text: job.text ?? "" }),
-            turn,
-          );
+          if (job.text)
+            await this.say(
+              rec,
+              t.msg("ops_console_reply", { operator: job.operator ?? "?", text: job.text ?? "" }),
+              turn,
+            );
+          await this.postFiles(rec, job.attachments ?? [], turn);
           break;
         case "failure":
           await this.say(rec, `⚠️ ${t.msg("ops_delivery_failed", { error: job.text ?? "?" })}`, turn);
@@ -426,18 +443,87 @@ export class TelegramOperators implements OperatorsPort {
   private async mirror(r: RequestRecord, job: OpsJob, turn: Turn): Promise<void> {
     const t = this.texts();
     const name = r.displayName ?? r.userId;
-    if (job.text) await this.say(r, t.msg("ops_user_says", { name, text: job.text }), turn);
-    for (const a of job.attachments ?? []) {
-      const file = a.fileId ?? a.url;
-      if (!file) continue;
-      await this.slot(turn);
-      const where = r.ops?.threadId ? { message_thread_id: r.ops.threadId } : {};
-      const sent =
-        a.type === "image"
-          ? await this.options.api.sendPhoto(this.options.chatId, file, where)
-          : await this.options.api.sendDocument(this.options.chatId, file, where);
-      await this.options.kv.set(this.messageKey(sent.message_id), r.id);
+    // "[image, audio]" is the transcript's stand-in for files: the files themselves follow.
+    const placeholder = job.attachments?.length && /^\[[a-z, ]+\]$/.test(job.text ?? "");
+    if (job.text && !placeholder) await this.say(r, t.msg("ops_user_says", { name, text: job.text }), turn);
+    await this.postFiles(r, job.attachments ?? [], turn);
+  }
+
+  /**
+   * Files into the request's topic, each by upload with the method for its type (a place by
+   * sendLocation). One that cannot be posted (too large for Telegram, never fetched, refused)
+   * is replaced by a line saying which and why, and the others still go; a file posted
+   * already (the job retried after a network error) is not posted twice.
+   */
+  private async postFiles(r: RequestRecord, files: readonly Attachment[], turn: Turn): Promise<void> {
+    const t = this.texts();
+    for (const [i, a] of files.entries()) {
+      if (a.type === "contact" || a.type === "link") continue;
+      const done = `ops:file:${r.id}:${a.mediaId ?? `${a.type}:${a.latitude}:${a.longitude}:${a.fileId ?? a.url}`}`;
+      if (await this.options.kv.get(done)) continue;
+      try {
+        let sent: Message;
+        if (a.type === "location") {
+          await this.slot(turn);
+          sent = await sendPlace(this.options.api, this.options.chatId, a, this.where(r));
+        } else {
+          const file = a.mediaId ? await this.options.media?.read(a.mediaId) : undefined;
+          if (!file) throw new MediaError(a.error ?? "hotro could not fetch the file", "missing");
+          const facts = factsOf(stored(a, file.record));
+          const chosen = facts ? chooseRule(TELEGRAM_CAPABILITIES.media, facts) : { why: "unknown file" };
+          if ("why" in chosen) throw new MediaError(chosen.why, "unsupported");
+          await this.slot(turn);
+          sent = await sendStored(this.options.api, this.options.chatId, chosen.rule.as, a, file.bytes, this.where(r));
+        }
+        await this.options.kv.set(this.messageKey(sent.message_id), r.id);
+        await this.options.kv.set(done, 1, 7 * 24 * 3600_000);
+      } catch (err) {
+        if (!(err instanceof MediaError)) {
+          const outcome = classifyError(err);
+          // The group is out of reach or busy: the whole job is tried again later.
+          if (!outcome.permanent) throw err;
+          this.options.log.warn(
+            { request: r.id, type: a.type, error: outcome.error },
+            "operators' group: file refused",
+          );
+        }
+        const error = err instanceof MediaError ? err.message : classifyError(err).error;
+        await this.say(r, t.msg("ops_media_failed", { n: i + 1, what: describeFile(a, t).what, error }), turn);
+        await this.options.kv.set(done, 1, 7 * 24 * 3600_000);
+      }
     }
+  }
+
+  /**
+   * Files an operator posted in the group, kept in the media store before they go to the
+   * user (whose platform cannot use a Telegram file id). One that cannot be fetched is
+   * named to the operator where they posted it; the rest still go.
+   */
+  private async keepFiles(m: GroupMessage, key: string): Promise<Attachment[]> {
+    const out: Attachment[] = [];
+    const media = this.options.media;
+    if (!media) return out;
+    for (const [i, a] of m.files.entries()) {
+      if (a.type === "contact" || a.type === "location") {
+        out.push(a);
+        continue;
+      }
+      try {
+        const source = await this.options.source?.(a);
+        if (!source) throw new MediaError("Telegram gave no way to fetch it", "fetch");
+        const hint: Parameters<MediaPort["ingest"]>[2] = { type: a.type };
+        if (a.name) hint.name = a.name;
+        if (a.voice) hint.voice = true;
+        out.push(stored(a, await media.ingest(mediaIdFor(`${key}:${i}`), source, hint)));
+      } catch (err) {
+        const error = err instanceof MediaError ? err.message : "could not keep the file";
+        const t = this.texts();
+        await this.answer(m, t.msg("ops_delivery_failed", { error: `${describeFile(a, t).what}: ${error}` })).catch(
+          () => undefined,
+        );
+      }
+    }
+    return out;
   }
 
   /** The request an operator's message is about: its topic, or the bot message it replies to. */
@@ -488,7 +574,7 @@ export class TelegramOperators implements OperatorsPort {
     if (!m || m.fromBot || m.fromId === String(this.options.botId() ?? "")) return [];
     // Service messages (topic created, members joined…) carry no words for anyone.
     const { text, photo } = m;
-    if (!text && !photo) return [];
+    if (!text && !photo && m.files.length === 0) return [];
     const open = text?.match(/^\/open(?:@\w+)?\s+([A-Za-z]+-\d+)/);
     if (open?.[1]) {
       await this.open(open[1].toUpperCase(), m);
@@ -518,7 +604,11 @@ export class TelegramOperators implements OperatorsPort {
     }
     const event: ControlEvent = { kind: "operator_message", requestId: r.id, operator };
     if (text) event.text = text;
-    if (photo) event.image = { url: `tg-file:${photo}` };
+    if (this.options.media) {
+      const files = await this.keepFiles(m, key);
+      if (files.length) event.attachments = files;
+      if (!text && !files.length) return [];
+    } else if (photo) event.image = { url: `tg-file:${photo}` };
     return [{ conv: r.conv, event, key: `${key}:control` }];
   }
 
@@ -554,6 +644,8 @@ interface GroupMessage {
   text?: string;
   /** The largest size's file id. */
   photo?: string;
+  /** Every file of the message (photo, document, voice…), as a user's would be read. */
+  files: Attachment[];
   replyTo?: { messageId: number; topicCreated: boolean };
 }
 
@@ -567,6 +659,7 @@ function groupMessage(v: unknown): GroupMessage | undefined {
     isTopicMessage: readFlag(m.is_topic_message),
     fromId,
     fromBot: readFlag(from.is_bot),
+    files: attachmentsOf(m),
   };
   const messageId = positiveInt(m.message_id);
   if (messageId) out.messageId = messageId;

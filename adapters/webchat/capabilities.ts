@@ -1,3 +1,4 @@
+import { mb } from "../../src/media/fit.js";
 import type { ChannelCapabilities } from "../../src/ports/capabilities.js";
 
 /** A browser shows anything: long text, every button kind, images; "typing" is drawn by the page. */
@@ -13,4 +14,7 @@ export const WEBCHAT_CAPABILITIES: ChannelCapabilities = {
   images: true,
   typing: true,
   ratingStars: true,
+  // The page is served by hotro: every stored file is shown from a signed link (pictures
+  // inline, the rest to download), up to the media store's own cap.
+  media: [{ as: "link", kinds: ["image", "audio", "video", "file", "sticker"], maxBytes: mb(100) }],
 };

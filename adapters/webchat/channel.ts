@@ -8,6 +8,7 @@ import type {
   EscalationAdmission,
   Intake,
 } from "../../src/ports/channel.js";
+import type { MediaPort } from "../../src/ports/media.js";
 import type { SendJob, SendOutcome } from "../../src/ports/queue.js";
 import { LANGS, type Lang } from "../../src/ports/vocabulary.js";
 import { sanitize } from "../../src/runtime/runtime.js";
@@ -19,7 +20,8 @@ import { History } from "./history.js";
 import { eventOf, parseFrame, startEvent, VISITOR_ID } from "./inbound.js";
 import { entryOf } from "./outbound.js";
 import { pageHtml } from "./page.js";
-import type { ClientFrame, ErrorCode, ServerFrame } from "./types.js";
+import type { ClientFrame, Entry, EntryFile, ErrorCode, ServerFrame } from "./types.js";
+import { type UploadDeps, uploadRoute } from "./upload.js";
 import { OriginPolicy, RateLimiter } from "./verify.js";
 import { netOf, Visitors } from "./visitors.js";
 
@@ -34,6 +36,8 @@ export interface WebchatOptions {
   brand?: string;
   /** Ping every socket this often; one that did not answer the last ping is dropped. */
   heartbeatMs?: number;
+  /** The largest file a visitor may upload (config `media.webchat_max_mb`; default 10 MB). */
+  maxUploadBytes?: number;
 }
 
 /** The part of a `ws` socket used here (its types are not installed). */
@@ -172,8 +176,11 @@ export class WebchatChannel implements ChannelAdapter {
         maxChars: this.options.config.limits.max_message_chars,
         maxFrameBytes: this.options.config.limits.max_frame_bytes,
         ws: "/webchat/ws",
+        // What a visitor may attach, shown before they pick a file.
+        upload: this.options.deps.media ? { path: "/webchat/upload", maxBytes: this.maxUpload } : null,
       });
     });
+    if (this.options.deps.media) uploadRoute(app, this.uploadDeps());
 
     app.get(
       "/webchat/ws",
@@ -190,6 +197,35 @@ export class WebchatChannel implements ChannelAdapter {
       },
       (socket, req) => this.open(socket as unknown as Socket, netOf(req.ip)),
     );
+  }
+
+  private get maxUpload(): number {
+    return Math.min(this.options.maxUploadBytes ?? 10 * 1024 * 1024, this.options.deps.media?.maxBytes ?? Infinity);
+  }
+
+  private uploadDeps(): UploadDeps {
+    return {
+      media: this.options.deps.media as MediaPort,
+      maxBytes: this.maxUpload,
+      verify: (visitor, secret, net) => this.visitors.verify(visitor, secret, net),
+      limiter: this.limiter,
+      origins: this.origins,
+      log: this.log,
+      text: (lang, key, vars) => this.text(this.langOf(lang), key, vars),
+    };
+  }
+
+  /** Files of an entry get fresh signed links as it goes to a browser (the stored entry keeps ids only). */
+  private signed(entry: Entry): Entry {
+    const media = this.options.deps.media;
+    if (!entry.files?.length || !media) return entry;
+    return {
+      ...entry,
+      files: entry.files.map((f) => ({
+        ...f,
+        link: media.link(f.mediaId, { absolute: true }) ?? media.link(f.mediaId) ?? "",
+      })),
+    };
   }
 
   private unavailable(reply: FastifyReply) {
@@ -340,7 +376,12 @@ export class WebchatChannel implements ChannelAdapter {
     this.sockets.set(visitor, set);
     const history = secret ? [] : await this.history.list(visitor);
     // The secret goes to this browser once, when it is made; it is never logged, and stored only as its hash.
-    this.reply(conn, { type: "welcome", visitor, history, ...(secret ? { secret } : {}) });
+    this.reply(conn, {
+      type: "welcome",
+      visitor,
+      history: history.map((e) => this.signed(e)),
+      ...(secret ? { secret } : {}),
+    });
     // A visitor with nothing yet: the bot greets them (recorded once, however often they reload).
     if (history.length === 0) await this.intake?.accept([startEvent(visitor, Date.now(), conn.lang)]);
   }
@@ -372,12 +413,22 @@ export class WebchatChannel implements ChannelAdapter {
     // Masked here exactly as the runtime masks it, so what the page echoes is what was recorded.
     const event = sanitize(eventOf(visitor, frame, now));
     const shown = event.text ?? (frame.type === "postback" ? frame.payload : "");
+    const files: EntryFile[] = [];
+    for (const mediaId of frame.type === "message" ? (frame.attachments ?? []) : []) {
+      const r = await this.options.deps.media?.info(mediaId);
+      // Only what this visitor uploaded: an id alone (seen elsewhere) must not attach someone else's file.
+      if (!r || r.owner !== `webchat:${visitor}`)
+        return this.refuse(conn, "malformed", { id: frame.id, detail: `no uploaded file ${mediaId}` });
+      const type = r.kind === "sticker" ? "image" : r.kind;
+      files.push({ mediaId, type, size: r.size, ...(r.name ? { name: r.name } : {}) });
+    }
     // Stored before the event is recorded, so the bot's answer can never come before it.
     const { entry, fresh } = await this.history.append(visitor, {
       id: `u:${frame.id}`,
       from: "user",
       text: shown,
       at: now,
+      ...(files.length ? { files } : {}),
     });
     try {
       await this.intake?.accept([event]);
@@ -387,9 +438,9 @@ export class WebchatChannel implements ChannelAdapter {
       return this.refuse(conn, "unavailable", { id: frame.id, detail: "the message could not be recorded" });
     }
     await this.visitors.renew(visitor);
-    this.reply(conn, { type: "ack", id: frame.id, entry });
+    this.reply(conn, { type: "ack", id: frame.id, entry: this.signed(entry) });
     // The visitor's other tabs (on any process) show it too.
-    if (fresh) await this.fanout.publish(visitor, { type: "message", entry });
+    if (fresh) await this.fanout.publish(visitor, { type: "message", entry: this.signed(entry) });
   }
 
   /** This process's sockets of one visitor. */
@@ -407,7 +458,7 @@ export class WebchatChannel implements ChannelAdapter {
     try {
       const { entry } = await this.history.append(job.userId, entryOf(job.message, Date.now()));
       await this.visitors.renew(job.userId);
-      await this.fanout.publish(job.userId, { type: "message", entry });
+      await this.fanout.publish(job.userId, { type: "message", entry: this.signed(entry) });
       return { ok: true };
     } catch (err) {
       return { ok: false, permanent: false, error: `webchat: ${err instanceof Error ? err.message : String(err)}` };
@@ -470,6 +521,8 @@ function pagePolicy(host: string | undefined): string {
     "style-src 'self'",
     `connect-src 'self'${ws}`,
     "img-src 'self' https: data:",
+    // Voice notes and videos from hotro's own signed links.
+    "media-src 'self'",
     "base-uri 'none'",
     "form-action 'none'",
     "frame-ancestors 'self'",

@@ -17,7 +17,17 @@ const Frame = z.discriminatedUnion("type", [
       lang: z.enum(LANGS).optional(),
     })
     .strict(),
-  z.object({ type: z.literal("message"), id: CLIENT_ID, text: z.string() }).strict(),
+  z
+    .object({
+      type: z.literal("message"),
+      id: CLIENT_ID,
+      text: z.string(),
+      attachments: z
+        .array(z.string().regex(/^[A-Za-z0-9_-]{16,64}$/))
+        .max(5)
+        .optional(),
+    })
+    .strict(),
   z
     .object({
       type: z.literal("postback"),
@@ -60,7 +70,8 @@ export function parseFrame(data: Buffer | ArrayBuffer | Buffer[], isBinary: bool
   const frame = r.data;
   if (frame.type === "message") {
     const text = frame.text.normalize("NFC").trim();
-    if (isBlank(text)) return { ok: false, code: "malformed", reason: "the message is empty", id: frame.id };
+    if (isBlank(text) && !frame.attachments?.length)
+      return { ok: false, code: "malformed", reason: "the message is empty", id: frame.id };
     const count = charCount(text);
     if (count > maxChars)
       return { ok: false, code: "too_long", reason: `longer than ${maxChars} characters`, id: frame.id, count };
@@ -79,7 +90,13 @@ export function eventOf(
   now: number,
 ): InboundEvent {
   const base = { id: `webchat:${visitor}:${frame.id}`, channel: "webchat" as const, userId: visitor, timestamp: now };
-  if (frame.type === "message") return { ...base, kind: "message", text: frame.text };
+  if (frame.type === "message") {
+    const e: InboundEvent = { ...base, kind: "message" };
+    if (frame.text) e.text = frame.text;
+    // Uploaded already: the runtime checks each id belongs to this visitor and reads what it is.
+    if (frame.attachments?.length) e.attachments = frame.attachments.map((mediaId) => ({ type: "file", mediaId }));
+    return e;
+  }
   return { ...base, kind: "postback", payload: frame.payload, ...(frame.text ? { text: frame.text } : {}) };
 }
 

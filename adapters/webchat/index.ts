@@ -13,6 +13,7 @@ export function createWebchatChannel(env: WebchatEnv, deps: ChannelDeps, content
     deps,
     extraOrigins: originsFromEnv(env.WEBCHAT_ALLOWED_ORIGINS),
     brand: content.config.brand.name,
+    maxUploadBytes: Math.round(content.config.media.webchat_max_mb * 1024 * 1024),
   };
   return new WebchatChannel(o);
 }

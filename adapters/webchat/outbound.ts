@@ -18,6 +18,18 @@ export function entryOf(m: OutboundMessage, at: number): Omit<Entry, "seq"> {
   if (m.text) e.text = m.text;
   if (m.quickReplies?.length) e.quickReplies = m.quickReplies.map((q) => ({ label: q.label, payload: q.payload }));
   if (m.buttons?.length) e.buttons = m.buttons.map((b) => ({ ...b }));
+  const a = m.attachment;
+  if (a?.mediaId) {
+    const type = a.type === "image" || a.type === "audio" || a.type === "video" ? a.type : "file";
+    e.files = [
+      {
+        mediaId: a.mediaId,
+        type,
+        ...(a.name ? { name: a.name } : {}),
+        ...(a.size !== undefined ? { size: a.size } : {}),
+      },
+    ];
+  }
   if (m.image) {
     e.image = { url: WEB_URL.test(m.image.url) ? m.image.url : "" };
     if (m.image.caption) e.image.caption = m.image.caption;

@@ -28,13 +28,24 @@ export interface Entry {
   quickReplies?: QuickReply[];
   buttons?: Button[];
   image?: { url: string; caption?: string };
+  /** Files from the media store; `link` is signed when the entry is sent to a browser (links expire). */
+  files?: EntryFile[];
   /** ms since the epoch */
   at: number;
 }
 
+export interface EntryFile {
+  mediaId: string;
+  type: "image" | "audio" | "video" | "file";
+  name?: string;
+  size?: number;
+  link?: string;
+}
+
 export type ClientFrame =
   | { type: "hello"; visitor?: string | undefined; secret?: string | undefined; lang?: Lang | undefined }
-  | { type: "message"; id: string; text: string }
+  /** `attachments`: ids `POST /webchat/upload` gave for this visitor's files. */
+  | { type: "message"; id: string; text: string; attachments?: string[] | undefined }
   | { type: "postback"; id: string; payload: string; text?: string | undefined };
 
 export type ErrorCode =

@@ -1,3 +1,4 @@
+import { mb } from "../../src/media/fit.js";
 import type { ChannelCapabilities } from "../../src/ports/capabilities.js";
 
 /**
@@ -19,4 +20,21 @@ export const ZALO_CAPABILITIES: ChannelCapabilities = {
   typing: false,
   // CS messages only within 7 days of the user's last interaction (notes/zalo-oa.md §7: -230/-232 after).
   replyWindow: { botHours: 7 * 24, personHours: 7 * 24 },
+  // Upload endpoints (notes/zalo-oa.md): `/v2.0/oa/upload/image` JPG/PNG up to 1 MB,
+  // `/upload/gif` up to 5 MB, `/upload/file` PDF/DOC/DOCX/CSV up to 5 MB. A CS message carries
+  // no audio or video: those, and anything larger, go as a link.
+  media: [
+    { as: "image", kinds: ["image", "sticker"], mimes: ["image/jpeg", "image/png"], maxBytes: mb(1) },
+    { as: "gif", kinds: ["image"], mimes: ["image/gif"], maxBytes: mb(5) },
+    {
+      as: "file",
+      kinds: ["file"],
+      mimes: [
+        "application/pdf",
+        "application/msword",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+      ],
+      maxBytes: mb(5),
+    },
+  ],
 };

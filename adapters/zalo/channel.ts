@@ -3,6 +3,7 @@ import type { Keyv } from "keyv";
 import type { Logger } from "pino";
 import type { ChannelCapabilities } from "../../src/ports/capabilities.js";
 import type { ChannelAdapter, ChannelDeps, ChannelHealth, Intake } from "../../src/ports/channel.js";
+import type { MediaPort } from "../../src/ports/media.js";
 import type { InboundEvent } from "../../src/ports/message.js";
 import type { SendJob, SendOutcome } from "../../src/ports/queue.js";
 import { dropStale } from "../../src/queue/dedupe.js";
@@ -11,7 +12,16 @@ import { asRecord, type Rec } from "../shared/read.js";
 import { ZALO_CAPABILITIES } from "./capabilities.js";
 import { ZaloClient, ZaloNetworkError } from "./client.js";
 import { mapZaloEvent, parseJsonKeepingBigInts, str } from "./inbound.js";
-import { ALTERNATIVES, classifyError, PAYLOAD_ERRORS, type Reference, toZaloBody, userInfoCard } from "./outbound.js";
+import { uploadFor } from "./media.js";
+import {
+  ALTERNATIVES,
+  classifyError,
+  PAYLOAD_ERRORS,
+  type Reference,
+  toZaloBody,
+  userInfoCard,
+  withReference,
+} from "./outbound.js";
 import { ReauthRequired, TokenUnavailable, ZaloTokens } from "./tokens.js";
 import type { ZaloSendBody } from "./types.js";
 import { verifyZaloSignature } from "./verify.js";
@@ -90,6 +100,7 @@ export class ZaloChannel implements ChannelAdapter {
   readonly tokens: ZaloTokens;
   private readonly log: Logger;
   private readonly kv: Keyv;
+  private readonly media: MediaPort | undefined;
   private readonly lookups = new Map<string, Promise<void>>();
 
   constructor(
@@ -98,6 +109,7 @@ export class ZaloChannel implements ChannelAdapter {
   ) {
     this.log = deps.log.child({ channel: "zalo" });
     this.kv = deps.kv;
+    this.media = deps.media;
     const days = options.replyWindowDays ?? 7;
     this.capabilities = {
       ...ZALO_CAPABILITIES,
@@ -213,11 +225,27 @@ export class ZaloChannel implements ChannelAdapter {
     }
     const mode = this.options.replyReference ?? "quote";
     const ref: Reference | undefined = last?.msgId && mode !== "off" ? { mode, messageId: last.msgId } : undefined;
-    let r = await this.deliver(job, toZaloBody(job.userId, job.message, ref));
+    let bodyOf = (reference?: Reference) => toZaloBody(job.userId, job.message, reference);
+    if (job.message.attachment) {
+      // A file goes up to Zalo first; the message refers to what the upload gave.
+      const up = await uploadFor(job.message.attachment, {
+        client: this.client,
+        media: this.media,
+        kv: this.kv,
+        token: (stale) => this.tokens.accessToken(stale),
+      });
+      if ("outcome" in up) {
+        if (!up.outcome.ok) this.log.warn({ conv: job.conv, error: up.outcome.error }, "zalo: file not sent");
+        return up.outcome;
+      }
+      bodyOf = (reference) =>
+        withReference({ recipient: { user_id: job.userId }, message: { attachment: up.attachment } }, reference);
+    }
+    let r = await this.deliver(job, bodyOf(ref));
     if (ref && r.code !== undefined && PAYLOAD_ERRORS.has(r.code)) {
       // Zalo would not take the reference (an old message, a field this API version refuses): send without it.
       this.log.info({ conv: job.conv, code: r.code, mode }, "zalo: reply reference refused, sent without it");
-      r = await this.deliver(job, toZaloBody(job.userId, job.message));
+      r = await this.deliver(job, bodyOf());
     }
     if (r.outcome.ok && job.message.ask && this.options.userInfoImageUrl) {
       const card = userInfoCard(

@@ -1,4 +1,4 @@
-import { Agent, request } from "undici";
+import { Agent, FormData, request } from "undici";
 import { parseJsonKeepingBigInts } from "./inbound.js";
 import type { ZaloApiResponse, ZaloSendBody, ZaloTokenResponse } from "./types.js";
 
@@ -55,6 +55,24 @@ export class ZaloClient {
     });
   }
 
+  /**
+   * `POST {api}/v2.0/oa/upload/{image|gif|file}`, multipart with the file in `file`: answers
+   * `data.attachment_id` (image, gif) or `data.token` (file), which a message then refers to.
+   */
+  upload(
+    accessToken: string,
+    kind: "image" | "gif" | "file",
+    file: { name: string; type: string; bytes: Buffer },
+  ): Promise<HttpResult<ZaloApiResponse<{ attachment_id?: string; token?: string }>>> {
+    const form = new FormData();
+    form.append("file", new Blob([new Uint8Array(file.bytes)], { type: file.type }), file.name);
+    return this.call(`${this.api}/v2.0/oa/upload/${kind}`, "upload", {
+      method: "POST",
+      headers: { access_token: accessToken },
+      body: form,
+    });
+  }
+
   /** `GET {api}/v3.0/oa/user/detail?data={"user_id":"…"}`: display name and follower status. */
   userDetail(
     accessToken: string,
@@ -82,7 +100,7 @@ export class ZaloClient {
   private async call<T>(
     url: string,
     what: string,
-    init: { method: "GET" | "POST"; headers: Record<string, string>; body?: string },
+    init: { method: "GET" | "POST"; headers: Record<string, string>; body?: string | FormData },
   ): Promise<HttpResult<T>> {
     let res: Awaited<ReturnType<typeof request>>;
     try {

@@ -224,6 +224,10 @@ function toAttachment(a: Rec, fallback: Attachment["type"]): Attachment {
   if (type === "sticker" && id) out.fileId = id;
   const name = str(p.name) ?? str(p.title);
   if (name && (type === "file" || type === "link" || type === "contact")) out.name = name;
+  // Zalo's "audio" is a voice message recorded in the app; a file's size comes as a string.
+  if (type === "audio") out.voice = true;
+  const size = Number(str(p.size) ?? Number.NaN);
+  if (Number.isSafeInteger(size) && size >= 0) out.size = size;
   if (type === "location") {
     const c = asRecord(p.coordinates);
     const lat = coordinate(c?.latitude);

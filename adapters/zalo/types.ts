@@ -68,13 +68,20 @@ export interface ZaloSendBody {
   message: {
     text?: string;
     quote_message_id?: string;
-    attachment?: {
-      type: "template";
-      payload:
-        | { buttons: ZaloButton[] }
-        | { template_type: "media"; elements: { media_type: "image"; url: string }[] }
-        | { template_type: "request_user_info"; elements: { title: string; subtitle: string; image_url: string }[] };
-    };
+    attachment?:
+      | {
+          type: "template";
+          payload:
+            | { buttons: ZaloButton[] }
+            | { template_type: "media"; elements: { media_type: "image"; url: string }[] }
+            | { template_type: "media"; elements: { media_type: "image" | "gif"; attachment_id: string }[] }
+            | {
+                template_type: "request_user_info";
+                elements: { title: string; subtitle: string; image_url: string }[];
+              };
+        }
+      /** A file uploaded with `/v2.0/oa/upload/file`, sent by the token it gave. */
+      | { type: "file"; payload: { token: string } };
   };
 }
 

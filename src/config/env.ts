@@ -19,6 +19,12 @@ export const coreEnvShape = {
     .string()
     .regex(/^[A-Za-z0-9_:.-]{1,64}$/, "letters, digits, _ : . - (up to 64)")
     .default("hotro:"),
+  /** Pictures, voice notes and files (default `DATA_DIR/media`); with REDIS_URL, a directory every process mounts. */
+  MEDIA_DIR: optional(z.string().min(1)),
+  /** Where users reach this server (`https://support.example.vn`): links to files sent to other platforms. */
+  PUBLIC_URL: optional(
+    z.string().regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, "must look like https://support.example.vn"),
+  ),
   CONFIG_DIR: z.string().min(1).default("./config"),
   FLOWS_DIR: z.string().min(1).default("./flows"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

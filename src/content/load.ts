@@ -13,6 +13,7 @@ import {
   type Intent,
   type Lexicon,
   type Localized,
+  MediaConfig,
   type MessageKey,
   type OfficialChannel,
   QualityConfig,
@@ -229,6 +230,7 @@ function withDefaults(c: Record<string, unknown>): Config {
     escalation: (c.escalation as Config["escalation"]) ?? { rules: [], word_lists: {} },
     operators: (c.operators as Config["operators"]) ?? { language: "vi", help_every_minutes: 10 },
     webchat: (c.webchat as Config["webchat"] | undefined) ?? WebchatConfig.parse({}),
+    media: (c.media as Config["media"] | undefined) ?? MediaConfig.parse({}),
     sla: (c.sla as Config["sla"] | undefined) ?? DEFAULT_SLA,
     quality: (c.quality as Config["quality"] | undefined) ?? QualityConfig.parse({}),
   };

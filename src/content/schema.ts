@@ -192,6 +192,13 @@ export const MESSAGE_KEYS = [
   "complaint_escalated",
   "flood_notice",
   "unsupported_attachment",
+  "media_link",
+  "media_kind_image",
+  "media_kind_voice",
+  "media_kind_audio",
+  "media_kind_video",
+  "media_kind_file",
+  "media_kind_sticker",
   "message_too_long",
   "menu",
   "status_open",
@@ -231,6 +238,8 @@ export const MESSAGE_KEYS = [
   "ops_note_saved",
   "ops_flood_notice",
   "ops_open_exists",
+  "ops_media_failed",
+  "ops_media_place",
   // The quality loop: the rating after a person closed a request, and the leads' notices.
   "csat_prompt",
   "csat_comment",
@@ -365,6 +374,15 @@ export const WebchatTexts = z
     unavailable: webchatText("Chưa kết nối được tới máy chủ hỗ trợ.", "Cannot reach the support server."),
     quick_replies_label: webchatText("Gợi ý trả lời", "Suggested replies"),
     image: webchatText("Hình ảnh", "Image"),
+    file: webchatText("Tệp", "File"),
+    attach: webchatText("Đính kèm ảnh hoặc tệp", "Attach a picture or a file"),
+    attach_limits: webchatText(
+      "Ảnh (JPG, PNG, GIF, WebP), PDF, Word, Excel, âm thanh hoặc video, tối đa {max} MB",
+      "Pictures (JPG, PNG, GIF, WebP), PDF, Word, Excel, sound or video, up to {max} MB",
+    ),
+    file_too_large: webchatText("Tệp {name} lớn hơn {max} MB.", "{name} is larger than {max} MB."),
+    file_refused: webchatText("Không gửi được tệp {name}: {reason}", "{name} was not sent: {reason}"),
+    uploading: webchatText("Đang tải tệp lên…", "Uploading…"),
     new_messages: webchatText("Có tin nhắn mới", "New messages"),
     switch_language: webchatText("English", "Tiếng Việt"),
     noscript: webchatText("Bật JavaScript để dùng khung chat.", "Turn on JavaScript to use the chat."),
@@ -433,6 +451,25 @@ export const WebchatFloods = z
   .strict();
 export type WebchatFloods = z.infer<typeof WebchatFloods>;
 
+/** Pictures, voice notes and files (config/media.yaml). */
+export const MediaConfig = z
+  .object({
+    /** The largest file hotro fetches or accepts; larger ones reach operators as a note. */
+    max_mb: z.number().min(1).max(200).default(50),
+    /** How long a signed link to a file works. */
+    link_minutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 60)
+      .default(60),
+    /** Files older than this are deleted. */
+    retention_days: z.number().int().min(1).default(90),
+    /** What a live-chat visitor may upload (shown in the page before they pick a file). */
+    webchat_max_mb: z.number().min(0.1).max(100).default(10),
+  })
+  .strict();
+export type MediaConfig = z.infer<typeof MediaConfig>;
 const SlaTarget = z
   .object({
     first_response_minutes: z.number().int().min(1),
@@ -546,6 +583,7 @@ export const ConfigFile = z
       .strict()
       .optional(),
     webchat: WebchatConfig.optional(),
+    media: MediaConfig.optional(),
     sla: SlaConfig.optional(),
     quality: QualityConfig.optional(),
   })

@@ -5,6 +5,7 @@ import type {
   Intent,
   Lexicon,
   Localized,
+  MediaConfig,
   MessageKey,
   OfficialChannel,
   QualityConfig,
@@ -54,6 +55,7 @@ export interface Config {
   escalation: { rules: EscalationRule[]; word_lists: Record<string, string[]> };
   operators: { language: "vi" | "en"; help_every_minutes: number };
   webchat: WebchatConfig;
+  media: MediaConfig;
   sla: SlaConfig;
   quality: QualityConfig;
 }

@@ -34,6 +34,10 @@ export const REQUIRED_INTENTS = [
 /** Placeholders the template renderer fills in (see `engine/template.ts`). */
 export const KNOWN_PLACEHOLDERS = new Set([
   "brand",
+  // Files (media_link, ops_media_failed): what the file is, its size, a signed link to it.
+  "what",
+  "size",
+  "url",
   "website",
   "channels",
   "social",

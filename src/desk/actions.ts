@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ControlEvent } from "../ports/control.js";
+import type { Attachment } from "../ports/message.js";
 import type { Outbox } from "../ports/queue.js";
 import type { RequestRecord, RequestStore } from "../ports/requests.js";
 
@@ -87,16 +88,20 @@ export class DeskActions {
     return { ok: true, request: rec };
   }
 
-  async reply(id: string, text: string, by: Actor): Promise<ActionResult> {
+  async reply(id: string, text: string, by: Actor, attachments: Attachment[] = []): Promise<ActionResult> {
     const r = await this.d.requests.get(id);
     if (!r) return notFound(id);
     if (r.status === "resolved")
       return { ok: false, status: 409, error: `${r.id} is resolved: reopen it to write to the user`, request: r };
-    await this.d.control(
-      r.conv,
-      { kind: "operator_message", requestId: r.id, operator: by.displayName, text, surface: "console" },
-      this.key(),
-    );
+    const event: ControlEvent = {
+      kind: "operator_message",
+      requestId: r.id,
+      operator: by.displayName,
+      surface: "console",
+    };
+    if (text) event.text = text;
+    if (attachments.length) event.attachments = attachments;
+    await this.d.control(r.conv, event, this.key());
     return { ok: true, request: r };
   }
 

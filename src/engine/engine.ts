@@ -418,11 +418,21 @@ export function handleControl(event: ControlEvent, stored: Session | undefined, 
         t.actions.push({ type: "request.update", requestId: ref.id, status: "in_progress" });
       }
       if (ref) ref.personReplied = true;
-      const message: OutboundMessage = { from: { kind: "operator", name: event.operator } };
+      const from = { kind: "operator", name: event.operator } as const;
+      const message: OutboundMessage = { from };
       if (event.text) message.text = event.text;
       if (event.image) message.image = event.image;
-      t.actions.push({ type: "relay", requestId: event.requestId, message });
-      remember(session, { from: "operator", text: event.text ?? "[image]", at: t.now });
+      if (message.text || message.image) t.actions.push({ type: "relay", requestId: event.requestId, message });
+      // Each file is a message of its own: one the user's platform refuses is reported on its
+      // own line, and never holds up the others.
+      for (const attachment of event.attachments ?? [])
+        t.actions.push({ type: "relay", requestId: event.requestId, message: { from, attachment } });
+      const files = (event.attachments ?? []).map((a) => a.name ?? `[${a.type}]`);
+      remember(session, {
+        from: "operator",
+        text: [event.text, ...files].filter(Boolean).join(" ") || "[image]",
+        at: t.now,
+      });
       break;
     }
     case "request_taken": {

@@ -33,6 +33,8 @@ export function validateField(
     case "image": {
       const img = attachments.find((a) => a.type === "image" || a.type === "file");
       if (!img) return undefined;
+      // hotro's copy first: a platform's link expires (and the transcript shows the file itself).
+      if (img.mediaId) return `${img.name ?? img.type} (media:${img.mediaId})`;
       return img.url ?? (img.fileId ? `file:${img.fileId}` : (img.name ?? img.type));
     }
     case "time": {

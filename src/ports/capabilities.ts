@@ -1,4 +1,20 @@
+import type { MediaKind } from "./media.js";
 import type { Button } from "./message.js";
+
+/**
+ * One way a platform takes a file: the kinds and sniffed types it accepts, up to a size;
+ * `as` names the adapter's call for it (Telegram `photo` → sendPhoto). The first rule that
+ * fits a file is used; a file no rule fits is sent as a link or explained (src/media/fit.ts).
+ */
+export interface MediaRule {
+  as: string;
+  kinds: readonly MediaKind[];
+  /** Accepted types (exact, or `audio/*`); absent: any of those kinds. */
+  mimes?: readonly string[];
+  /** Only voice notes (Telegram's sendVoice). */
+  voice?: boolean;
+  maxBytes: number;
+}
 
 /**
  * What a channel can show, as data (EXAMPLES.md: OpenClaw's `capabilities`). The renderer
@@ -31,6 +47,8 @@ export interface ChannelCapabilities {
   contactRequest?: boolean;
   /** Buttons wide enough for a row of stars: a rating is offered as ★ to ★★★★★ (the live chat). */
   ratingStars?: boolean;
+  /** The files the platform takes from the bot, in order of preference; absent: none. */
+  media?: readonly MediaRule[];
 }
 
 export const CLI_CAPABILITIES: ChannelCapabilities = {

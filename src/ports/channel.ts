@@ -54,6 +54,11 @@ export interface ChannelAdapter {
   readonly anonymous?: boolean;
   /** Decide how a new request of `userId` reaches operators (flood limits); absent: always `post`. */
   admitEscalation?(userId: string, requestId: string): Promise<EscalationAdmission>;
+  /**
+   * Where to fetch an attachment of this platform that is not a plain link (Telegram's
+   * `getFile`): the URL and the headers to use. Absent, or undefined: its `url` is fetched.
+   */
+  mediaSource?(attachment: import("./message.js").Attachment): Promise<import("./media.js").MediaSource | undefined>;
   /** Start background work (polling) once the server is up. */
   start?(intake: Intake): Promise<void>;
   stop?(): Promise<void>;
@@ -69,4 +74,6 @@ export interface ChannelDeps {
   withLock<T>(name: string, ttlMs: number, fn: () => Promise<T>): Promise<T>;
   /** Messages to every process of the deployment (live frames to sockets held elsewhere). */
   bus: import("./backend.js").Bus;
+  /** The media store: files to upload to the platform, signed links to them. */
+  media?: import("./media.js").MediaPort;
 }

@@ -6,6 +6,8 @@ export type ControlEvent =
       operator: string;
       text?: string;
       image?: { url: string };
+      /** Files from the media store (a console upload, a photo or document posted in the group). */
+      attachments?: import("./message.js").Attachment[];
       /** Written in the web console: the Telegram group, if any, is shown it too. */
       surface?: "console";
     }

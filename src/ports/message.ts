@@ -20,6 +20,16 @@ export interface Attachment {
   longitude?: number;
   /** A shared contact's phone number. */
   phone?: string;
+  /** Its copy in hotro's media store (src/ports/media.ts), once fetched: what every destination is sent from. */
+  mediaId?: string;
+  /** The type its bytes turned out to be (sniffed, never taken from the name). */
+  mime?: string;
+  /** Bytes, when known (the platform said, or hotro counted). */
+  size?: number;
+  /** A voice note recorded in the app (Telegram voice, Zalo audio), not a music file. */
+  voice?: boolean;
+  /** Why hotro could not fetch or keep it ("too large: 31 MB, the limit is 25 MB"): shown to operators. */
+  error?: string;
 }
 
 /**
@@ -70,6 +80,11 @@ export interface OutboundMessage {
   quickReplies?: QuickReply[];
   buttons?: Button[];
   image?: { url: string; caption?: string };
+  /**
+   * A file from hotro's media store (`mediaId` set): one per message, so one that cannot be
+   * delivered never holds up the others (the renderer splits a message with several).
+   */
+  attachment?: Attachment;
   /** Who wrote it, when a person did (shown by channels that can). */
   from?: { kind: "bot" } | { kind: "operator"; name: string };
   /**

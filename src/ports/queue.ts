@@ -92,7 +92,7 @@ export interface OpsJob {
    */
   yields?: boolean;
   text?: string;
-  attachments?: { type: string; url?: string; fileId?: string }[];
+  attachments?: import("./message.js").Attachment[];
 }
 
 export type OutboxBody = SendJob | OpsJob;

@@ -97,7 +97,9 @@ export function render(msg: OutboundMessage, caps: ChannelCapabilities): Outboun
     if (moved) image.quickReplies = moved;
     out.push(withFrom(image));
   }
-  const parts = out.filter((m) => m.text || m.image || m.buttons?.length);
+  // A stored file travels alone: the adapter picks the platform's way to send it.
+  if (msg.attachment) out.push(withFrom({ attachment: msg.attachment }));
+  const parts = out.filter((m) => m.text || m.image || m.attachment || m.buttons?.length);
   // A one-tap "share your phone number" rides on the last part, where the channel has one.
   const last = parts[parts.length - 1];
   if (msg.ask && caps.contactRequest && last) last.ask = msg.ask;

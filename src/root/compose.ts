@@ -21,6 +21,7 @@ export function channelDeps(d: AppDeps): ChannelDeps {
     kv: d.backend.kv,
     withLock: (n, ttl, fn) => d.backend.withLock(n, ttl, fn),
     bus: d.backend.bus,
+    media: d.media,
   };
 }
 

@@ -9,10 +9,12 @@ import {
 } from "../engine/actions.js";
 import { type EngineResult, handle, handleControl } from "../engine/engine.js";
 import { localTime } from "../engine/hours.js";
+import { Texts } from "../engine/template.js";
 import type { EngineContext, EngineDeps } from "../engine/turn.js";
 import type { ChannelAdapter, EscalationAdmission, Intake } from "../ports/channel.js";
 import type { ControlEvent } from "../ports/control.js";
 import type { DeskAvailability } from "../ports/desk.js";
+import type { MediaPort } from "../ports/media.js";
 import {
   type ChannelId,
   conversationKey,
@@ -32,6 +34,8 @@ import { render } from "../render/render.js";
 import { isBlank } from "../text/blank.js";
 import { maskSecrets } from "../text/secrets.js";
 import { ChannelStates } from "./channel-states.js";
+import { withStoredMedia } from "./media-intake.js";
+import { fitForChannel } from "./media-out.js";
 import type { Metrics } from "./metrics.js";
 
 export interface RuntimeDeps extends EngineDeps {
@@ -49,6 +53,8 @@ export interface RuntimeDeps extends EngineDeps {
   desk?: DeskAvailability;
   log: Logger;
   metrics: Metrics;
+  /** Where users' files are kept once fetched (absent: attachments pass as the platform gave them). */
+  media?: MediaPort;
   now?: () => Date;
   /** On stop, how long to keep working through what is already recorded (default 7 s). */
   drainMs?: number;
@@ -220,8 +226,19 @@ export class Runtime implements Intake {
       this.typingIfLate(item.body.event);
     }
     const ctx = await this.engineContext(item.conv);
+    const event =
+      item.body.type === "event" && this.deps.media
+        ? await withStoredMedia(
+            item.body.event,
+            this.deps.channels.get(item.body.event.channel),
+            this.deps.media,
+            this.deps.log,
+          )
+        : undefined;
     const result =
-      item.body.type === "event" ? handle(item.body.event, stored, ctx) : handleControl(item.body.event, stored, ctx);
+      item.body.type === "event"
+        ? handle(event ?? item.body.event, stored, ctx)
+        : handleControl(item.body.event, stored, ctx);
     const jobs = await this.execute(item, result);
     const session: StoredSession = { ...result.session, processed: { key: item.key, jobs } };
     await this.deps.sessions.set(item.conv, session);
@@ -458,7 +475,10 @@ export class Runtime implements Intake {
             action.type === "reply" && action.requestId
               ? withRequestId(action.message, resolve(action.requestId))
               : action.message;
-          const parts = render(message, adapter.capabilities);
+          const texts = new Texts(this.deps.content, s.lang, this.now());
+          const parts = render(message, adapter.capabilities).map((p) =>
+            fitForChannel(p, adapter.capabilities, this.deps.media, texts),
+          );
           const line = `${item.key}:${i}`;
           for (const part of parts) {
             const body: SendJob = { kind: "send", channel, userId, conv: item.conv, message: part };
@@ -478,13 +498,19 @@ export class Runtime implements Intake {
             const from = action.message.from;
             // Written in the console: the operators' group sees the reply too.
             const control = item.body.type === "control" ? item.body.event : undefined;
-            if (control?.kind === "operator_message" && control.surface === "console" && action.message.text)
-              ops(resolve(action.requestId), "relay", { text: action.message.text, operator: control.operator });
+            const file = action.message.attachment;
+            if (control?.kind === "operator_message" && control.surface === "console" && (action.message.text || file))
+              ops(resolve(action.requestId), "relay", {
+                ...(action.message.text ? { text: action.message.text } : {}),
+                ...(file ? { attachments: [file] } : {}),
+                operator: control.operator,
+              });
             await this.deps.requests.append(resolve(action.requestId), line, {
               from: "operator",
-              text: action.message.text ?? "[image]",
+              text: action.message.text ?? (file ? (file.name ?? `[${file.type}]`) : "[image]"),
               at: now,
               id: line,
+              ...(file ? { attachments: [file] } : {}),
               ...(from?.kind === "operator" ? { by: from.name } : {}),
             });
             await this.clockOnLine(resolve(action.requestId), "person", now);

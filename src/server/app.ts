@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import websocket from "@fastify/websocket";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
@@ -9,6 +11,7 @@ import { loadContentOrThrow } from "../content/load.js";
 import { type Content, formatProblem } from "../content/types.js";
 import { Desk } from "../desk/desk.js";
 import { observedRequests } from "../desk/live.js";
+import { Media } from "../media/media.js";
 import type { Matcher } from "../nlu/matcher.js";
 import type { Backend } from "../ports/backend.js";
 import type { ChannelAdapter } from "../ports/channel.js";
@@ -21,6 +24,7 @@ import { packFor, reloadPack } from "../runtime/pack.js";
 import { Runtime, type RuntimeDeps } from "../runtime/runtime.js";
 import { backendFor } from "../store/select.js";
 import { looksLikeApi } from "./api/auth.js";
+import { mediaRoutes } from "./media-routes.js";
 import { metricsRoutes } from "./metrics-routes.js";
 
 export interface AppOptions {
@@ -56,6 +60,8 @@ export interface AppDeps {
   reload(o?: { broadcast?: boolean }): Promise<ReloadResult>;
   /** The operators' desk: accounts, logins (the console and the API use it). */
   desk: Desk;
+  /** Pictures, voice notes and files: kept once, sent on from here (src/ports/media.ts). */
+  media: Media;
   /** Notices for the leads (low ratings, promised times, the weekly digest). */
   notices: LeadNotices;
 }
@@ -94,6 +100,16 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
     ),
   };
   const metrics = new Metrics(!opts.backend);
+  if (env.REDIS_URL && !env.MEDIA_DIR)
+    log.warn(
+      "REDIS_URL is set but MEDIA_DIR is not: files are kept in this process's DATA_DIR/media, which other processes cannot read; set MEDIA_DIR to a directory every process mounts",
+    );
+  const media = new Media({
+    dir: mediaDir(env),
+    maxBytes: content.config.media.max_mb * 1024 * 1024,
+    linkMinutes: content.config.media.link_minutes,
+    publicUrl: env.PUBLIC_URL,
+  });
   const channels = new Map<ChannelId, ChannelAdapter>();
   const runtimeDeps = {
     content,
@@ -106,6 +122,7 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
     channels,
     log,
     metrics,
+    media,
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.onTurn ? { onTurn: opts.onTurn } : {}),
   };
@@ -150,6 +167,7 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
     runtime,
     channels,
     desk,
+    media,
     notices,
     reload: (o) => reload(o),
   };
@@ -233,6 +251,7 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
     },
   });
 
+  mediaRoutes(app, media);
   for (const c of channels.values()) {
     if (c.routes) await app.register(async (scope) => c.routes?.(scope, runtime));
   }
@@ -244,6 +263,14 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
   // Channel state changes are logged as they happen, sends or not.
   const watch = setInterval(() => runtime.channelStates.logChanges(), 5_000);
   watch.unref();
+  // Files past the configured retention go, checked every hour.
+  const sweepMedia = () =>
+    void media.files
+      .sweep(pack.content.config.media.retention_days)
+      .then((n) => n && log.info({ files: n }, "media past retention deleted"))
+      .catch((err) => log.warn({ err: (err as Error).message }, "media sweep failed"));
+  const mediaSweeper = setInterval(sweepMedia, 3_600_000);
+  mediaSweeper.unref();
   // Promised times and the weekly digest, checked every minute (src/quality/sweep.ts).
   const qualityTimer = setInterval(() => {
     const at = opts.now?.().getTime() ?? Date.now();
@@ -258,6 +285,7 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
     closing ??= (async () => {
       ready = false;
       clearInterval(watch);
+      clearInterval(mediaSweeper);
       clearInterval(qualityTimer);
       await unsubscribe();
       await app.close(); // stop accepting; in-flight requests finish first
@@ -316,6 +344,16 @@ async function startChannels(list: ChannelAdapter[], runtime: Runtime, log: Logg
   ]);
   clearTimeout(timer);
   if (late) log.warn("a channel is still starting: the server goes on without waiting for it");
+}
+
+/**
+ * Where files live: MEDIA_DIR, else DATA_DIR/media; a store kept in memory (tests) gets a
+ * directory of its own in the system's temporary directory.
+ */
+function mediaDir(env: CoreEnv): string {
+  if (env.MEDIA_DIR) return env.MEDIA_DIR;
+  if (env.DATA_DIR === ":memory:") return join(tmpdir(), `hotro-media-${process.pid}-${randomUUID()}`);
+  return join(env.DATA_DIR, "media");
 }
 
 /** `TRUST_PROXY` for fastify: a number of hops trusts that many proxies in front, nearest first. */

@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { bearerAuthenticator, requireCsrf, requireOperator, sessionAuthenticator } from "./api/auth.js";
 import { contentRoutes } from "./api/content.js";
 import { liveRoutes } from "./api/live.js";
+import { mediaApiRoutes } from "./api/media.js";
 import { operatorRoutes } from "./api/operators.js";
 import { qualityRoutes } from "./api/quality.js";
 import { requestRoutes } from "./api/requests.js";
@@ -40,6 +41,8 @@ export async function operatorApi(app: FastifyInstance, d: AppDeps): Promise<voi
         await operatorRoutes(guarded, d);
         await liveRoutes(guarded, d);
         await contentRoutes(guarded, d.reload);
+        // Its own scope: the raw-bytes parser of uploads applies to `POST /api/media` alone.
+        await guarded.register(async (files) => mediaApiRoutes(files, d.media));
         await qualityRoutes(guarded, d);
       });
     },

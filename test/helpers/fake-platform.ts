@@ -15,11 +15,19 @@ export interface Recorded {
   body: unknown;
   /** When the request arrived (ms). */
   at: number;
+  /** The body's bytes (uploads are binary). */
+  bytes: Buffer;
+  /** A multipart body's parts, parsed as a platform would (`form.get("document")`). */
+  form?: Map<string, FormPart>;
 }
+
+/** One part of a multipart/form-data body: a field's value, or a file with its name, type and bytes. */
+export type FormPart = { value: string } | { filename: string; type: string; bytes: Buffer };
 
 export interface Reply {
   status?: number;
   headers?: Record<string, string>;
+  /** JSON, text, or bytes (a file download). */
   body?: unknown;
   /** Wait before answering (timeouts). */
   delayMs?: number;
@@ -63,7 +71,8 @@ export class FakePlatform {
       const at = Date.now();
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
-      const raw = Buffer.concat(chunks).toString("utf8");
+      const bytes = Buffer.concat(chunks);
+      const raw = bytes.toString("utf8");
       const u = new URL(req.url ?? "/", "http://local");
       let body: unknown = raw;
       const type = String(req.headers["content-type"] ?? "");
@@ -73,6 +82,7 @@ export class FakePlatform {
       } catch {
         // keep the raw text
       }
+      const form = type.includes("multipart/form-data") ? parseMultipart(bytes, type) : undefined;
       const rec: Recorded = {
         method: req.method ?? "GET",
         url: req.url ?? "/",
@@ -82,6 +92,8 @@ export class FakePlatform {
         raw,
         body,
         at,
+        bytes,
+        ...(form ? { form } : {}),
       };
       this.requests.push(rec);
       let reply: Reply | undefined;
@@ -91,6 +103,11 @@ export class FakePlatform {
       }
       const r = reply ?? { status: 404, body: { error: "no route" } };
       if (r.delayMs) await new Promise((done) => setTimeout(done, r.delayMs));
+      if (Buffer.isBuffer(r.body)) {
+        res.writeHead(r.status ?? 200, { "content-type": "application/octet-stream", ...(r.headers ?? {}) });
+        res.end(r.body);
+        return;
+      }
       res.writeHead(r.status ?? 200, { "content-type": "application/json", ...(r.headers ?? {}) });
       res.end(typeof r.body === "string" ? r.body : JSON.stringify(r.body ?? {}));
     });
@@ -128,4 +145,41 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/**
+ * A multipart body read as a platform's server reads it: tolerant of what real clients send
+ * (grammY writes `filename=file.ogg` unquoted, which undici's strict parser refuses).
+ */
+function parseMultipart(bytes: Buffer, type: string): Map<string, FormPart> | undefined {
+  const boundary = type.match(/boundary=(?:"([^"]+)"|([^;\s]+))/i);
+  const b = boundary?.[1] ?? boundary?.[2];
+  if (!b) return undefined;
+  const out = new Map<string, FormPart>();
+  const delimiter = Buffer.from(`--${b}`);
+  let at = bytes.indexOf(delimiter);
+  while (at !== -1) {
+    const start = at + delimiter.length;
+    if (bytes.subarray(start, start + 2).toString() === "--") break;
+    const next = bytes.indexOf(delimiter, start);
+    if (next === -1) break;
+    const part = bytes.subarray(start + 2, next - 2); // after CRLF, before the CRLF preceding the next delimiter
+    const split = part.indexOf("\r\n\r\n");
+    if (split !== -1) {
+      const head = part.subarray(0, split).toString("utf8");
+      const body = part.subarray(split + 4);
+      const name = head.match(/\bname="?([^";\r\n]+)"?/i)?.[1];
+      const filename = head.match(/\bfilename="?([^";\r\n]+)"?/i)?.[1];
+      const ctype = head.match(/content-type:\s*([^\r\n]+)/i)?.[1] ?? "";
+      if (name)
+        out.set(
+          name,
+          filename !== undefined
+            ? { filename, type: ctype, bytes: Buffer.from(body) }
+            : { value: body.toString("utf8") },
+        );
+    }
+    at = next;
+  }
+  return out;
 }

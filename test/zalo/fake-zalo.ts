@@ -34,6 +34,10 @@ export class FakeZalo {
   /** The message ids handed out for accepted sends (19 digits). */
   readonly messageIds: string[] = [];
   readonly accepted: Recorded[] = [];
+  /** Files uploaded to `/v2.0/oa/upload/*`, in order (the id handed out is `z<kind><n>`). */
+  readonly uploads: { kind: string; filename: string; bytes: Buffer }[] = [];
+  /** Files Zalo's CDN serves at `/cdn/<name>` (links in users' attachments). */
+  readonly cdn = new Map<string, Buffer>();
   private issued = 0;
   private sent = 0;
 
@@ -73,6 +77,25 @@ export class FakeZalo {
         return {
           body: `{"data":{"message_id":${mid},"user_id":"${body.recipient?.user_id}","sent_time":"1626926349402"},"error":0,"message":"Success"}`,
         };
+      }
+      const upload = r.path.match(/^\/v2\.0\/oa\/upload\/(image|gif|file)$/)?.[1];
+      if (upload) {
+        // Zalo's upload endpoints: multipart with the file in `file`, the OA token in a header.
+        if (!this.validAccess.has(token)) return { body: { error: -216, message: "Access token is invalid" } };
+        const file = r.form?.get("file");
+        if (!file || !("bytes" in file)) return { body: { error: -201, message: "file is required" } };
+        const limit = upload === "image" ? 1024 * 1024 : 5 * 1024 * 1024;
+        if (file.bytes.length > limit) return { body: { error: -210, message: "file size exceeds the limit" } };
+        this.uploads.push({ kind: upload, filename: file.filename, bytes: file.bytes });
+        const id = `z${upload}${this.uploads.length}`;
+        return {
+          body: { error: 0, message: "Success", data: upload === "file" ? { token: id } : { attachment_id: id } },
+        };
+      }
+      const cdn = r.path.match(/^\/cdn\/(.+)$/)?.[1];
+      if (cdn) {
+        const bytes = this.cdn.get(cdn);
+        return bytes ? { body: bytes } : { status: 404, body: "gone" };
       }
       if (r.path === "/v3.0/oa/user/detail") {
         if (!this.validAccess.has(token)) return { body: { error: -216, message: "Access token is invalid" } };

@@ -24,6 +24,8 @@
   const ICON_CHAT =
     "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 6.5h2v2H7zm4 0h2v2h-2zm4 0h2v2h-2z";
   const ICON_SEND = "M3 20.5 21 12 3 3.5 3 10l12 2-12 2z";
+  const ICON_ATTACH =
+    "M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6z";
 
   /**
    * The visitor's credentials, `{"visitor": …, "secret": …}`. localStorage can be off (private
@@ -169,9 +171,26 @@
     send.type = "submit";
     send.setAttribute("aria-label", t.send);
     send.append(icon(ICON_SEND));
+    // A file: the limits are shown before one is picked (the hint under the composer).
+    const upload = cfg.upload && cfg.upload.maxBytes > 0 ? cfg.upload : null;
+    const maxMb = upload ? Math.round(upload.maxBytes / (1024 * 1024)) : 0;
+    const picker = h("input", "hc-sr");
+    picker.type = "file";
+    picker.accept = "image/jpeg,image/png,image/gif,image/webp,application/pdf,.doc,.docx,.xls,.xlsx,audio/*,video/*";
+    picker.tabIndex = -1;
+    const attach = h("button", "hc-attach");
+    attach.type = "button";
+    attach.setAttribute("aria-label", t.attach);
+    attach.setAttribute("aria-describedby", "hc-limits");
+    attach.title = `${t.attach} · ${fill(t.attach_limits, { max: maxMb })}`;
+    attach.append(icon(ICON_ATTACH));
+    const limits = h("p", "hc-limits", upload ? `📎 ${fill(t.attach_limits, { max: maxMb })}` : "");
+    limits.id = "hc-limits";
+    if (upload) form.append(picker, attach);
     form.append(label, field, send);
 
     panel.append(head, status, scroller, error, form);
+    if (upload) panel.append(limits);
 
     let launcher = null;
     let badge = null;
@@ -322,6 +341,28 @@
       return out;
     }
 
+    /** A file from hotro's signed link: a picture inline, a player for sound and video, else a link. */
+    function fileOf(f) {
+      const href = /^\//.test(f.link || "") ? `${server}${f.link}` : f.link || "";
+      if (!/^https?:\/\//i.test(href)) return h("span", "hc-img-missing", `[${f.name || t.file}]`);
+      if (f.type === "image") {
+        const img = h("img", "hc-img");
+        img.src = href;
+        img.alt = f.name || t.image;
+        img.loading = "lazy";
+        return img;
+      }
+      if (f.type === "audio" || f.type === "video") {
+        const player = h(f.type, `hc-${f.type}`);
+        player.controls = true;
+        player.preload = "metadata";
+        player.src = href;
+        return player;
+      }
+      const size = f.size ? ` (${(f.size / (1024 * 1024)).toFixed(1)} MB)` : "";
+      return link(href, `📎 ${f.name || t.file}${size}`, "hc-file");
+    }
+
     function buttonsOf(list) {
       const box = h("div", "hc-buttons");
       for (const b of list) {
@@ -363,6 +404,7 @@
         }
         if (entry.image.caption && entry.image.caption !== entry.text) bubble.append(h("div", "", entry.image.caption));
       }
+      for (const f of entry.files || []) bubble.append(fileOf(f));
       if (entry.buttons?.length) bubble.append(buttonsOf(entry.buttons));
       li.append(bubble);
       if (entry.at) li.title = new Date(entry.at).toLocaleString(lang === "vi" ? "vi-VN" : "en-GB");
@@ -455,6 +497,59 @@
       resize();
       queue({ type: "message", id: randomId(), text }, text);
     }
+
+    /** Upload the picked file, then send a message carrying it (the bytes never go over the socket). */
+    async function sendFile(file) {
+      hideError();
+      if (!upload || !file) return;
+      if (file.size > upload.maxBytes) {
+        showError(fill(t.file_too_large, { name: file.name, max: maxMb }));
+        return;
+      }
+      if (!creds) {
+        showError(t.failed);
+        return;
+      }
+      const li = h("li", "hc-msg hc-user hc-pending");
+      li.append(h("div", "hc-bubble", `${t.uploading} ${file.name}`));
+      log.append(li);
+      scrollDown(true);
+      try {
+        const res = await fetch(
+          `${server}${upload.path}?name=${encodeURIComponent(file.name)}&lang=${encodeURIComponent(lang)}`,
+          {
+            method: "POST",
+            credentials: "omit",
+            headers: {
+              "content-type": "application/octet-stream",
+              "x-hotro-visitor": creds.visitor,
+              "x-hotro-secret": creds.secret,
+            },
+            body: file,
+          },
+        );
+        const answer = await res.json().catch(() => ({}));
+        li.remove();
+        if (!res.ok || !answer.attachment) {
+          showError(answer.message || t.failed);
+          return;
+        }
+        const text = input.value.normalize("NFC").trim();
+        input.value = "";
+        resize();
+        queue({ type: "message", id: randomId(), text, attachments: [answer.attachment.mediaId] }, `📎 ${file.name}`);
+      } catch {
+        li.remove();
+        showError(t.failed);
+      }
+    }
+
+    attach.addEventListener("click", () => picker.click());
+    picker.addEventListener("change", () => {
+      const file = picker.files?.[0];
+      picker.value = "";
+      void sendFile(file);
+    });
 
     function resize() {
       input.style.height = "auto";

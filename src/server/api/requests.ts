@@ -2,10 +2,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { ActionResult, Actor } from "../../desk/actions.js";
 import { QUEUES } from "../../desk/inbox.js";
+import type { Attachment } from "../../ports/message.js";
 import { PRIORITIES } from "../../ports/vocabulary.js";
 import type { AppDeps } from "../app.js";
 import { exportHtml } from "../console/export.js";
 import { requireRole } from "./auth.js";
+import { attachmentOf, withLinks } from "./media.js";
 
 const STATUSES = ["open", "in_progress", "resolved"] as const;
 /** `a,b`: several values of one filter. */
@@ -37,6 +39,22 @@ const Named = z
   .object({ operator: z.string().min(1).max(64).optional() })
   .strict()
   .optional();
+/** A reply: words, files uploaded with `POST /api/media` (their ids), or both. */
+const ReplyBody = z
+  .object({
+    text: z
+      .string()
+      .max(4000)
+      .transform((s) => s.trim())
+      .optional(),
+    attachments: z
+      .array(z.string().regex(/^[A-Za-z0-9_-]{16,64}$/))
+      .max(10)
+      .optional(),
+    operator: z.string().min(1).max(64).optional(),
+  })
+  .strict()
+  .refine((b) => !!b.text || !!b.attachments?.length, "a reply needs a text or a file");
 const TextBody = z
   .object({
     text: z
@@ -93,7 +111,7 @@ export async function requestRoutes(api: FastifyInstance, d: AppDeps): Promise<v
   api.get<{ Params: { id: string } }>("/requests/:id", async (req, reply) => {
     const view = await d.desk.view(req.params.id);
     if (!view) return reply.code(404).send({ error: `request ${req.params.id} not found` });
-    return view;
+    return withLinks(view, d.media);
   });
 
   api.post<{ Params: { id: string } }>("/requests/:id/take", async (req, reply) => {
@@ -111,9 +129,15 @@ export async function requestRoutes(api: FastifyInstance, d: AppDeps): Promise<v
   });
 
   api.post<{ Params: { id: string } }>("/requests/:id/reply", async (req, reply) => {
-    const body = TextBody.safeParse(req.body);
-    if (!body.success) return badRequest(reply, 'expected {"text": "…"}');
-    const r = await d.desk.actions.reply(req.params.id, body.data.text, actorOf(req, body.data.operator));
+    const body = ReplyBody.safeParse(req.body);
+    if (!body.success) return badRequest(reply, 'expected {"text": "…"} and/or {"attachments": ["<media id>"]}');
+    const files: Attachment[] = [];
+    for (const id of body.data.attachments ?? []) {
+      const record = await d.media.info(id);
+      if (!record) return reply.code(400).send({ error: `no uploaded file ${id}` });
+      files.push(attachmentOf(record));
+    }
+    const r = await d.desk.actions.reply(req.params.id, body.data.text ?? "", actorOf(req, body.data.operator), files);
     return r.ok ? reply.code(202).send({ queued: true, request: r.request }) : done(reply, r);
   });
 

@@ -15,6 +15,8 @@ function policy(host: string | undefined): string {
     "style-src 'self'",
     `connect-src 'self'${ws}`,
     "img-src 'self' data: https:",
+    // Voice notes and videos, from hotro's own signed links.
+    "media-src 'self'",
     "media-src 'self'",
     "base-uri 'none'",
     "form-action 'self'",

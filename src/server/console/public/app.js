@@ -204,11 +204,37 @@ function Transcript({ t, lang, view, names }) {
       return html`<li key=${i} class=${`msg ${cls}${e.error ? " failed" : ""}`}>
         <span class="who">${who}</span> ${when}
         <p>${e.text}</p>
-        ${(e.attachments ?? []).map((a) => (a.url ? html`<a href=${a.url} target="_blank" rel="noopener noreferrer">[${a.type}]</a> ` : html`<span>[${a.type}] </span>`))}
+        ${(e.attachments ?? []).map((a, j) => html`<${FileView} key=${j} t=${t} a=${a} />`)}
         ${e.error && html`<p class="error" role="note">${t("failed", { error: e.error })}</p>`}
       </li>`;
     })}
   </ol>`;
+}
+
+/** Megabytes, as people read sizes. */
+const mb = (n) => `${(n / (1024 * 1024)).toFixed(n < 10 * 1024 * 1024 ? 1 : 0)} MB`;
+
+/**
+ * One file of a message, from hotro's signed link: a picture inline, a player for a voice note
+ * or a video, a link for a document, a map link for a place; one that never arrived says why.
+ */
+function FileView({ t, a }) {
+  const name = a.name ?? t(a.voice ? "file_voice" : `file_${a.type}`);
+  if (a.type === "location" && a.latitude !== undefined && a.longitude !== undefined) {
+    const map = `https://www.openstreetmap.org/?mlat=${a.latitude}&mlon=${a.longitude}#map=17/${a.latitude}/${a.longitude}`;
+    return html`<a class="file place" href=${map} target="_blank" rel="noopener noreferrer">📍 ${t("file_location")} (${a.latitude.toFixed(5)}, ${a.longitude.toFixed(5)})</a>`;
+  }
+  if (a.type === "contact") return html`<span class="file">📇 ${a.phone ?? a.name ?? ""}</span>`;
+  if (a.error || !a.link)
+    return html`<p class="file missing" role="note">⚠️ ${name}: ${a.error ?? t("file_not_kept")}</p>`;
+  const size = a.size ? ` · ${mb(a.size)}` : "";
+  if (a.type === "image" || (a.type === "sticker" && /^image\//.test(a.mime ?? "")))
+    return html`<a class="file" href=${a.link} target="_blank" rel="noopener noreferrer"><img class="file-img" src=${a.link} alt=${name} loading="lazy" /></a>`;
+  if (a.type === "audio")
+    return html`<div class="file"><span>🎤 ${name}${size}</span><audio controls preload="metadata" src=${a.link}></audio></div>`;
+  if (a.type === "video")
+    return html`<div class="file"><video class="file-video" controls preload="metadata" src=${a.link}></video></div>`;
+  return html`<a class="file" href=${a.link} target="_blank" rel="noopener noreferrer" download=${a.name ?? ""}>📎 ${name}${size}</a>`;
 }
 
 function windowText(t, w, now) {
@@ -249,10 +275,29 @@ function Details({ t, view, now, names, onOpen, open }) {
 
 function Composer({ t, view, canned, onSend, mode, setMode, composerRef }) {
   const [text, setText] = useState("");
+  /** Files uploaded for the next reply: `{mediaId, name, type}`. */
+  const [files, setFiles] = useState([]);
+  const [uploading, setUploading] = useState(false);
+  const [fileError, setFileError] = useState("");
+  const picker = useRef(null);
   const [pick, setPick] = useState(0);
   const [busy, setBusy] = useState(false);
   const resolved = view.request.status === "resolved";
-  useEffect(() => setText(""), [view.request.id]);
+  useEffect(() => {
+    setText("");
+    setFiles([]);
+    setFileError("");
+  }, [view.request.id]);
+  const addFiles = async (list) => {
+    setFileError("");
+    setUploading(true);
+    for (const file of list) {
+      const r = await api.upload(file);
+      if (r.ok && r.data.attachment) setFiles((f) => [...f, { ...r.data.attachment, name: file.name }]);
+      else setFileError(t("file_upload_failed", { name: file.name, error: r.data.error ?? r.status }));
+    }
+    setUploading(false);
+  };
   const filter = mode === "reply" && /^\/\S*$/.test(text) ? text.slice(1).toLowerCase() : undefined;
   const choices = filter === undefined ? [] : canned.filter((c) => c.shortcut.startsWith(filter)).slice(0, 8);
   useEffect(() => setPick(0), [filter]);
@@ -262,11 +307,19 @@ function Composer({ t, view, canned, onSend, mode, setMode, composerRef }) {
   };
   const send = async () => {
     const words = text.trim();
-    if (!words || busy) return;
+    const attached = mode === "reply" ? files : [];
+    if ((!words && !attached.length) || busy || uploading) return;
     setBusy(true);
-    const ok = await onSend(mode, words);
+    const ok = await onSend(
+      mode,
+      words,
+      attached.map((f) => f.mediaId),
+    );
     setBusy(false);
-    if (ok) setText("");
+    if (ok) {
+      setText("");
+      if (mode === "reply") setFiles([]);
+    }
   };
   const onKey = (e) => {
     if (filter !== undefined) {
@@ -320,9 +373,34 @@ function Composer({ t, view, canned, onSend, mode, setMode, composerRef }) {
         aria-controls=${filter !== undefined ? listId : undefined}
         aria-activedescendant=${choices[pick] ? `canned-${choices[pick].id}` : undefined}
         onInput=${(e) => setText(e.currentTarget.value)} onKeyDown=${onKey}></textarea>
-      <button class="primary" onClick=${send} disabled=${busy || !text.trim() || (resolved && mode === "reply")}>
+      ${
+        mode === "reply" &&
+        html`<input ref=${picker} type="file" multiple class="sr-only" tabindex="-1" aria-hidden="true"
+          onChange=${(e) => {
+            const list = [...(e.currentTarget.files ?? [])];
+            e.currentTarget.value = "";
+            void addFiles(list);
+          }} />
+        <button class="attach" title=${t("attach")} aria-label=${t("attach")} disabled=${resolved || uploading}
+          onClick=${() => picker.current?.click()}>📎</button>`
+      }
+      <button class="primary" onClick=${send}
+        disabled=${busy || uploading || (!text.trim() && !(mode === "reply" && files.length)) || (resolved && mode === "reply")}>
         ${mode === "reply" ? t("send") : t("save_note")}</button>
     </div>
+    ${
+      mode === "reply" &&
+      (files.length > 0 || uploading || fileError) &&
+      html`<div class="attached" aria-live="polite">
+        ${files.map(
+          (f, i) => html`<span class="chip" key=${f.mediaId}>📎 ${f.name}
+            <button class="link" aria-label=${t("file_remove", { name: f.name })}
+              onClick=${() => setFiles(files.filter((_, j) => j !== i))}>×</button></span>`,
+        )}
+        ${uploading && html`<span class="muted">${t("file_uploading")}</span>`}
+        ${fileError && html`<span class="error" role="alert">${fileError}</span>`}
+      </div>`
+    }
   </div>`;
 }
 
@@ -396,7 +474,11 @@ function Conversation({
       <div class="conv-main">
         <${Transcript} t=${t} lang=${lang} view=${view} names=${names} />
         <${Composer} t=${t} view=${view} canned=${canned} mode=${mode} setMode=${setMode} composerRef=${composerRef}
-          onSend=${(m, text) => act(m === "reply" ? "reply" : "notes", { text })} />
+          onSend=${(m, text, attachments) =>
+            act(m === "reply" ? "reply" : "notes", {
+              ...(text ? { text } : {}),
+              ...(attachments?.length ? { attachments } : {}),
+            })} />
       </div>
       <${Details} t=${t} view=${view} now=${now} names=${names} onOpen=${onOpen} open=${info} />
     </div>

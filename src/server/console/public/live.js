@@ -45,6 +45,24 @@ export class Api {
   post(path, body) {
     return this.call("POST", path, body);
   }
+
+  /** A file's bytes to `POST /api/media` (the type is read from the bytes on the server). */
+  async upload(file) {
+    try {
+      const res = await fetch(`/api/media?name=${encodeURIComponent(file.name)}`, {
+        method: "POST",
+        headers: { accept: "application/json", "content-type": "application/octet-stream", "x-csrf-token": this.csrf },
+        body: file,
+        credentials: "same-origin",
+        cache: "no-store",
+      });
+      const data = await res.json().catch(() => ({}));
+      if (res.status === 401) this.onUnauthorized();
+      return { ok: res.ok, status: res.status, data };
+    } catch (err) {
+      return { ok: false, status: 0, data: { error: err instanceof Error ? err.message : String(err) } };
+    }
+  }
 }
 
 /**
