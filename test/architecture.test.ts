@@ -47,6 +47,7 @@ const CORE = [
   "src/queue",
   "src/security",
   "src/desk",
+  "src/privacy",
 ];
 const TOP = ["adapters", "src/server", "src/cli", "src/root", "src/shell"];
 

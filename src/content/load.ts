@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { type Document, LineCounter, parseDocument, type YAMLError } from "yaml";
 import type { z } from "zod";
+import { DEFAULT_PRIVACY, type PrivacyConfig } from "./privacy.js";
 import {
   type Commands,
   ConfigFile,
@@ -193,6 +194,7 @@ function withDefaults(c: Record<string, unknown>): Config {
     escalation: (c.escalation as Config["escalation"]) ?? { rules: [], word_lists: {} },
     operators: (c.operators as Config["operators"]) ?? { language: "vi", help_every_minutes: 10 },
     webchat: (c.webchat as Config["webchat"] | undefined) ?? WebchatConfig.parse({}),
+    privacy: (c.privacy as PrivacyConfig | undefined) ?? DEFAULT_PRIVACY,
   };
 }
 

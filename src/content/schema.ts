@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { LANGS, PRIORITIES } from "../ports/vocabulary.js";
+import { PrivacyConfig } from "./privacy.js";
 
 /**
  * One zod schema for everything a deployment edits: `flows/*.yaml` (content) and
@@ -485,6 +486,7 @@ export const ConfigFile = z
       .strict()
       .optional(),
     webchat: WebchatConfig.optional(),
+    privacy: PrivacyConfig.optional(),
   })
   .strict();
 export type ConfigFile = z.infer<typeof ConfigFile>;

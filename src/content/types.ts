@@ -1,3 +1,4 @@
+import type { PrivacyConfig } from "./privacy.js";
 import type {
   Commands,
   EscalationRule,
@@ -52,6 +53,7 @@ export interface Config {
   escalation: { rules: EscalationRule[]; word_lists: Record<string, string[]> };
   operators: { language: "vi" | "en"; help_every_minutes: number };
   webchat: WebchatConfig;
+  privacy: PrivacyConfig;
 }
 
 export interface Flows {

@@ -1,5 +1,7 @@
 import type { Keyv } from "keyv";
+import type { AuditStore } from "./audit.js";
 import type { DeskStore } from "./desk.js";
+import type { PeopleStore } from "./people.js";
 import type { Inbox, Outbox } from "./queue.js";
 import type { RequestStore } from "./requests.js";
 import type { StoredSession } from "./session.js";
@@ -16,6 +18,10 @@ export interface Backend {
   requests: RequestStore;
   /** Operator accounts and console logins. */
   desk: DeskStore;
+  /** The operators' audit trail (hash-chained, append-only). */
+  audit: AuditStore;
+  /** Personal data per person: export, erasure, retention. */
+  people: PeopleStore;
   inbox: Inbox;
   outbox: Outbox;
   /** A lock held across processes (Redis) or this process (embedded). */
