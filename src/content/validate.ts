@@ -77,6 +77,8 @@ export const KNOWN_PLACEHOLDERS = new Set([
   "request_ids",
   "first_id",
   "inbox",
+  "policy_url",
+  "due",
 ]);
 
 /** Checks that need the whole pack: references between files, required entries, templates. */

@@ -43,6 +43,8 @@ export class Turn {
   texts: Texts;
   intent?: string;
   zone?: Zone;
+  /** The bot answers this user message itself: the notice and the consent rules apply to it. */
+  privacy = false;
 
   constructor(
     readonly ctx: EngineContext,

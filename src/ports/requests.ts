@@ -12,6 +12,8 @@ export interface RequestDraft {
   transcript: TranscriptLine[];
   /** The escalation rule that created it, if a rule did. */
   rule?: string;
+  /** When it must be answered by (ms): a person's request about their data has a legal deadline. */
+  dueAt?: number;
 }
 
 /** A support request as operators and the API see it. */
@@ -41,6 +43,8 @@ export interface RequestRecord {
    * own; an operator opens it with `/open <id>`.
    */
   notice?: string;
+  /** When it must be answered by (ms), e.g. the legal deadline of a request about personal data. */
+  dueAt?: number;
 }
 
 /** What happened to a request, shown in its transcript (the console, exports). */

@@ -30,6 +30,7 @@ export function anonymised(r: RequestRecord, now: number): RequestRecord & { era
   };
   if (r.rule) out.rule = r.rule;
   if (r.assignee) out.assignee = r.assignee;
+  if (r.dueAt !== undefined) out.dueAt = r.dueAt;
   return out;
 }
 

@@ -4,6 +4,7 @@ import { bearerAuthenticator, requireCsrf, requireOperator, sessionAuthenticator
 import { contentRoutes } from "./api/content.js";
 import { liveRoutes } from "./api/live.js";
 import { operatorRoutes } from "./api/operators.js";
+import { peopleRoutes } from "./api/people.js";
 import { requestRoutes } from "./api/requests.js";
 import { loginRoute, sessionRoutes } from "./api/session.js";
 import type { AppDeps } from "./app.js";
@@ -37,6 +38,7 @@ export async function operatorApi(app: FastifyInstance, d: AppDeps): Promise<voi
         await sessionRoutes(guarded, d);
         await requestRoutes(guarded, d);
         await operatorRoutes(guarded, d);
+        await peopleRoutes(guarded, d);
         await liveRoutes(guarded, d);
         await contentRoutes(guarded, d.reload);
       });
