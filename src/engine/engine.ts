@@ -76,7 +76,7 @@ export function handle(event: InboundEvent, stored: Session | undefined, ctx: En
   session.lastUserAt = userTime(event, t.now);
   // A person handling the conversation gets the user's words as they are; the bot's own turns
   // (notice, consent, what may be kept) start here.
-  if (session.mode !== "human") {
+  if (session.mode !== "human" && ctx.privacy) {
     t.privacy = true;
     if (privacyBefore(t, text, event.payload)) return done(t);
   }

@@ -27,27 +27,20 @@ function agreeReply(t: Turn): QuickReply {
 }
 
 /**
- * Before a user message is answered: the notice once per user per version (recorded with
- * its time, so it can be shown later), and the consent answer when it is one. True when the
- * turn is over (the user just agreed).
+ * Before a user message is answered: whether the notice is due (once per user per version),
+ * and the consent answer when it is one. True when the turn is over (the user just agreed).
  */
 export function privacyBefore(t: Turn, text: string, payload: string | undefined): boolean {
   const p = t.ctx.content.config.privacy;
   const s = t.session;
   s.firstAt ??= t.now;
   s.privacy ??= {};
-  if (s.privacy.notice?.version !== p.notice_version) {
-    s.privacy.notice = { version: p.notice_version, at: t.now };
-    const ask = p.consent_required && s.privacy.consent?.given !== true;
-    t.say(
-      [t.texts.msg("privacy_notice"), ask ? t.texts.msg("privacy_consent_ask") : ""].filter(Boolean).join("\n\n"),
-      ask ? { quickReplies: [agreeReply(t)] } : {},
-    );
-  }
+  t.noticeDue = s.privacy.notice?.version !== p.notice_version;
   const agrees =
     payload === AGREE ||
     AGREE_WORDS.has(
       fold(text)
+        .toLowerCase()
         .replace(/[.!]+$/, "")
         .trim(),
     );
@@ -60,12 +53,32 @@ export function privacyBefore(t: Turn, text: string, payload: string | undefined
 }
 
 /**
+ * The notice goes at the end of the turn's last reply (one message, not one more), and is
+ * recorded with its version and time only once it was actually said. Where consent is
+ * required and not given, the question follows with its "Đồng ý / Agree" button.
+ */
+function sayNotice(t: Turn): void {
+  const p = t.ctx.content.config.privacy;
+  const s = t.session;
+  if (!t.noticeDue) return;
+  let last: Extract<Action, { type: "reply" }> | undefined;
+  for (const a of t.actions) if (a.type === "reply") last = a;
+  if (!last) return;
+  const notice = t.texts.msg("privacy_notice");
+  last.message = { ...last.message, text: [last.message.text, notice].filter(Boolean).join("\n\n") };
+  s.privacy = { ...s.privacy, notice: { version: p.notice_version, at: t.now } };
+  if (p.consent_required && s.privacy.consent?.given !== true)
+    t.say(t.texts.msg("privacy_consent_ask"), { quickReplies: [agreeReply(t)] });
+}
+
+/**
  * After the turn, without consent: what the turn would have kept is dropped (the recent
  * lines, a form's answers, the name, requests and what they would record), so the stored
  * session holds only its language, mode and the privacy record. A person's request about
  * their own data is the exception: answering it is the law's own ground for keeping it.
  */
 export function privacyAfter(t: Turn): void {
+  sayNotice(t);
   if (mayKeep(t)) return;
   const s = t.session;
   const keptRequest = t.actions.some((a) => a.type === "request.create" && a.draft.rule === DATA_REQUEST_RULE);
@@ -85,6 +98,8 @@ export function privacyAfter(t: Turn): void {
     kept.push(a);
   }
   t.actions.splice(0, t.actions.length, ...kept);
+  // A form begun this turn would keep its answers: it cannot go on until the user agrees.
+  if (s.form) dropped = true;
   if (dropped) t.say(t.texts.msg("privacy_consent_needed"), { quickReplies: [agreeReply(t)] });
   s.recent = [];
   s.requests = s.requests.filter((r) => r.id !== NEW_REQUEST || keptRequest);

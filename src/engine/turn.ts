@@ -22,6 +22,12 @@ export interface EngineContext extends EngineDeps {
   operators: boolean;
   /** How many operators have the console open now; absent when unknown (a Telegram group). */
   online?: number;
+  /**
+   * Apply config/privacy.yaml to this turn (the notice, consent): the runtime always does. A
+   * caller of `handle()` alone (unit tests of conversation logic) leaves it off and gets the
+   * bare answers.
+   */
+  privacy?: boolean;
 }
 
 /**
@@ -45,6 +51,8 @@ export class Turn {
   zone?: Zone;
   /** The bot answers this user message itself: the notice and the consent rules apply to it. */
   privacy = false;
+  /** This user has not seen the current privacy notice: it ends the turn's last reply. */
+  noticeDue = false;
 
   constructor(
     readonly ctx: EngineContext,

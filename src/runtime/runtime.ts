@@ -171,6 +171,7 @@ export class Runtime implements Intake {
       rules: this.deps.rules,
       now: this.now(),
       operators: !!this.deps.operators || !!desk?.staffed,
+      privacy: true,
     };
     if (!this.deps.operators && desk?.staffed && desk.online !== undefined) ctx.online = desk.online;
     return ctx;
