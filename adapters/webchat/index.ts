@@ -1,3 +1,4 @@
+import { durationMs } from "../../src/content/privacy.js";
 import type { Content } from "../../src/content/types.js";
 import type { ChannelDeps } from "../../src/ports/channel.js";
 import type { ChannelModule } from "../module.js";
@@ -13,6 +14,7 @@ export function createWebchatChannel(env: WebchatEnv, deps: ChannelDeps, content
     deps,
     extraOrigins: originsFromEnv(env.WEBCHAT_ALLOWED_ORIGINS),
     brand: content.config.brand.name,
+    retentionMs: durationMs(content.config.privacy.retention.webchat_visitors),
   };
   return new WebchatChannel(o);
 }

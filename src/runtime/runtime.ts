@@ -1,5 +1,6 @@
 import type { Keyv } from "keyv";
 import type { Logger } from "pino";
+import { durationMs } from "../content/privacy.js";
 import {
   type Action,
   NEW_REQUEST,
@@ -207,7 +208,8 @@ export class Runtime implements Intake {
       item.body.type === "event" ? handle(item.body.event, stored, ctx) : handleControl(item.body.event, stored, ctx);
     const jobs = await this.execute(item, result);
     const session: StoredSession = { ...result.session, processed: { key: item.key, jobs } };
-    await this.deps.sessions.set(item.conv, session);
+    // A conversation's state lives its retention period after its last turn (config/privacy.yaml).
+    await this.deps.sessions.set(item.conv, session, durationMs(this.deps.content.config.privacy.retention.sessions));
     await this.deps.outbox.enqueue(jobs);
     if (result.intent) this.deps.metrics.intents.inc({ intent: result.intent });
     if (result.intent === "none" && item.body.type === "event")

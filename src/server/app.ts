@@ -13,6 +13,7 @@ import type { Backend } from "../ports/backend.js";
 import type { ChannelAdapter } from "../ports/channel.js";
 import type { ChannelId } from "../ports/message.js";
 import type { OperatorsPort } from "../ports/operators.js";
+import { startSweeper } from "../privacy/sweeper.js";
 import { Metrics } from "../runtime/metrics.js";
 import { packFor, reloadPack } from "../runtime/pack.js";
 import { Runtime, type RuntimeDeps } from "../runtime/runtime.js";
@@ -139,6 +140,14 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
   for (const c of [...(opts.channels ?? []), ...((await opts.makeChannels?.(deps)) ?? [])]) channels.set(c.id, c);
   const operators = opts.makeOperators?.(deps);
   if (operators) (runtimeDeps as { operators?: OperatorsPort }).operators = operators;
+  const forget = operators?.forget?.bind(operators);
+  if (forget) {
+    // An erasure also removes what the operators' group shows about the person's requests.
+    desk.people.holders.push({
+      name: "operators_group",
+      erase: (_p, held) => forget(held.requests.map((r) => r.record)),
+    });
+  }
   (runtimeDeps as { desk?: Desk }).desk = desk;
 
   const app: FastifyInstance = Fastify({
@@ -222,6 +231,14 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
   for (const p of opts.plugins ?? []) await app.register(async (scope) => p(scope, deps));
 
   runtime.start({ recover: opts.recover ?? true });
+  const stopSweeper = startSweeper({
+    people: backend.people,
+    audit: backend.audit,
+    holders: () => desk.people.holders,
+    privacy: () => pack.content.config.privacy,
+    withLock: (n, ttl, fn) => backend.withLock(n, ttl, fn),
+    log,
+  });
   await startChannels([...channels.values()], runtime, log);
   ready = true;
   // Channel state changes are logged as they happen, sends or not.
@@ -233,6 +250,7 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
     closing ??= (async () => {
       ready = false;
       clearInterval(watch);
+      stopSweeper();
       await unsubscribe();
       await app.close(); // stop accepting; in-flight requests finish first
       await metricsApp?.close();
