@@ -9,7 +9,7 @@ import { type Action, NEW_REQUEST } from "./actions.js";
 import { commandOf } from "./commands.js";
 import { formTurn, startForm } from "./form-flow.js";
 import { answerIntent } from "./intents.js";
-import { privacyAfter, privacyBefore } from "./privacy.js";
+import { dataRequestQuietly, privacyAfter, privacyBefore } from "./privacy.js";
 import {
   aboutRequest,
   appendUserText,
@@ -86,6 +86,9 @@ export function handle(event: InboundEvent, stored: Session | undefined, ctx: En
       session.mode = "bot";
       delete session.humanUntil;
     } else {
+      const asked = text ? ctx.matcher.match(text) : undefined;
+      if (asked?.zone === "answer" && asked.intent && t.intentDef(asked.intent)?.action === "data_request")
+        dataRequestQuietly(t, asked.intent);
       if (session.openRequestId) {
         const line = {
           from: "user" as const,

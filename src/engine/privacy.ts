@@ -152,6 +152,38 @@ export function dataRequest(t: Turn, intent: string): void {
   t.say(t.texts.msg(key, { due: t.texts.dateTime(dueAt) }), {}, { requestId: NEW_REQUEST });
 }
 
+/**
+ * While a person handles the conversation the bot says nothing of its own (SPEC), but a
+ * request about the user's data still needs its own request and deadline: filed quietly
+ * beside the one being handled (which stays the open one), and the person reads the words.
+ */
+export function dataRequestQuietly(t: Turn, intent: string): void {
+  const kind = intent.split(".")[1] as DataRequestKind;
+  if (t.session.requests.some((r) => r.intent === intent && r.status !== "resolved")) return;
+  const def = t.intentDef(intent);
+  const title = def ? t.texts.pick(def.title) : intent;
+  const dueAt = t.now + durationMs(t.ctx.content.config.privacy.deadlines[kind]);
+  const draft = {
+    intent,
+    title,
+    priority: "high" as const,
+    fields: {},
+    transcript: [...t.session.recent],
+    rule: DATA_REQUEST_RULE,
+    dueAt,
+  };
+  t.actions.push({ type: "request.create", draft, handoff: false });
+  t.session.requests.push({
+    id: NEW_REQUEST,
+    intent,
+    title,
+    status: "open",
+    priority: "high",
+    createdAt: t.now,
+    escalated: false,
+  });
+}
+
 /** Whether a stored session shows the user agreed (for exports: consent kept in a form that can be shown). */
 export function consentOf(s: Session | undefined): Session["privacy"] {
   return s?.privacy;
