@@ -138,7 +138,8 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
     reload: (o) => reload(o),
   };
   for (const c of [...(opts.channels ?? []), ...((await opts.makeChannels?.(deps)) ?? [])]) channels.set(c.id, c);
-  const operators = opts.makeOperators?.(deps);
+  const made = opts.makeOperators?.(deps);
+  const operators = made ? auditedGroup(made, desk) : undefined;
   if (operators) (runtimeDeps as { operators?: OperatorsPort }).operators = operators;
   const forget = operators?.forget?.bind(operators);
   if (forget) {
@@ -285,6 +286,38 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
 
   const own: Omit<Hotro, keyof AppDeps> = { app, routes, ...(metricsApp ? { metricsApp } : {}), close };
   return Object.defineProperties(own, Object.getOwnPropertyDescriptors(deps)) as Hotro;
+}
+
+/** What an operator's action in the Telegram group is called in the audit log. */
+const GROUP_ACTIONS = {
+  operator_message: "reply",
+  request_taken: "take",
+  request_closed: "close",
+  request_reopened: "reopen",
+  back_to_bot: "back_to_bot",
+} as const;
+
+/**
+ * The operators' group as the runtime sees it, with each operator action it routes to a
+ * user's conversation written to the audit log too (the group's name for the operator,
+ * prefixed `telegram:`, since group members have no console login).
+ */
+function auditedGroup(port: OperatorsPort, desk: Desk): OperatorsPort {
+  const wrapped: OperatorsPort = {
+    run: (job) => port.run(job),
+    handleUpdate: async (update, key) => {
+      const routed = await port.handleUpdate(update, key);
+      for (const r of routed) {
+        const e = r.event;
+        const operator = "operator" in e ? e.operator : undefined;
+        const target = "requestId" in e ? e.requestId : r.conv;
+        await desk.audit.record(`telegram:${operator ?? "?"}`, GROUP_ACTIONS[e.kind], target, { surface: "telegram" });
+      }
+      return routed;
+    },
+  };
+  if (port.forget) wrapped.forget = (requests) => port.forget?.(requests) ?? Promise.resolve(0);
+  return wrapped;
 }
 
 /**

@@ -7,7 +7,7 @@ import { telegramOperators } from "../../adapters/telegram/index.js";
 import { operatorApi } from "../../src/server/operator-api.js";
 import { waitFor } from "../helpers/fake-platform.js";
 import { type Harness, harness } from "../helpers/harness.js";
-import { type Call, OPS_CHAT, recorder, SECRET, telegramFor, textUpdate } from "../telegram/helpers.js";
+import { type Call, OPS_CHAT, operatorUpdate, recorder, SECRET, telegramFor, textUpdate } from "../telegram/helpers.js";
 
 const TOKEN = "integration-token-for-erasure-test";
 
@@ -46,6 +46,20 @@ describe("erasure and the operators' Telegram group", () => {
     await waitFor(async () => (await h.hotro.backend.requests.list({}))[0]?.ops?.threadId !== undefined);
     const threadId = (await h.hotro.backend.requests.list({}))[0]?.ops?.threadId;
     expect(topic).toBeDefined();
+
+    // An operator answers in the topic: the audit log has it, like a console reply.
+    await h.hotro.app.inject({
+      method: "POST",
+      url: "/webhooks/telegram",
+      headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": SECRET },
+      payload: JSON.stringify(operatorUpdate("chào bạn, mình xem ngay", { threadId: threadId ?? 0 })),
+    });
+    const request = (await h.hotro.backend.requests.list({}))[0]?.id;
+    await waitFor(async () => (await h.hotro.backend.audit.list()).some((e) => e.action === "reply"));
+    expect((await h.hotro.backend.audit.list()).find((e) => e.action === "reply")).toMatchObject({
+      actor: "telegram:Lan",
+      target: request,
+    });
 
     const res = await h.hotro.app.inject({
       method: "DELETE",
