@@ -52,7 +52,7 @@ export class Desk implements DeskAvailability {
     this.canned = new CannedReplies(b.kv, withLock, o.content, now);
     this.presence = new Presence(b.kv, withLock, undefined, now);
     this.audit = new AuditTrail(b.audit, o.log, now);
-    this.people = new People(b.people, this.audit, o.log, now);
+    this.people = new People(b.people, this.audit, o.log, now, o.control);
     this.now = now;
   }
 

@@ -1,4 +1,6 @@
+import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
+import type { ControlEvent } from "../ports/control.js";
 import type { Erasure, HeldData, PeopleStore, Person, PersonalDataHolder } from "../ports/people.js";
 import { convOf } from "../privacy/anonymise.js";
 import type { AuditTrail } from "./audit.js";
@@ -31,6 +33,8 @@ export class People {
     private readonly audit: AuditTrail,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
+    /** Records a control event in the person's conversation (Runtime.control). */
+    private readonly control?: (conv: string, event: ControlEvent, key: string) => Promise<boolean>,
   ) {}
 
   async export(p: Person, by: string): Promise<PersonExport> {
@@ -60,6 +64,9 @@ export class People {
       }
     }
     const done = await this.store.erase(p);
+    // A turn under way right now could still write its session or transcript back: the
+    // conversation's own lane erases once more after it (the event carries no personal data).
+    await this.control?.(convOf(p), { kind: "forget" }, `forget:${convOf(p)}:${randomUUID()}`);
     const failed = Object.entries(elsewhere).filter(([, v]) => typeof v === "string");
     await this.audit.record(
       by,

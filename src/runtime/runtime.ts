@@ -21,6 +21,7 @@ import {
   type SecretKind,
 } from "../ports/message.js";
 import type { OperatorsPort } from "../ports/operators.js";
+import type { PeopleStore } from "../ports/people.js";
 import type { Inbox, InboxItem, OpsJob, Outbox, OutboxJob, SendJob, SendOutcome } from "../ports/queue.js";
 import type { RequestStore, TranscriptEntry } from "../ports/requests.js";
 import type { Session, StoredSession } from "../ports/session.js";
@@ -44,6 +45,8 @@ export interface RuntimeDeps extends EngineDeps {
   now?: () => Date;
   /** On stop, how long to keep working through what is already recorded (default 7 s). */
   drainMs?: number;
+  /** Erases a person's data at their conversation's turn (a `forget` control event). */
+  people?: Pick<PeopleStore, "erase">;
   /** Called after each item is processed, with the jobs it queued (the terminal chat waits on it). */
   onTurn?: (item: InboxItem, jobs: OutboxJob[], result?: { intent?: string; zone?: string }) => void;
 }
@@ -190,6 +193,12 @@ export class Runtime implements Intake {
           routed.map((r) => ({ key: r.key, conv: r.conv, body: { type: "control", event: r.event, at: Date.now() } })),
         );
       }
+      this.deps.onTurn?.(item, []);
+      return;
+    }
+    if (item.body.type === "control" && item.body.event.kind === "forget") {
+      const { channel, userId } = parseConversationKey(item.conv);
+      await this.deps.people?.erase({ channel, userId });
       this.deps.onTurn?.(item, []);
       return;
     }

@@ -99,6 +99,7 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
     requests: backend.requests,
     inbox: backend.inbox,
     outbox: backend.outbox,
+    people: backend.people,
     channels,
     log,
     metrics,
@@ -309,6 +310,7 @@ function auditedGroup(port: OperatorsPort, desk: Desk): OperatorsPort {
       const routed = await port.handleUpdate(update, key);
       for (const r of routed) {
         const e = r.event;
+        if (e.kind === "forget") continue;
         const operator = "operator" in e ? e.operator : undefined;
         const target = "requestId" in e ? e.requestId : r.conv;
         await desk.audit.record(`telegram:${operator ?? "?"}`, GROUP_ACTIONS[e.kind], target, { surface: "telegram" });
