@@ -722,6 +722,7 @@ function Desk({ t, lang, onLang, me, onOut }) {
       <div class="top-actions">
         <button onClick=${enableAlerts} aria-pressed=${alerts ? "true" : "false"}>${notifLabel}</button>
         ${RANK[me.role] >= RANK.lead && html`<button onClick=${() => setDialog("canned")}>${t("canned")}</button>`}
+        ${me.role === "admin" && html`<a class="button" href="/api/audit?download=1&limit=5000" download="audit.json">${t("audit_log")}</a>`}
         <button onClick=${() => setDialog("help")} aria-label=${t("shortcuts")}>?</button>
         <button class="link" onClick=${onLang} lang=${lang === "vi" ? "en" : "vi"}>${t("switch_language")}</button>
         <span class="me">${me.displayName} · ${t(`role_${me.role}`)}</span>
