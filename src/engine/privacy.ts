@@ -53,7 +53,7 @@ export function privacyBefore(t: Turn, text: string, payload: string | undefined
 }
 
 /**
- * The notice goes at the end of the turn's last reply (one message, not one more), and is
+ * The notice goes at the end of the turn's first reply (one message, not one more), and is
  * recorded with its version and time only once it was actually said. Where consent is
  * required and not given, the question follows with its "Đồng ý / Agree" button.
  */
@@ -61,11 +61,12 @@ function sayNotice(t: Turn): void {
   const p = t.ctx.content.config.privacy;
   const s = t.session;
   if (!t.noticeDue) return;
-  let last: Extract<Action, { type: "reply" }> | undefined;
-  for (const a of t.actions) if (a.type === "reply") last = a;
-  if (!last) return;
+  // The first reply, but never one asking for the phone number (its share button belongs to
+  // the question alone): with nothing else said, the notice waits for the next reply.
+  const first = t.actions.find((a): a is Extract<Action, { type: "reply" }> => a.type === "reply" && !a.message.ask);
+  if (!first) return;
   const notice = t.texts.msg("privacy_notice");
-  last.message = { ...last.message, text: [last.message.text, notice].filter(Boolean).join("\n\n") };
+  first.message = { ...first.message, text: [first.message.text, notice].filter(Boolean).join("\n\n") };
   s.privacy = { ...s.privacy, notice: { version: p.notice_version, at: t.now } };
   if (p.consent_required && s.privacy.consent?.given !== true)
     t.say(t.texts.msg("privacy_consent_ask"), { quickReplies: [agreeReply(t)] });

@@ -51,7 +51,7 @@ export class Turn {
   zone?: Zone;
   /** The bot answers this user message itself: the notice and the consent rules apply to it. */
   privacy = false;
-  /** This user has not seen the current privacy notice: it ends the turn's last reply. */
+  /** This user has not seen the current privacy notice: it ends the turn's first reply. */
   noticeDue = false;
 
   constructor(
