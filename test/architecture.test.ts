@@ -48,6 +48,7 @@ const CORE = [
   "src/security",
   "src/desk",
   "src/quality",
+  "src/privacy",
 ];
 const TOP = ["adapters", "src/server", "src/cli", "src/root", "src/shell"];
 

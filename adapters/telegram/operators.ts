@@ -136,6 +136,36 @@ export class TelegramOperators implements OperatorsPort {
     );
   }
 
+  /**
+   * Erasure: a request's forum topic is deleted with every message in it (the Bot API's
+   * `deleteForumTopic`, for an admin with the right to delete messages); without topics, the
+   * request's first message (its card with the user's name and fields) is deleted. Replies
+   * the bot mirrored outside a topic are not tracked one by one, and messages operators wrote
+   * themselves are theirs: the README says so.
+   */
+  async forget(requests: RequestRecord[]): Promise<number> {
+    let n = 0;
+    for (const r of requests) {
+      if (!r.ops || r.ops.chatId !== this.options.chatId) continue;
+      try {
+        if (r.ops.threadId) {
+          await this.options.api.deleteForumTopic(this.options.chatId, r.ops.threadId);
+          await this.options.kv.delete(this.threadKey(r.ops.threadId));
+          n++;
+        } else if (r.ops.rootMessageId) {
+          await this.options.api.deleteMessage(this.options.chatId, r.ops.rootMessageId);
+          n++;
+        }
+      } catch (err) {
+        this.options.log.warn(
+          { request: r.id, err: err instanceof Error ? err.message : String(err) },
+          "erasure: the operators' group refused to delete a request's messages",
+        );
+      }
+    }
+    return n;
+  }
+
   private threadKey(threadId: number): string {
     return `ops:thread:${this.options.chatId}:${threadId}`;
   }

@@ -38,6 +38,8 @@ export interface WebchatOptions {
   heartbeatMs?: number;
   /** The largest file a visitor may upload (config `media.webchat_max_mb`; default 10 MB). */
   maxUploadBytes?: number;
+  /** The longest a visitor and their history may be kept (config/privacy.yaml `retention.webchat_visitors`). */
+  retentionMs?: number;
 }
 
 /** The part of a `ws` socket used here (its types are not installed). */
@@ -92,9 +94,11 @@ export class WebchatChannel implements ChannelAdapter {
   constructor(private readonly options: WebchatOptions) {
     const c = options.config;
     this.origins = new OriginPolicy([...c.allowed_origins, ...(options.extraOrigins ?? [])]);
-    this.history = new History(options.deps, c.limits.history_messages, c.limits.history_days * 86_400_000);
+    // Kept for the live chat's own history period, never past the privacy retention.
+    const keepMs = Math.min(c.limits.history_days * 86_400_000, options.retentionMs ?? Number.POSITIVE_INFINITY);
+    this.history = new History(options.deps, c.limits.history_messages, keepMs);
     this.limiter = new RateLimiter(c.limits.rate_messages, c.limits.rate_seconds * 1000);
-    this.visitors = new Visitors(options.deps, c.limits.history_days * 86_400_000);
+    this.visitors = new Visitors(options.deps, keepMs);
     this.floods = new Floods(options.deps, options.floods ?? WebchatFloods.parse({}));
     this.fanout = new Fanout(options.deps.bus, (visitor, frame) => this.toLocalSockets(visitor, frame));
     const { assets, missing } = loadAssets();

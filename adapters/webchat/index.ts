@@ -1,3 +1,4 @@
+import { durationMs } from "../../src/content/privacy.js";
 import type { Content } from "../../src/content/types.js";
 import type { ChannelDeps } from "../../src/ports/channel.js";
 import type { ChannelModule } from "../module.js";
@@ -14,6 +15,7 @@ export function createWebchatChannel(env: WebchatEnv, deps: ChannelDeps, content
     extraOrigins: originsFromEnv(env.WEBCHAT_ALLOWED_ORIGINS),
     brand: content.config.brand.name,
     maxUploadBytes: Math.round(content.config.media.webchat_max_mb * 1024 * 1024),
+    retentionMs: durationMs(content.config.privacy.retention.webchat_visitors),
   };
   return new WebchatChannel(o);
 }

@@ -25,7 +25,7 @@ export interface OperatorIO {
   out: (line: string) => void;
   err: (line: string) => void;
   /** The store; built from the environment as the server does when absent. */
-  backend?: Pick<Backend, "desk" | "close">;
+  backend?: Pick<Backend, "desk" | "close"> & Partial<Pick<Backend, "audit">>;
   env?: CoreEnv;
 }
 
@@ -82,6 +82,12 @@ export async function operatorCommand(argv: string[], io: OperatorIO): Promise<n
   }
   const backend = io.backend ?? buildBackend(io.env ?? parseCoreEnv());
   const accounts = new Accounts(backend.desk);
+  // Operator management from a shell is in the audit log too (actor `cli`: whoever has the shell).
+  const audit = (
+    action: "operator_add" | "operator_change" | "operator_remove",
+    target: string,
+    detail?: Record<string, string>,
+  ) => backend.audit?.append({ at: Date.now(), actor: "cli", action, target, ...(detail ? { detail } : {}) });
   const password = async (what: string) => {
     const p = await io.readPassword(what);
     if (!p) throw new AccountError("no password on standard input (one line)", "invalid");
@@ -105,16 +111,19 @@ export async function operatorCommand(argv: string[], io: OperatorIO): Promise<n
           password: await password(`Password for ${name}: `),
           ...(displayName ? { displayName } : {}),
         });
+        await audit("operator_add", a.name, { role: a.role });
         io.out(`operator ${a.name} added (${a.role}); they can log in at /console`);
         return 0;
       }
       case "remove": {
         const ended = await accounts.remove(name ?? "");
+        await audit("operator_remove", name ?? "");
         io.out(`operator ${name} removed${ended ? `; ${ended} console login(s) ended` : ""}`);
         return 0;
       }
       case "passwd": {
         const ended = await accounts.setPassword(name ?? "", await password(`New password for ${name}: `));
+        await audit("operator_change", name ?? "", { password: "changed" });
         io.out(`password of ${name} changed${ended ? `; ${ended} console login(s) ended` : ""}`);
         return 0;
       }
@@ -122,6 +131,7 @@ export async function operatorCommand(argv: string[], io: OperatorIO): Promise<n
         const role = flag(argv, "--role");
         if (!role) throw new AccountError(`role needs --role ${ROLES.join("|")}`, "invalid");
         const a = await accounts.setRole(name ?? "", role);
+        await audit("operator_change", a.name, { role: a.role });
         io.out(`operator ${a.name} is now ${a.role}`);
         return 0;
       }

@@ -3,6 +3,7 @@ import { join, relative } from "node:path";
 import { type Document, LineCounter, parseDocument, type YAMLError } from "yaml";
 import type { z } from "zod";
 import { hasLearned, LearnedFile } from "./learned.js";
+import { DEFAULT_PRIVACY, type PrivacyConfig } from "./privacy.js";
 import {
   type Commands,
   ConfigFile,
@@ -233,6 +234,7 @@ function withDefaults(c: Record<string, unknown>): Config {
     media: (c.media as Config["media"] | undefined) ?? MediaConfig.parse({}),
     sla: (c.sla as Config["sla"] | undefined) ?? DEFAULT_SLA,
     quality: (c.quality as Config["quality"] | undefined) ?? QualityConfig.parse({}),
+    privacy: (c.privacy as PrivacyConfig | undefined) ?? DEFAULT_PRIVACY,
   };
 }
 

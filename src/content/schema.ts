@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { LANGS, PRIORITIES } from "../ports/vocabulary.js";
+import { PrivacyConfig } from "./privacy.js";
 
 /**
  * One zod schema for everything a deployment edits: `flows/*.yaml` (content) and
@@ -34,6 +35,8 @@ export const IntentAction = z.enum([
   "handoff", // hand the conversation to a person now
   "end_conversation", // goodbye: leave any open form politely
   "complaint", // show open request, raise priority past the response time
+  "data_request", // a person's request about their own data (privacy.access/correct/erase): filed with its legal deadline
+  "consent_withdraw", // stop keeping the user's data: forget the conversation and ask again before keeping anything
 ]);
 
 export const Intent = z
@@ -251,6 +254,16 @@ export const MESSAGE_KEYS = [
   "lead_sla_warning",
   "lead_sla_breach",
   "lead_digest",
+  "privacy_notice",
+  "privacy_consent_ask",
+  "privacy_consent_thanks",
+  "privacy_consent_needed",
+  "privacy_agree_label",
+  "privacy_withdrawn",
+  "privacy_access_filed",
+  "privacy_correct_filed",
+  "privacy_erase_filed",
+  "privacy_request_open",
 ] as const;
 export type MessageKey = (typeof MESSAGE_KEYS)[number];
 
@@ -586,6 +599,7 @@ export const ConfigFile = z
     media: MediaConfig.optional(),
     sla: SlaConfig.optional(),
     quality: QualityConfig.optional(),
+    privacy: PrivacyConfig.optional(),
   })
   .strict();
 export type ConfigFile = z.infer<typeof ConfigFile>;

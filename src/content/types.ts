@@ -1,3 +1,4 @@
+import type { PrivacyConfig } from "./privacy.js";
 import type {
   Commands,
   EscalationRule,
@@ -58,6 +59,7 @@ export interface Config {
   media: MediaConfig;
   sla: SlaConfig;
   quality: QualityConfig;
+  privacy: PrivacyConfig;
 }
 
 export interface Flows {

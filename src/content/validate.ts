@@ -99,6 +99,8 @@ export const KNOWN_PLACEHOLDERS = new Set([
   "csat",
   "ratings",
   "top_gap",
+  "policy_url",
+  "due",
 ]);
 
 /** Checks that need the whole pack: references between files, required entries, templates. */

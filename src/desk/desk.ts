@@ -7,16 +7,18 @@ import type { RequestRecord } from "../ports/requests.js";
 import { slaClock } from "../quality/sla.js";
 import { Accounts } from "./accounts.js";
 import { DeskActions } from "./actions.js";
+import { AuditTrail } from "./audit.js";
 import { CannedReplies } from "./canned.js";
 import { type InboxPage, type InboxQuery, listInbox } from "./inbox.js";
 import { type LiveEvent, publishLive } from "./live.js";
+import { People } from "./people.js";
 import { Presence } from "./presence.js";
 import { ConsoleSessions } from "./sessions.js";
 import { LoginThrottle } from "./throttle.js";
 import { type ChannelInfo, type RequestView, requestView } from "./view.js";
 
 export interface DeskOptions {
-  backend: Pick<Backend, "desk" | "kv" | "withLock" | "bus" | "requests" | "sessions" | "outbox">;
+  backend: Pick<Backend, "desk" | "kv" | "withLock" | "bus" | "requests" | "sessions" | "outbox" | "audit" | "people">;
   content: Content;
   log: Logger;
   /** Records an operator's action in the user's conversation (Runtime.control). */
@@ -39,6 +41,8 @@ export class Desk implements DeskAvailability {
   readonly sessions: ConsoleSessions;
   readonly actions: DeskActions;
   readonly canned: CannedReplies;
+  readonly audit: AuditTrail;
+  readonly people: People;
 
   constructor(readonly o: DeskOptions) {
     const now = o.now ?? Date.now;
@@ -50,6 +54,8 @@ export class Desk implements DeskAvailability {
     this.actions = new DeskActions({ requests: b.requests, withLock, control: o.control, outbox: b.outbox, now });
     this.canned = new CannedReplies(b.kv, withLock, o.content, now);
     this.presence = new Presence(b.kv, withLock, undefined, now);
+    this.audit = new AuditTrail(b.audit, o.log, now);
+    this.people = new People(b.people, this.audit, o.log, now, o.control);
     this.now = now;
   }
 

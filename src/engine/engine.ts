@@ -9,6 +9,7 @@ import { type Action, NEW_REQUEST } from "./actions.js";
 import { commandOf } from "./commands.js";
 import { formTurn, startForm } from "./form-flow.js";
 import { answerIntent } from "./intents.js";
+import { dataRequestQuietly, privacyAfter, privacyBefore } from "./privacy.js";
 import { askRating, ratingTurn } from "./rating.js";
 import {
   aboutRequest,
@@ -74,12 +75,21 @@ export function handle(event: InboundEvent, stored: Session | undefined, ctx: En
   if (event.masked?.length) t.say(t.texts.msg("secret_warning"));
   if (text) remember(session, { from: "user", text, at: t.now });
   session.lastUserAt = userTime(event, t.now);
+  // A person handling the conversation gets the user's words as they are; the bot's own turns
+  // (notice, consent, what may be kept) start here.
+  if (session.mode !== "human" && ctx.privacy) {
+    t.privacy = true;
+    if (privacyBefore(t, text, event.payload)) return done(t);
+  }
 
   if (session.mode === "human") {
     if (session.humanUntil !== undefined && t.now > session.humanUntil) {
       session.mode = "bot";
       delete session.humanUntil;
     } else {
+      const asked = text ? ctx.matcher.match(text) : undefined;
+      if (asked?.zone === "answer" && asked.intent && t.intentDef(asked.intent)?.action === "data_request")
+        dataRequestQuietly(t, asked.intent);
       if (session.openRequestId) {
         const line = {
           from: "user" as const,
@@ -504,6 +514,7 @@ export function handleControl(event: ControlEvent, stored: Session | undefined, 
 }
 
 function done(t: Turn): EngineResult {
+  if (t.privacy) privacyAfter(t);
   const r: EngineResult = { session: t.session, actions: t.actions };
   if (t.intent) r.intent = t.intent;
   if (t.zone) r.zone = t.zone;

@@ -4,6 +4,7 @@ import { businessMinutes, scheduleOf } from "../quality/sla.js";
 import { emails, handles, namedRequests, normalizePhone, normalizeUrl, phones, urls } from "../text/entities.js";
 import { fold } from "../text/normalize.js";
 import { type Escalation, maxPriority } from "./escalation.js";
+import { dataRequest, withdrawConsent } from "./privacy.js";
 import {
   aboutRequest,
   addToRequest,
@@ -82,6 +83,12 @@ export function answerIntent(t: Turn, id: string, rule?: Escalation, text = "", 
     case "end_conversation":
       delete session.form;
       reply();
+      return;
+    case "data_request":
+      dataRequest(t, id);
+      return;
+    case "consent_withdraw":
+      withdrawConsent(t);
       return;
   }
 

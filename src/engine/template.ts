@@ -148,6 +148,8 @@ export class Texts {
         return this.nextOpen();
       case "notice":
         return cfg.notice ? this.pick(cfg.notice.text) : "";
+      case "policy_url":
+        return cfg.privacy.policy_url;
       case "incident_status":
         return cfg.notice?.active
           ? this.msg("incident_active", { notice: this.pick(cfg.notice.text) })

@@ -29,6 +29,12 @@ export interface EngineContext extends EngineDeps {
   replyWindowHours?: number;
   /** The channel shows a rating as stars (capabilities' `ratingStars`). */
   ratingStars?: boolean;
+  /**
+   * Apply config/privacy.yaml to this turn (the notice, consent): the runtime always does. A
+   * caller of `handle()` alone (unit tests of conversation logic) leaves it off and gets the
+   * bare answers.
+   */
+  privacy?: boolean;
 }
 
 /**
@@ -50,6 +56,10 @@ export class Turn {
   texts: Texts;
   intent?: string;
   zone?: Zone;
+  /** The bot answers this user message itself: the notice and the consent rules apply to it. */
+  privacy = false;
+  /** This user has not seen the current privacy notice: it ends the turn's first reply. */
+  noticeDue = false;
 
   constructor(
     readonly ctx: EngineContext,

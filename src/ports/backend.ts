@@ -1,5 +1,7 @@
 import type { Keyv } from "keyv";
+import type { AuditStore } from "./audit.js";
 import type { DeskStore } from "./desk.js";
+import type { PeopleStore } from "./people.js";
 import type { QualityStore } from "./quality.js";
 import type { Inbox, Outbox } from "./queue.js";
 import type { RequestStore } from "./requests.js";
@@ -19,6 +21,10 @@ export interface Backend {
   desk: DeskStore;
   /** The quality loop's log: conversations, ratings, content gaps, notices to leads. */
   quality: QualityStore;
+  /** The operators' audit trail (hash-chained, append-only). */
+  audit: AuditStore;
+  /** Personal data per person: export, erasure, retention. */
+  people: PeopleStore;
   inbox: Inbox;
   outbox: Outbox;
   /** A lock held across processes (Redis) or this process (embedded). */

@@ -16,4 +16,9 @@ export type ControlEvent =
   | { kind: "request_closed"; requestId: string; operator?: string; auto?: boolean }
   /** A resolved request is open again: the conversation goes back to the people handling it. */
   | { kind: "request_reopened"; requestId: string; operator: string }
-  | { kind: "back_to_bot"; requestId?: string; operator?: string };
+  | { kind: "back_to_bot"; requestId?: string; operator?: string }
+  /**
+   * The person's data was erased: erased once more in the conversation's own order, so a
+   * turn that was under way during the erasure cannot write anything back.
+   */
+  | { kind: "forget" };

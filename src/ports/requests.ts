@@ -12,6 +12,8 @@ export interface RequestDraft {
   transcript: TranscriptLine[];
   /** The escalation rule that created it, if a rule did. */
   rule?: string;
+  /** When it must be answered by (ms): a person's request about their data has a legal deadline. */
+  dueAt?: number;
 }
 
 /** A support request as operators and the API see it. */
@@ -53,6 +55,8 @@ export interface RequestRecord {
   onUserSince?: number;
   /** Business minutes spent waiting on the user so far (taken off the resolution clock). */
   pausedMinutes?: number;
+  /** When it must be answered by (ms), e.g. the legal deadline of a request about personal data. */
+  dueAt?: number;
 }
 
 /** What happened to a request, shown in its transcript (the console, exports). */

@@ -72,6 +72,16 @@ export interface Session {
   lastUserAt?: number;
   /** The rating asked after a person closed a request: the next message may answer it. */
   rating?: { requestId: string; stage: "score" | "comment"; at: number; score?: number };
+  /** When this user first wrote on this channel (ms): breach reports ask who was held when. */
+  firstAt?: number;
+  /** The privacy notice this user was shown, and their consent, each with its version and time (shown on request). */
+  privacy?: PrivacyRecord;
+}
+
+export interface PrivacyRecord {
+  notice?: { version: number; at: number };
+  /** `given: false`: withdrawn (or not yet given where consent is required). */
+  consent?: { version: number; at: number; given: boolean };
 }
 
 /** The session plus the outcome of the last event, so replaying that event after a crash repeats nothing. */

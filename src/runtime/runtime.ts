@@ -1,5 +1,6 @@
 import type { Keyv } from "keyv";
 import type { Logger } from "pino";
+import { durationMs } from "../content/privacy.js";
 import {
   type Action,
   NEW_REQUEST,
@@ -23,6 +24,7 @@ import {
   type SecretKind,
 } from "../ports/message.js";
 import type { OperatorsPort } from "../ports/operators.js";
+import type { PeopleStore } from "../ports/people.js";
 import type { QualityStore } from "../ports/quality.js";
 import type { Inbox, InboxItem, OpsJob, Outbox, OutboxJob, SendJob, SendOutcome } from "../ports/queue.js";
 import type { RequestPatch, RequestStore, TranscriptEntry } from "../ports/requests.js";
@@ -58,6 +60,8 @@ export interface RuntimeDeps extends EngineDeps {
   now?: () => Date;
   /** On stop, how long to keep working through what is already recorded (default 7 s). */
   drainMs?: number;
+  /** Erases a person's data at their conversation's turn (a `forget` control event). */
+  people?: Pick<PeopleStore, "erase">;
   /** Called after each item is processed, with the jobs it queued (the terminal chat waits on it). */
   onTurn?: (item: InboxItem, jobs: OutboxJob[], result?: { intent?: string; zone?: string }) => void;
 }
@@ -192,6 +196,7 @@ export class Runtime implements Intake {
       rules: this.deps.rules,
       now: this.now(),
       operators: !!this.deps.operators || !!desk?.staffed,
+      privacy: true,
     };
     if (!this.deps.operators && desk?.staffed && desk.online !== undefined) ctx.online = desk.online;
     const caps = this.deps.channels.get(parseConversationKey(conv).channel)?.capabilities;
@@ -212,6 +217,12 @@ export class Runtime implements Intake {
           routed.map((r) => ({ key: r.key, conv: r.conv, body: { type: "control", event: r.event, at: Date.now() } })),
         );
       }
+      this.deps.onTurn?.(item, []);
+      return;
+    }
+    if (item.body.type === "control" && item.body.event.kind === "forget") {
+      const { channel, userId } = parseConversationKey(item.conv);
+      await this.deps.people?.erase({ channel, userId });
       this.deps.onTurn?.(item, []);
       return;
     }
@@ -241,7 +252,8 @@ export class Runtime implements Intake {
         : handleControl(item.body.event, stored, ctx);
     const jobs = await this.execute(item, result);
     const session: StoredSession = { ...result.session, processed: { key: item.key, jobs } };
-    await this.deps.sessions.set(item.conv, session);
+    // A conversation's state lives its retention period after its last turn (config/privacy.yaml).
+    await this.deps.sessions.set(item.conv, session, durationMs(this.deps.content.config.privacy.retention.sessions));
     await this.deps.outbox.enqueue(jobs);
     if (result.intent) this.deps.metrics.intents.inc({ intent: result.intent });
     if (result.intent === "none" && item.body.type === "event")

@@ -17,6 +17,7 @@ import type { Backend } from "../ports/backend.js";
 import type { ChannelAdapter } from "../ports/channel.js";
 import type { ChannelId } from "../ports/message.js";
 import type { OperatorsPort } from "../ports/operators.js";
+import { startSweeper } from "../privacy/sweeper.js";
 import { LeadNotices } from "../quality/notices.js";
 import { sweep } from "../quality/sweep.js";
 import { Metrics } from "../runtime/metrics.js";
@@ -119,6 +120,7 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
     requests: backend.requests,
     inbox: backend.inbox,
     outbox: backend.outbox,
+    people: backend.people,
     channels,
     log,
     metrics,
@@ -172,9 +174,18 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
     reload: (o) => reload(o),
   };
   for (const c of [...(opts.channels ?? []), ...((await opts.makeChannels?.(deps)) ?? [])]) channels.set(c.id, c);
-  const operators = opts.makeOperators?.(deps);
+  const made = opts.makeOperators?.(deps);
+  const operators = made ? auditedGroup(made, desk) : undefined;
   operatorsPort = operators;
   runtime.useOperators(operators, desk);
+  const forget = operators?.forget?.bind(operators);
+  if (forget) {
+    // An erasure also removes what the operators' group shows about the person's requests.
+    desk.people.holders.push({
+      name: "operators_group",
+      erase: (_p, held) => forget(held.requests.map((r) => r.record)),
+    });
+  }
 
   const app: FastifyInstance = Fastify({
     loggerInstance: log as unknown as FastifyBaseLogger,
@@ -258,6 +269,14 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
   for (const p of opts.plugins ?? []) await app.register(async (scope) => p(scope, deps));
 
   runtime.start({ recover: opts.recover ?? true });
+  const stopSweeper = startSweeper({
+    people: backend.people,
+    audit: backend.audit,
+    holders: () => desk.people.holders,
+    privacy: () => pack.content.config.privacy,
+    withLock: (n, ttl, fn) => backend.withLock(n, ttl, fn),
+    log,
+  });
   await startChannels([...channels.values()], runtime, log);
   ready = true;
   // Channel state changes are logged as they happen, sends or not.
@@ -287,6 +306,7 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
       clearInterval(watch);
       clearInterval(mediaSweeper);
       clearInterval(qualityTimer);
+      stopSweeper();
       await unsubscribe();
       await app.close(); // stop accepting; in-flight requests finish first
       await metricsApp?.close();
@@ -321,6 +341,39 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
 
   const own: Omit<Hotro, keyof AppDeps> = { app, routes, ...(metricsApp ? { metricsApp } : {}), close };
   return Object.defineProperties(own, Object.getOwnPropertyDescriptors(deps)) as Hotro;
+}
+
+/** What an operator's action in the Telegram group is called in the audit log. */
+const GROUP_ACTIONS = {
+  operator_message: "reply",
+  request_taken: "take",
+  request_closed: "close",
+  request_reopened: "reopen",
+  back_to_bot: "back_to_bot",
+} as const;
+
+/**
+ * The operators' group as the runtime sees it, with each operator action it routes to a
+ * user's conversation written to the audit log too (the group's name for the operator,
+ * prefixed `telegram:`, since group members have no console login).
+ */
+function auditedGroup(port: OperatorsPort, desk: Desk): OperatorsPort {
+  const wrapped: OperatorsPort = {
+    run: (job) => port.run(job),
+    handleUpdate: async (update, key) => {
+      const routed = await port.handleUpdate(update, key);
+      for (const r of routed) {
+        const e = r.event;
+        if (e.kind === "forget") continue;
+        const operator = "operator" in e ? e.operator : undefined;
+        const target = "requestId" in e ? e.requestId : r.conv;
+        await desk.audit.record(`telegram:${operator ?? "?"}`, GROUP_ACTIONS[e.kind], target, { surface: "telegram" });
+      }
+      return routed;
+    },
+  };
+  if (port.forget) wrapped.forget = (requests) => port.forget?.(requests) ?? Promise.resolve(0);
+  return wrapped;
 }
 
 /**

@@ -5,6 +5,7 @@ import { contentRoutes } from "./api/content.js";
 import { liveRoutes } from "./api/live.js";
 import { mediaApiRoutes } from "./api/media.js";
 import { operatorRoutes } from "./api/operators.js";
+import { peopleRoutes } from "./api/people.js";
 import { qualityRoutes } from "./api/quality.js";
 import { requestRoutes } from "./api/requests.js";
 import { loginRoute, sessionRoutes } from "./api/session.js";
@@ -39,6 +40,7 @@ export async function operatorApi(app: FastifyInstance, d: AppDeps): Promise<voi
         await sessionRoutes(guarded, d);
         await requestRoutes(guarded, d);
         await operatorRoutes(guarded, d);
+        await peopleRoutes(guarded, d);
         await liveRoutes(guarded, d);
         await contentRoutes(guarded, d.reload);
         // Its own scope: the raw-bytes parser of uploads applies to `POST /api/media` alone.

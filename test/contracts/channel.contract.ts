@@ -359,7 +359,8 @@ export function runChannelContract(c: ChannelContract): void {
     test("postback", "maps a tapped button to a `postback` event with its payload, and answers it", async () => {
       const { user, events, replies } = await inbound((u) => fixture("postback")(u, "intent:contract.short"));
       expect(one(events)).toMatchObject({ kind: "postback", userId: user, payload: "intent:contract.short" });
-      expect(replies.map((s) => s.text)).toContain(SHORT_REPLY);
+      // A first contact's answer ends with the privacy notice: the answer is what it starts with.
+      expect(replies.some((s) => s.text?.startsWith(SHORT_REPLY))).toBe(true);
     });
 
     test("start", "maps the first contact to a `start` event, and greets", async () => {

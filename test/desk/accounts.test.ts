@@ -169,6 +169,15 @@ describe("npm run operator", () => {
     expect((await run(["role", "lan", "--role", "lead"])).out).toEqual(["operator lan is now lead"]);
     expect((await run(["remove", "lan"])).code).toBe(0);
     expect((await run(["list"])).out).toEqual(["admin\tadmin"]);
+    // Each change is in the audit log, made by `cli`.
+    const audit = (await b.audit.list()).map((e) => [e.actor, e.action, e.target]);
+    expect(audit).toEqual([
+      ["cli", "operator_add", "admin"],
+      ["cli", "operator_add", "lan"],
+      ["cli", "operator_change", "lan"],
+      ["cli", "operator_change", "lan"],
+      ["cli", "operator_remove", "lan"],
+    ]);
   });
 
   it("refuses a password on the command line, a missing one, a bad role and unknown commands", async () => {

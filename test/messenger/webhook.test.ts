@@ -32,7 +32,8 @@ const greetingBody = (user: string) => ({
   recipient: { id: user },
   messaging_type: "RESPONSE",
   message: {
-    text: vi.fill(greeting?.reply?.vi ?? ""),
+    // A first contact: the greeting ends with the privacy notice (flows/privacy.yaml).
+    text: `${vi.fill(greeting?.reply?.vi ?? "")}\n\n${vi.msg("privacy_notice")}`,
     quick_replies: ["contact.channels", "ticket.create", "ticket.status", "handoff.human"].map((id) => ({
       content_type: "text",
       title: content.flows.intents[id]?.title.vi,

@@ -35,7 +35,9 @@ export async function operatorRoutes(api: FastifyInstance, d: AppDeps): Promise<
     if (!body.success)
       return reply.code(400).send({ error: 'expected {"name", "role", "password"} and optionally "displayName"' });
     try {
-      return reply.code(201).send({ operator: await d.desk.accounts.add(body.data) });
+      const operator = await d.desk.accounts.add(body.data);
+      await d.desk.audit.record(req.operator?.name ?? "api", "operator_add", operator.name, { role: operator.role });
+      return reply.code(201).send({ operator });
     } catch (err) {
       return refuse(reply, err);
     }
@@ -50,6 +52,10 @@ export async function operatorRoutes(api: FastifyInstance, d: AppDeps): Promise<
       if (body.data.role) await d.desk.accounts.setRole(req.params.name, body.data.role);
       const operator = await d.desk.accounts.get(req.params.name);
       if (!operator) return reply.code(404).send({ error: `no operator named ${req.params.name}` });
+      await d.desk.audit.record(req.operator?.name ?? "api", "operator_change", operator.name, {
+        role: operator.role,
+        password: !!body.data.password,
+      });
       return { operator, loginsEnded: ended };
     } catch (err) {
       return refuse(reply, err);
@@ -58,7 +64,9 @@ export async function operatorRoutes(api: FastifyInstance, d: AppDeps): Promise<
 
   api.delete<{ Params: { name: string } }>("/operators/:name", admin, async (req, reply) => {
     try {
-      return { removed: true, loginsEnded: await d.desk.accounts.remove(req.params.name) };
+      const loginsEnded = await d.desk.accounts.remove(req.params.name);
+      await d.desk.audit.record(req.operator?.name ?? "api", "operator_remove", req.params.name);
+      return { removed: true, loginsEnded };
     } catch (err) {
       return refuse(reply, err);
     }

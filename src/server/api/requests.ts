@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { ActionResult, Actor } from "../../desk/actions.js";
 import { QUEUES } from "../../desk/inbox.js";
+import type { AuditAction } from "../../ports/audit.js";
 import type { Attachment } from "../../ports/message.js";
 import { PRIORITIES } from "../../ports/vocabulary.js";
 import type { AppDeps } from "../app.js";
@@ -90,6 +91,8 @@ function actorOf(req: FastifyRequest, named?: string): Actor {
  */
 export async function requestRoutes(api: FastifyInstance, d: AppDeps): Promise<void> {
   const lead = { preHandler: requireRole("lead") };
+  const audit = (req: FastifyRequest, action: AuditAction, target: string, detail?: Record<string, string>) =>
+    d.desk.audit.record(req.operator?.name ?? "api", action, target, detail);
   const done = async (reply: FastifyReply, r: ActionResult, status = 200) => {
     if (r.ok) return reply.code(status).send({ request: r.request });
     const holder = r.status === 409 && r.request?.assignee ? await d.desk.accounts.get(r.request.assignee) : undefined;
@@ -111,13 +114,16 @@ export async function requestRoutes(api: FastifyInstance, d: AppDeps): Promise<v
   api.get<{ Params: { id: string } }>("/requests/:id", async (req, reply) => {
     const view = await d.desk.view(req.params.id);
     if (!view) return reply.code(404).send({ error: `request ${req.params.id} not found` });
+    await audit(req, "read_transcript", req.params.id);
     return withLinks(view, d.media);
   });
 
   api.post<{ Params: { id: string } }>("/requests/:id/take", async (req, reply) => {
     const body = Named.safeParse(req.body ?? undefined);
     if (!body.success) return badRequest(reply, 'expected no body, or {"operator": "name"}');
-    return done(reply, await d.desk.actions.take(req.params.id, actorOf(req, body.data?.operator)));
+    const r = await d.desk.actions.take(req.params.id, actorOf(req, body.data?.operator));
+    if (r.ok) await audit(req, "take", req.params.id);
+    return done(reply, r);
   });
 
   api.post<{ Params: { id: string } }>("/requests/:id/assign", lead, async (req, reply) => {
@@ -125,7 +131,9 @@ export async function requestRoutes(api: FastifyInstance, d: AppDeps): Promise<v
     if (!body.success) return badRequest(reply, 'expected {"operator": "<login name>"}');
     const to = await d.desk.accounts.get(body.data.operator);
     if (!to) return reply.code(400).send({ error: `no operator named ${body.data.operator}` });
-    return done(reply, await d.desk.actions.assign(req.params.id, to, actorOf(req)));
+    const r = await d.desk.actions.assign(req.params.id, to, actorOf(req));
+    if (r.ok) await audit(req, "assign", req.params.id, { to: to.name });
+    return done(reply, r);
   });
 
   api.post<{ Params: { id: string } }>("/requests/:id/reply", async (req, reply) => {
@@ -138,30 +146,36 @@ export async function requestRoutes(api: FastifyInstance, d: AppDeps): Promise<v
       files.push(attachmentOf(record));
     }
     const r = await d.desk.actions.reply(req.params.id, body.data.text ?? "", actorOf(req, body.data.operator), files);
+    if (r.ok) await audit(req, "reply", req.params.id);
     return r.ok ? reply.code(202).send({ queued: true, request: r.request }) : done(reply, r);
   });
 
   api.post<{ Params: { id: string } }>("/requests/:id/notes", async (req, reply) => {
     const body = TextBody.safeParse(req.body);
     if (!body.success) return badRequest(reply, 'expected {"text": "…"}');
-    return done(reply, await d.desk.actions.note(req.params.id, body.data.text, actorOf(req, body.data.operator)), 201);
+    const r = await d.desk.actions.note(req.params.id, body.data.text, actorOf(req, body.data.operator));
+    if (r.ok) await audit(req, "note", req.params.id);
+    return done(reply, r, 201);
   });
 
-  const simple = (path: string, act: (id: string, by: Actor) => Promise<ActionResult>) =>
+  const simple = (path: string, action: AuditAction, act: (id: string, by: Actor) => Promise<ActionResult>) =>
     api.post<{ Params: { id: string } }>(`/requests/:id/${path}`, async (req, reply) => {
       const body = Named.safeParse(req.body ?? undefined);
       if (!body.success) return badRequest(reply, 'expected no body, or {"operator": "name"}');
-      return done(reply, await act(req.params.id, actorOf(req, body.data?.operator)), 202);
+      const r = await act(req.params.id, actorOf(req, body.data?.operator));
+      if (r.ok) await audit(req, action, req.params.id);
+      return done(reply, r, 202);
     });
-  simple("close", (id, by) => d.desk.actions.close(id, by));
-  simple("reopen", (id, by) => d.desk.actions.reopen(id, by));
-  simple("back-to-bot", (id, by) => d.desk.actions.backToBot(id, by));
+  simple("close", "close", (id, by) => d.desk.actions.close(id, by));
+  simple("reopen", "reopen", (id, by) => d.desk.actions.reopen(id, by));
+  simple("back-to-bot", "back_to_bot", (id, by) => d.desk.actions.backToBot(id, by));
 
   api.get<{ Params: { id: string }; Querystring: { format?: string; lang?: string } }>(
     "/requests/:id/export",
     async (req, reply) => {
       const view = await d.desk.view(req.params.id);
       if (!view) return reply.code(404).send({ error: `request ${req.params.id} not found` });
+      await audit(req, "export_request", req.params.id);
       const name = `${view.request.id}.${req.query.format === "html" ? "html" : "json"}`;
       if (req.query.format === "html") {
         const page = exportHtml(view, req.query.lang === "en" ? "en" : "vi", d.content.config.timezone);

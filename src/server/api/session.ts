@@ -36,9 +36,11 @@ export async function loginRoute(api: FastifyInstance, d: AppDeps): Promise<void
     }
     if (!r.ok) {
       req.log.info("console: failed login");
+      await d.desk.audit.record(body.data.username.toLowerCase().slice(0, 64), "login_failed");
       return reply.code(401).send({ error: "wrong username or password" });
     }
     req.log.info({ operator: r.account.name }, "console: login");
+    await d.desk.audit.record(r.account.name, "login");
     return reply
       .setCookie(SESSION_COOKIE, r.token, cookieOptions(req, Math.floor(d.desk.sessions.limits.maxMs / 1000)))
       .header("cache-control", "no-store")
@@ -49,7 +51,10 @@ export async function loginRoute(api: FastifyInstance, d: AppDeps): Promise<void
 /** `POST /api/logout` and `GET /api/me`, inside the guarded scope. */
 export async function sessionRoutes(api: FastifyInstance, d: AppDeps): Promise<void> {
   api.post("/logout", async (req, reply: FastifyReply) => {
-    if (req.consoleSession) await d.desk.sessions.logout(req.consoleSession.tokenHash);
+    if (req.consoleSession) {
+      await d.desk.sessions.logout(req.consoleSession.tokenHash);
+      await d.desk.audit.record(req.consoleSession.account.name, "logout");
+    }
     return reply.clearCookie(SESSION_COOKIE, cookieOptions(req, 0)).send({ ok: true });
   });
 

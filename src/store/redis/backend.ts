@@ -7,8 +7,10 @@ import type { StoredSession } from "../../ports/session.js";
 import { outboxGroups } from "../../queue/lanes.js";
 import { RedisBus } from "../bus/redis.js";
 import { type BackendOptions, DEFAULT_DELIVERY, JSON_SERDE } from "../options.js";
+import { RedisAuditStore } from "./audit.js";
 import { redisDesk } from "./desk.js";
 import { RedisLock } from "./lock.js";
+import { RedisPeopleStore } from "./people.js";
 import { RedisQualityStore } from "./quality.js";
 import { RedisInbox, RedisOutbox } from "./queue.js";
 import { RedisRequestStore } from "./requests.js";
@@ -60,6 +62,8 @@ export function redisBackend(o: RedisBackendOptions): Backend & { redis: Redis }
     requests: new RedisRequestStore(redis, prefix, o.requestPrefix),
     desk: redisDesk(redis, prefix),
     quality: new RedisQualityStore(redis, prefix),
+    audit: new RedisAuditStore(redis, prefix),
+    people: new RedisPeopleStore(redis, prefix),
     inbox,
     outbox,
     withLock: (name, ttlMs, fn) => lock.with(`${prefix}lock:${name}`, ttlMs, fn),

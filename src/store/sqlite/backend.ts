@@ -5,10 +5,12 @@ import type { StoredSession } from "../../ports/session.js";
 import { outboxGroups } from "../../queue/lanes.js";
 import { LocalBus } from "../bus/local.js";
 import { type BackendOptions, DEFAULT_DELIVERY, JSON_SERDE } from "../options.js";
+import { SqliteAuditStore } from "./audit.js";
 import { WriteBatch } from "./batch.js";
 import { type Db, openDb } from "./db.js";
 import { sqliteDesk } from "./desk.js";
 import { SqliteKeyvStore } from "./keyv.js";
+import { SqlitePeopleStore } from "./people.js";
 import { SqliteQualityStore } from "./quality.js";
 import { SqliteInbox, SqliteOutbox } from "./queue.js";
 import { SqliteRequestStore } from "./requests.js";
@@ -34,6 +36,8 @@ export function embeddedBackend(
     requests: new SqliteRequestStore(db, batch, requestPrefix),
     desk: sqliteDesk(db, batch),
     quality: new SqliteQualityStore(db, batch),
+    audit: new SqliteAuditStore(db, batch),
+    people: new SqlitePeopleStore(db, batch),
     inbox: new SqliteInbox(db, batch, log),
     outbox: new SqliteOutbox(db, batch, log, 8, outboxGroups(opts.delivery ?? DEFAULT_DELIVERY)),
     healthy: () => db.open,

@@ -22,6 +22,9 @@ export function openDb(dataDir: string | ":memory:"): Db {
   db.pragma("synchronous = NORMAL");
   db.pragma("busy_timeout = 5000");
   db.pragma("foreign_keys = ON");
+  // Deleted rows are overwritten with zeros, not left in free pages: an erased person's words
+  // must not be recoverable from the file (issue 19; the WAL is truncated after an erasure).
+  db.pragma("secure_delete = ON");
   migrate(db);
   return db;
 }
@@ -81,6 +84,10 @@ const SCHEMA = [
   `CREATE INDEX IF NOT EXISTS desk_logins_operator ON desk_logins(operator)`,
   `CREATE TABLE IF NOT EXISTS quality (key TEXT PRIMARY KEY, kind TEXT NOT NULL, at INTEGER NOT NULL, body TEXT NOT NULL)`,
   `CREATE INDEX IF NOT EXISTS quality_kind_at ON quality(kind, at)`,
+  `CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, body TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS audit_anchor (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL)`,
+  `CREATE INDEX IF NOT EXISTS transcript_at ON transcript(at)`,
+  `CREATE INDEX IF NOT EXISTS requests_updated ON requests(updated)`,
 ];
 
 /** Columns added after a table first shipped: added to older files when missing. */

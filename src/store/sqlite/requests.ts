@@ -31,6 +31,7 @@ export function newRecord(r: NewRequest, id: string, now: number): RequestRecord
   };
   if (r.displayName) rec.displayName = r.displayName;
   if (r.draft.rule) rec.rule = r.draft.rule;
+  if (r.draft.dueAt !== undefined) rec.dueAt = r.draft.dueAt;
   return rec;
 }
 

@@ -458,7 +458,9 @@ function Conversation({
       ${resolved && html`<button onClick=${() => act("reopen")}>${t("reopen")}</button>`}
       <a class="button" href=${`/api/requests/${encodeURIComponent(r.id)}/export`} download=${`${r.id}.json`}>${t("export_json")}</a>
       <a class="button" href=${`/api/requests/${encodeURIComponent(r.id)}/export?format=html&lang=${lang}`} target="_blank" rel="noopener">${t("print")}</a>
+      ${lead && r.userId !== "~erased" && html`<${PersonData} t=${t} r=${r} />`}
     </div>
+    ${r.dueAt && html`<p class="due" role="note">${t("due_by", { time: new Date(r.dueAt).toLocaleString(lang === "en" ? "en-GB" : "vi-VN") })}</p>`}
     ${
       confirming &&
       html`<div class="confirm" role="alertdialog" aria-label=${t("confirm_close", { id: r.id })}>
@@ -483,6 +485,25 @@ function Conversation({
       <${Details} t=${t} view=${view} now=${now} names=${names} onOpen=${onOpen} open=${info} />
     </div>
   </section>`;
+}
+
+/**
+ * A person's data (leads and admins): download everything hotro holds about them, or erase
+ * it everywhere after checking who asked (the server records both in the audit log).
+ */
+function PersonData({ t, r }) {
+  const [done, setDone] = useState("");
+  const path = `/people/${encodeURIComponent(r.channel)}/${encodeURIComponent(r.userId)}`;
+  const erase = async () => {
+    if (!confirm(t("confirm_erase", { user: r.displayName ?? r.userId }))) return;
+    const res = await api.call("DELETE", path);
+    setDone(res.ok ? t("erased", { n: res.data.erased.requests.length }) : (res.data.error ?? String(res.status)));
+  };
+  return html`<span class="person-data">
+    <a class="button" href=${`/api${path}/export`} download>${t("person_export")}</a>
+    <button class="danger" onClick=${erase}>${t("person_erase")}</button>
+    ${done && html`<span role="status">${done}</span>`}
+  </span>`;
 }
 
 // ------------------------------------------------------------------ dialogs
@@ -801,6 +822,7 @@ function Desk({ t, lang, onLang, me, onOut }) {
           onClick=${() => setTab(tab === "dashboard" ? "desk" : "dashboard")}>${tab === "dashboard" ? t("back_to_desk") : t("dashboard")}</button>`
         }
         ${RANK[me.role] >= RANK.lead && html`<button onClick=${() => setDialog("canned")}>${t("canned")}</button>`}
+        ${me.role === "admin" && html`<a class="button" href="/api/audit?download=1&limit=5000" download="audit.json">${t("audit_log")}</a>`}
         <button onClick=${() => setDialog("help")} aria-label=${t("shortcuts")}>?</button>
         <button class="link" onClick=${onLang} lang=${lang === "vi" ? "en" : "vi"}>${t("switch_language")}</button>
         <span class="me">${me.displayName} · ${t(`role_${me.role}`)}</span>
