@@ -476,8 +476,6 @@ export const MediaConfig = z
       .min(1)
       .max(7 * 24 * 60)
       .default(60),
-    /** Files older than this are deleted. */
-    retention_days: z.number().int().min(1).default(90),
     /** What a live-chat visitor may upload (shown in the page before they pick a file). */
     webchat_max_mb: z.number().min(0.1).max(100).default(10),
   })

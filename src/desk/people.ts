@@ -40,7 +40,7 @@ export class People {
   async export(p: Person, by: string): Promise<PersonExport> {
     const held = await this.store.collect(p);
     const elsewhere: Record<string, unknown> = {};
-    for (const h of this.holders) if (h.collect) elsewhere[h.name] = await h.collect(p);
+    for (const h of this.holders) if (h.collect) elsewhere[h.name] = await h.collect(p, held);
     await this.audit.record(
       by,
       "export_person",

@@ -47,8 +47,34 @@ export class MediaFiles {
     }
   }
 
-  /** Remove files older than `days` (the configured retention); returns how many went. */
-  async sweep(days: number, now = Date.now()): Promise<number> {
+  /** Every file's record (an erasure looks for a person's files by owner). */
+  async list(): Promise<MediaRecord[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch {
+      return [];
+    }
+    const out: MediaRecord[] = [];
+    for (const name of names) {
+      if (!name.endsWith(".json") || !MEDIA_ID.test(name.slice(0, -5))) continue;
+      const r = await this.info(name.slice(0, -5));
+      if (r) out.push(r);
+    }
+    return out;
+  }
+
+  /** Deletes a file and its record; true when there was one. */
+  async remove(id: string): Promise<boolean> {
+    if (!MEDIA_ID.test(id)) return false;
+    const had = (await stat(`${this.path(id)}.json`).catch(() => undefined)) !== undefined;
+    await rm(this.path(id), { force: true });
+    await rm(`${this.path(id)}.json`, { force: true });
+    return had;
+  }
+
+  /** Remove files kept longer than `ms` (config/privacy.yaml `retention.media`); returns how many went. */
+  async sweep(ms: number, now = Date.now()): Promise<number> {
     let names: string[];
     try {
       names = await readdir(this.dir);
@@ -61,7 +87,7 @@ export class MediaFiles {
       const id = name.slice(0, -5);
       if (!MEDIA_ID.test(id)) continue;
       const s = await stat(join(this.dir, name)).catch(() => undefined);
-      if (!s || now - s.mtimeMs < days * 86_400_000) continue;
+      if (!s || now - s.mtimeMs < ms) continue;
       await rm(join(this.dir, id), { force: true });
       await rm(join(this.dir, name), { force: true });
       n++;

@@ -36,7 +36,7 @@ export class Media implements MediaPort {
   async ingest(
     id: string,
     source: MediaSource,
-    hint: Partial<Pick<Attachment, "name" | "voice" | "type">> = {},
+    hint: Partial<Pick<Attachment, "name" | "voice" | "type">> & { owner?: string } = {},
   ): Promise<MediaRecord> {
     const known = await this.files.info(id);
     if (known) return known;

@@ -48,7 +48,7 @@ export interface MediaPort {
   ingest(
     id: string,
     source: MediaSource,
-    hint?: Partial<Pick<Attachment, "name" | "voice" | "type">>,
+    hint?: Partial<Pick<Attachment, "name" | "voice" | "type">> & { owner?: string },
   ): Promise<MediaRecord>;
   /** Keep bytes received directly (a live-chat or console upload). */
   put(

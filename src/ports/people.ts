@@ -73,7 +73,8 @@ export interface PeopleStore {
 /** A store outside the backend that keeps personal data too (media files, a channel's own records). */
 export interface PersonalDataHolder {
   name: string;
-  collect?(p: Person): Promise<unknown>;
+  /** `held`: what the backend keeps about the person (a holder may find its part through it). */
+  collect?(p: Person, held: HeldData): Promise<unknown>;
   erase(p: Person, held: HeldData): Promise<number>;
   sweep?(retention: Retention, now: number): Promise<number>;
 }

@@ -10,7 +10,7 @@ export const erasedConv = (channel: ChannelId): string => `${channel}:~erased`;
 /**
  * A request with everything that could point at its person removed (fields, name, user id,
  * where it sits in the operators' group, the last error): what stays is what statistics
- * need (intent, title from flows, priority, status, who handled it, times).
+ * need (intent, title from flows, priority, status, who handled it, times, the SLA clocks).
  */
 export function anonymised(r: RequestRecord, now: number): RequestRecord & { erasedAt: number } {
   const out: RequestRecord & { erasedAt: number } = {
@@ -31,6 +31,16 @@ export function anonymised(r: RequestRecord, now: number): RequestRecord & { era
   if (r.rule) out.rule = r.rule;
   if (r.assignee) out.assignee = r.assignee;
   if (r.dueAt !== undefined) out.dueAt = r.dueAt;
+  // The desk's figures (first response, resolution, SLA met) are read from these times.
+  for (const k of [
+    "firstResponseAt",
+    "resolvedAt",
+    "closedBy",
+    "awaitingSince",
+    "onUserSince",
+    "pausedMinutes",
+  ] as const)
+    if (r[k] !== undefined) (out as unknown as Record<string, unknown>)[k] = r[k];
   return out;
 }
 

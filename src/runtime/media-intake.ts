@@ -46,7 +46,8 @@ async function keep(
     const source =
       (await adapter?.mediaSource?.(a)) ?? (a.url && /^https?:\/\//i.test(a.url) ? { url: a.url } : undefined);
     if (!source) return a;
-    const hint: Parameters<MediaPort["ingest"]>[2] = { type: a.type };
+    // The sender owns it: an erasure of their data finds it (src/privacy, the media holder).
+    const hint: Parameters<MediaPort["ingest"]>[2] = { type: a.type, owner: `${event.channel}:${event.userId}` };
     if (a.name) hint.name = a.name;
     if (a.voice) hint.voice = a.voice;
     if (a.size !== undefined && source.size === undefined) source.size = a.size;

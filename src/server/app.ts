@@ -25,6 +25,7 @@ import { packFor, reloadPack } from "../runtime/pack.js";
 import { Runtime, type RuntimeDeps } from "../runtime/runtime.js";
 import { backendFor } from "../store/select.js";
 import { looksLikeApi } from "./api/auth.js";
+import { mediaHolder, qualityHolder } from "./data-holders.js";
 import { mediaRoutes } from "./media-routes.js";
 import { metricsRoutes } from "./metrics-routes.js";
 
@@ -178,6 +179,7 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
   const operators = made ? auditedGroup(made, desk) : undefined;
   operatorsPort = operators;
   runtime.useOperators(operators, desk);
+  desk.people.holders.push(mediaHolder(media.files), qualityHolder(backend.quality));
   const forget = operators?.forget?.bind(operators);
   if (forget) {
     // An erasure also removes what the operators' group shows about the person's requests.
@@ -282,14 +284,6 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
   // Channel state changes are logged as they happen, sends or not.
   const watch = setInterval(() => runtime.channelStates.logChanges(), 5_000);
   watch.unref();
-  // Files past the configured retention go, checked every hour.
-  const sweepMedia = () =>
-    void media.files
-      .sweep(pack.content.config.media.retention_days)
-      .then((n) => n && log.info({ files: n }, "media past retention deleted"))
-      .catch((err) => log.warn({ err: (err as Error).message }, "media sweep failed"));
-  const mediaSweeper = setInterval(sweepMedia, 3_600_000);
-  mediaSweeper.unref();
   // Promised times and the weekly digest, checked every minute (src/quality/sweep.ts).
   const qualityTimer = setInterval(() => {
     const at = opts.now?.().getTime() ?? Date.now();
@@ -304,7 +298,6 @@ export async function buildApp(opts: AppOptions): Promise<Hotro> {
     closing ??= (async () => {
       ready = false;
       clearInterval(watch);
-      clearInterval(mediaSweeper);
       clearInterval(qualityTimer);
       stopSweeper();
       await unsubscribe();

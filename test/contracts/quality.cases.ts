@@ -136,3 +136,86 @@ export async function qualityStats(b: Backend): Promise<void> {
     [1, "đổi tên cửa hàng"],
   ]);
 }
+
+/**
+ * A person's part of the log: found for an export, taken out on erasure (their questions and
+ * the notices about their requests deleted; conversations and ratings kept for the figures,
+ * naming nobody, without the comment), and the same for everything older than a retention.
+ */
+export async function qualityForget(b: Backend): Promise<void> {
+  const conv = "zalo:u-forget";
+  const facts: QualityEvent[] = [
+    {
+      key: `conv:${conv}|2026-11-24`,
+      kind: "conversation",
+      at: 100,
+      channel: "zalo",
+      conv,
+      data: { day: "2026-11-24" },
+    },
+    { key: "gap:k1", kind: "gap", at: 110, channel: "zalo", conv, data: { text: "chuyen tien cho Minh 0901234567" } },
+    {
+      key: "csat:HT-000777:score",
+      kind: "csat",
+      at: 120,
+      channel: "zalo",
+      requestId: "HT-000777",
+      data: { outcome: "rated", score: 2 },
+    },
+    {
+      key: "csat:HT-000777:comment",
+      kind: "csat",
+      at: 130,
+      channel: "zalo",
+      requestId: "HT-000777",
+      data: { outcome: "commented", comment: "nhân viên Lan chậm quá" },
+    },
+    {
+      key: "notice:low:HT-000777",
+      kind: "notice",
+      at: 140,
+      channel: "zalo",
+      requestId: "HT-000777",
+      data: { text: "HT-000777: 2/5 nhân viên Lan chậm quá" },
+    },
+    // Someone else's, and an old fact of a third person.
+    {
+      key: "conv:zalo:other|2026-11-24",
+      kind: "conversation",
+      at: 150,
+      channel: "zalo",
+      conv: "zalo:other",
+      data: { day: "2026-11-24" },
+    },
+    { key: "gap:old", kind: "gap", at: 5, channel: "messenger", conv: "messenger:old", data: { text: "old question" } },
+  ];
+  for (const f of facts) await b.quality.record(f);
+
+  const mine = await b.quality.ofPerson(conv, ["HT-000777"]);
+  expect(mine.map((e) => e.key)).toEqual(facts.slice(0, 5).map((f) => f.key));
+
+  expect(await b.quality.forget(conv, ["HT-000777"])).toBe(4);
+  expect(await b.quality.ofPerson(conv, [])).toEqual([]);
+  const all = [
+    ...(await b.quality.between("conversation", 0, 1000)),
+    ...(await b.quality.between("csat", 0, 1000)),
+    ...(await b.quality.between("gap", 0, 1000)),
+    ...(await b.quality.between("notice", 0, 1000)),
+  ];
+  const text = JSON.stringify(all);
+  for (const gone of ["u-forget", "0901234567", "chậm quá", "Minh"]) expect(text).not.toContain(gone);
+  // The figures keep what they count: two conversations that day, one rating of 2.
+  expect((await b.quality.between("conversation", 0, 1000)).length).toBe(2);
+  expect((await b.quality.between("csat", 0, 1000)).map((e) => e.data.score ?? e.data.outcome)).toEqual([
+    2,
+    "commented",
+  ]);
+  expect(await b.quality.between("notice", 0, 1000)).toEqual([]);
+  // Forgetting twice changes nothing more.
+  expect(await b.quality.forget(conv, ["HT-000777"])).toBe(0);
+
+  // Retention: what is older than 100 loses its person too; the rest stays as it was.
+  expect(await b.quality.forgetBefore(100)).toBe(1);
+  expect((await b.quality.between("gap", 0, 1000)).map((e) => e.key)).toEqual([]);
+  expect((await b.quality.between("conversation", 0, 1000)).some((e) => e.conv === "zalo:other")).toBe(true);
+}

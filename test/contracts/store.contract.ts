@@ -6,7 +6,7 @@ import type { NewRequest, RequestRecord } from "../../src/ports/requests.js";
 import type { StoredSession } from "../../src/ports/session.js";
 import type { Priority } from "../../src/ports/vocabulary.js";
 import { MAX_RETRY_AGE_MS } from "../../src/queue/retry.js";
-import { qualityLog, qualityStats } from "./quality.cases.js";
+import { qualityForget, qualityLog, qualityStats } from "./quality.cases.js";
 
 /**
  * One suite both backends run (the embedded SQLite file and Redis): every port a Backend
@@ -37,6 +37,7 @@ export const STORE_CASES = [
   "healthy",
   "quality: log",
   "quality: stats",
+  "quality: forget",
 ] as const;
 export type StoreCase = (typeof STORE_CASES)[number];
 
@@ -523,6 +524,11 @@ export function runStoreContract(c: StoreContract): void {
     test("quality: stats", "the same facts give the same figures", async () => {
       const { b } = await backend();
       await qualityStats(b);
+    });
+
+    test("quality: forget", "takes a person out of the log: questions and notices go, figures stay", async () => {
+      const { b } = await backend();
+      await qualityForget(b);
     });
 
     test("healthy", "is healthy once connected, and not after close", async () => {

@@ -13,7 +13,7 @@ import { waitFor } from "../helpers/fake-platform.js";
 import { type Harness, harness } from "../helpers/harness.js";
 import { filesContain, redisContains } from "../helpers/raw-store.js";
 import { flushPrefix, redisReachable } from "../helpers/redis.js";
-import { channel, FakeZalo, signed, userText } from "../zalo/fake-zalo.js";
+import { channel, FakeZalo, signed, userAttachment, userText } from "../zalo/fake-zalo.js";
 
 const PASSWORD = "a long enough password";
 const COOKIE = "hotro_console";
@@ -37,6 +37,13 @@ for (const store of ["sqlite", "redis"] as const) {
     const ACCOUNT = "trangle_vip88";
     const PHONE = "0938271645"; // not in flows (the matcher file in DATA_DIR holds flows' examples)
     const WORDS = "mình ở Đà Lạt, tên ở nhà là Bống";
+    // A question the bot cannot answer (kept as a content gap) and a screenshot (kept as a file).
+    const GAP = "con mèo Mướp nhà mình có biết bơi không";
+    const PICTURE = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]),
+      Buffer.from("anh-chup-cua-Quynh-CCCD-079123456789", "utf8"),
+      Buffer.alloc(1024),
+    ]);
     const who: Record<string, { token: string; csrf: string }> = {};
 
     const post = async (text: string) => {
@@ -61,6 +68,7 @@ for (const store of ["sqlite", "redis"] as const) {
     beforeAll(async () => {
       z = await new FakeZalo().start();
       z.names.set(user, NAME);
+      z.cdn.set("cccd.png", PICTURE);
       h = await harness({
         ...(store === "sqlite" ? { dataDir: dir } : { redisPrefix: prefix }),
         plugins: [operatorApi],
@@ -91,11 +99,23 @@ for (const store of ["sqlite", "redis"] as const) {
     });
 
     it("files an erase request with its deadline, exports, erases, and leaves nothing behind", async () => {
+      await post(GAP);
       await post("tài khoản bị khóa rồi");
       await post(ACCOUNT);
       await post("sáng nay");
       await post(`số điện thoại của mình là ${PHONE}`);
       await post(WORDS);
+      {
+        const { payload, headers } = signed(
+          userAttachment(user, "user_send_image", { type: "photo", payload: { url: `${z.api.url}/cdn/cccd.png` } }),
+        );
+        expect((await h.hotro.app.inject({ method: "POST", url: "/webhooks/zalo", payload, headers })).statusCode).toBe(
+          200,
+        );
+        await waitFor(async () => (await h.hotro.backend.inbox.pending()) === 0, 5000, "the picture kept");
+      }
+      const files = async () => (await h.hotro.media.files.list()).filter((r) => r.owner === `zalo:${user}`);
+      expect(await files()).toHaveLength(1);
       const asked = Date.now();
       await post("xóa dữ liệu của tôi");
       const told = z.sends(user).at(-1)?.body as { message?: { text?: string } };
@@ -115,7 +135,7 @@ for (const store of ["sqlite", "redis"] as const) {
         5000,
         "the display name from Zalo",
       );
-      for (const needle of [NAME, ACCOUNT, PHONE, WORDS]) expect(await rawHits(needle), needle).not.toEqual([]);
+      for (const needle of [NAME, ACCOUNT, PHONE, WORDS, GAP]) expect(await rawHits(needle), needle).not.toEqual([]);
 
       // An agent may not; a lead exports everything hotro holds about the person.
       expect((await call("lan", "GET", `/api/people/zalo/${user}/export`)).statusCode).toBe(403);
@@ -125,6 +145,8 @@ for (const store of ["sqlite", "redis"] as const) {
       for (const needle of [NAME, ACCOUNT, PHONE, WORDS]) expect(body, needle).toContain(needle);
       expect(exp.json().requests.length).toBeGreaterThanOrEqual(2);
       expect(exp.json().session.privacy.notice).toMatchObject({ version: 1 });
+      expect(exp.json().elsewhere.media).toHaveLength(1);
+      expect(JSON.stringify(exp.json().elsewhere.quality)).toContain(GAP);
 
       // Erasure needs the CSRF header like every write of a console session.
       const noCsrf = await h.hotro.app.inject({
@@ -137,7 +159,10 @@ for (const store of ["sqlite", "redis"] as const) {
       expect(del.statusCode).toBe(200);
       expect(del.json().erased.requests).toContain(erase?.id);
 
-      for (const needle of [NAME, ACCOUNT, PHONE, WORDS]) expect(await rawHits(needle), needle).toEqual([]);
+      for (const needle of [NAME, ACCOUNT, PHONE, WORDS, GAP, "CCCD-079123456789"])
+        expect(await rawHits(needle), needle).toEqual([]);
+      expect(await files()).toEqual([]);
+      expect(del.json().erased.elsewhere).toMatchObject({ media: 1 });
       // The requests stay, as anonymous statistics.
       const kept = await h.hotro.backend.requests.get(erase?.id ?? "");
       expect(kept).toMatchObject({ intent: "privacy.erase", userId: "~erased", fields: {} });

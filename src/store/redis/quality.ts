@@ -1,5 +1,6 @@
+import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
-import type { QualityEvent, QualityKind, QualityStore } from "../../ports/quality.js";
+import { type QualityEvent, type QualityKind, type QualityStore, withoutPerson } from "../../ports/quality.js";
 
 // Once per key: the body in a hash (HSETNX), its time in the kind's sorted set.
 const RECORD = `if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[3]) == 1 then redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1]) return 1 end return 0`;
@@ -35,5 +36,55 @@ export class RedisQualityStore implements QualityStore {
     // Same order as SQLite's (time, then arrival): ties keep the sorted set's order by key,
     // so sort by time only and stably.
     return out.sort((a, b) => a.at - b.at);
+  }
+
+  /** Every fact (a person's part is found by reading them all: exports and erasures are rare). */
+  private async *all(): AsyncGenerator<QualityEvent> {
+    let cursor = "0";
+    do {
+      const [next, flat] = await this.redis.hscan(`${this.prefix}quality:body`, cursor, "COUNT", 500);
+      cursor = next;
+      for (let i = 1; i < flat.length; i += 2) yield JSON.parse(flat[i] as string) as QualityEvent;
+    } while (cursor !== "0");
+  }
+
+  private async matching(test: (e: QualityEvent) => boolean): Promise<QualityEvent[]> {
+    const out: QualityEvent[] = [];
+    for await (const e of this.all()) if (test(e)) out.push(e);
+    return out.sort((a, b) => a.at - b.at);
+  }
+
+  ofPerson(conv: string, requestIds: readonly string[]): Promise<QualityEvent[]> {
+    const ids = new Set(requestIds);
+    return this.matching((e) => e.conv === conv || (e.requestId !== undefined && ids.has(e.requestId)));
+  }
+
+  async forget(conv: string, requestIds: readonly string[]): Promise<number> {
+    return this.rewrite(await this.ofPerson(conv, requestIds));
+  }
+
+  async forgetBefore(before: number): Promise<number> {
+    return this.rewrite(await this.matching((e) => e.at < before));
+  }
+
+  private async rewrite(events: QualityEvent[]): Promise<number> {
+    let n = 0;
+    for (const e of events) {
+      const out = withoutPerson(e, randomUUID);
+      if (out === e) continue;
+      const m = this.redis
+        .multi()
+        .hdel(`${this.prefix}quality:body`, e.key)
+        .zrem(`${this.prefix}quality:${e.kind}`, e.key);
+      if (out)
+        m.hset(`${this.prefix}quality:body`, out.key, JSON.stringify(out)).zadd(
+          `${this.prefix}quality:${out.kind}`,
+          out.at,
+          out.key,
+        );
+      await m.exec();
+      n++;
+    }
+    return n;
   }
 }

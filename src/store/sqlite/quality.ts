@@ -1,4 +1,5 @@
-import type { QualityEvent, QualityKind, QualityStore } from "../../ports/quality.js";
+import { randomUUID } from "node:crypto";
+import { type QualityEvent, type QualityKind, type QualityStore, withoutPerson } from "../../ports/quality.js";
 import type { WriteBatch } from "./batch.js";
 import { type Db, prepared } from "./db.js";
 
@@ -31,5 +32,47 @@ export class SqliteQualityStore implements QualityStore {
     )
       .all(kind, from, to)
       .map((r) => JSON.parse(r.body) as QualityEvent);
+  }
+
+  private rowsOf(conv: string, requestIds: readonly string[]): { key: string; body: string }[] {
+    const ids = JSON.stringify(requestIds);
+    return this.sql<[string, string], { key: string; body: string }>(
+      `SELECT key, body FROM quality WHERE json_extract(body, '$.conv') = ?
+         OR json_extract(body, '$.requestId') IN (SELECT value FROM json_each(?)) ORDER BY at, rowid`,
+    ).all(conv, ids);
+  }
+
+  async ofPerson(conv: string, requestIds: readonly string[]): Promise<QualityEvent[]> {
+    return this.rowsOf(conv, requestIds).map((r) => JSON.parse(r.body) as QualityEvent);
+  }
+
+  forget(conv: string, requestIds: readonly string[]): Promise<number> {
+    return this.batch.run(() => this.rewrite(this.rowsOf(conv, requestIds)));
+  }
+
+  forgetBefore(before: number): Promise<number> {
+    return this.batch.run(() =>
+      this.rewrite(
+        this.sql<[number], { key: string; body: string }>("SELECT key, body FROM quality WHERE at < ?").all(before),
+      ),
+    );
+  }
+
+  /** Deleted cells are zeroed by `secure_delete` (db.ts); the people store truncates the WAL. */
+  private rewrite(rows: { key: string; body: string }[]): number {
+    let n = 0;
+    for (const row of rows) {
+      const e = JSON.parse(row.body) as QualityEvent;
+      const out = withoutPerson(e, randomUUID);
+      if (out === e) continue;
+      if (!out) n += this.sql("DELETE FROM quality WHERE key = ?").run(row.key).changes;
+      else
+        n += this.sql("UPDATE quality SET key = ?, body = ? WHERE key = ?").run(
+          out.key,
+          JSON.stringify(out),
+          row.key,
+        ).changes;
+    }
+    return n;
   }
 }
