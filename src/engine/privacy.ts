@@ -1,4 +1,4 @@
-import type { DataRequestKind } from "../content/privacy.js";
+import type { DataRequestKind, PrivacyConfig } from "../content/privacy.js";
 import { durationMs } from "../content/privacy.js";
 import type { QuickReply } from "../ports/message.js";
 import type { Session } from "../ports/session.js";
@@ -16,8 +16,12 @@ const AGREE_WORDS = new Set(["dong y", "toi dong y", "minh dong y", "em dong y",
 
 /** Whether the bot may keep this user's data beyond the message it is answering. */
 export function mayKeep(t: Turn): boolean {
-  const p = t.ctx.content.config.privacy;
-  const consent = t.session.privacy?.consent;
+  return sessionMayKeep(t.session, t.ctx.content.config.privacy);
+}
+
+/** The same, for a session after its turn (the runtime: files and the quality log). */
+export function sessionMayKeep(s: Session, p: PrivacyConfig): boolean {
+  const consent = s.privacy?.consent;
   if (consent?.given === false) return false;
   return !p.consent_required || consent?.given === true;
 }

@@ -72,6 +72,10 @@ export class Media implements MediaPort {
     return this.files.info(id);
   }
 
+  remove(id: string): Promise<boolean> {
+    return this.files.remove(id);
+  }
+
   read(id: string): Promise<{ record: MediaRecord; bytes: Buffer } | undefined> {
     return this.files.read(id);
   }

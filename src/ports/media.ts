@@ -57,6 +57,8 @@ export interface MediaPort {
     hint?: { name?: string; owner?: string; voice?: boolean; type?: string },
   ): Promise<MediaRecord>;
   info(id: string): Promise<MediaRecord | undefined>;
+  /** Deletes a file (a user who has not agreed to keeping their data: src/runtime). */
+  remove(id: string): Promise<boolean>;
   read(id: string): Promise<{ record: MediaRecord; bytes: Buffer } | undefined>;
   /**
    * A signed link to the file, valid `minutes` (config `media.link_minutes`): absolute with

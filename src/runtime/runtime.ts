@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Keyv } from "keyv";
 import type { Logger } from "pino";
 import { durationMs } from "../content/privacy.js";
@@ -10,6 +11,7 @@ import {
 } from "../engine/actions.js";
 import { type EngineResult, handle, handleControl } from "../engine/engine.js";
 import { localTime } from "../engine/hours.js";
+import { sessionMayKeep } from "../engine/privacy.js";
 import { Texts } from "../engine/template.js";
 import type { EngineContext, EngineDeps } from "../engine/turn.js";
 import type { ChannelAdapter, EscalationAdmission, Intake } from "../ports/channel.js";
@@ -251,6 +253,14 @@ export class Runtime implements Intake {
         ? handle(event ?? item.body.event, stored, ctx)
         : handleControl(item.body.event, stored, ctx);
     const jobs = await this.execute(item, result);
+    // Without the user's consent (config/privacy.yaml), nothing beyond this message is kept:
+    // the files it brought go once answered, unless a message still to be sent carries them.
+    const keep = sessionMayKeep(result.session, this.deps.content.config.privacy);
+    if (!keep && event && this.deps.media) {
+      const pending = JSON.stringify(jobs);
+      for (const a of event.attachments ?? [])
+        if (a.mediaId && !pending.includes(a.mediaId)) await this.deps.media.remove(a.mediaId);
+    }
     const session: StoredSession = { ...result.session, processed: { key: item.key, jobs } };
     // A conversation's state lives its retention period after its last turn (config/privacy.yaml).
     await this.deps.sessions.set(item.conv, session, durationMs(this.deps.content.config.privacy.retention.sessions));
@@ -260,7 +270,7 @@ export class Runtime implements Intake {
       this.deps.metrics.fallbacks.inc({ channel: item.body.event.channel });
     if (item.body.type === "event") {
       // Facts for the figures are not worth a failed turn: a store hiccup here is logged, not retried.
-      await this.observe(item, item.body.event, result, ctx.now.getTime()).catch((err) =>
+      await this.observe(item, item.body.event, result, ctx.now.getTime(), keep).catch((err) =>
         this.deps.log.warn({ err: err instanceof Error ? err.message : String(err) }, "quality: fact not recorded"),
       );
     }
@@ -279,11 +289,29 @@ export class Runtime implements Intake {
    * so the hot path pays one write per conversation a day), and a message the bot could not
    * answer (fallback, "did you mean", out of scope) as a content gap, masked as recorded.
    */
-  private async observe(item: InboxItem, event: InboundEvent, result: EngineResult, now: number): Promise<void> {
+  private async observe(
+    item: InboxItem,
+    event: InboundEvent,
+    result: EngineResult,
+    now: number,
+    /** The user agreed to their data being kept (or it needs no agreement). */
+    keep: boolean,
+  ): Promise<void> {
     const q = this.deps.quality;
     if (!q || event.kind === "human_reply" || event.kind === "unfollow") return;
     const day = dayOf(now, this.deps.content.config.timezone);
     const seen = `${item.conv}|${day}`;
+    if (!keep) {
+      // Counted, tied to nobody, and their words not kept.
+      await q.record({
+        key: `conv:~${randomUUID()}`,
+        kind: "conversation",
+        at: now,
+        channel: event.channel,
+        data: { day, ...(result.intent ? { intent: result.intent } : {}) },
+      });
+      return;
+    }
     if (!this.seenToday.has(seen)) {
       if (this.seenToday.size > 50_000) this.seenToday.clear();
       this.seenToday.add(seen);

@@ -76,6 +76,28 @@ describe("consent required (config/privacy.yaml consent_required: true)", () => 
   });
 });
 
+describe("the quality log and consent", () => {
+  it("keeps no words of a user who has not agreed, and counts their conversation naming nobody", async () => {
+    const h = await harness({ dataDir: join(dir, "quality"), content: withPrivacy({ consent_required: true }) });
+    const QUESTION = "con mèo Mướp nhà mình có biết bơi không";
+    await h.say(QUESTION, { user: "q1" });
+    const all = async () => [
+      ...(await h.hotro.backend.quality.between("gap", 0, Date.now() + 1)),
+      ...(await h.hotro.backend.quality.between("conversation", 0, Date.now() + 1)),
+    ];
+    expect(JSON.stringify(await all())).not.toContain("Mướp");
+    expect((await all()).filter((e) => e.kind === "conversation")).toHaveLength(1);
+    expect((await all()).some((e) => e.conv === "cli:q1")).toBe(false);
+
+    // Once agreed, an unanswered question is kept for the leads' content gaps.
+    await h.say("Đồng ý", { user: "q1", payload: AGREE });
+    await h.say(QUESTION, { user: "q1" });
+    const gaps = await h.hotro.backend.quality.between("gap", 0, Date.now() + 1);
+    expect(gaps.map((g) => [g.conv, g.data.text])).toEqual([["cli:q1", QUESTION]]);
+    await h.close();
+  });
+});
+
 describe("withdrawing consent", () => {
   it("is understood in both languages, forgets the conversation and stops keeping it", async () => {
     const h = await harness({ dataDir: join(dir, "withdraw") });
