@@ -35,7 +35,7 @@ export function businessMinutes(from: number, to: number, s: Schedule): number {
   return total / 60_000;
 }
 
-export type SlaPhase = "first_response" | "next_response" | "resolution";
+export type SlaPhase = "first_response" | "next_response" | "resolution" | "deadline";
 export type SlaState = "green" | "amber" | "red";
 
 export interface SlaClock {
@@ -58,7 +58,9 @@ const stateOf = (share: number, warnAt: number): SlaState => (share >= 1 ? "red"
  * requests handed to people that are not resolved have one.
  */
 export function slaClock(r: RequestRecord, c: Config, now: number): SlaClock | undefined {
-  if (!r.handoff || r.status === "resolved") return undefined;
+  if (r.status === "resolved") return undefined;
+  if (r.dueAt !== undefined) return deadlineClock(r, r.dueAt, c, now);
+  if (!r.handoff) return undefined;
   const s = scheduleOf(c);
   const target = c.sla.targets[r.priority];
   const onUser = (r.onUserSince ?? 0) > 0;
@@ -78,8 +80,20 @@ export function slaClock(r: RequestRecord, c: Config, now: number): SlaClock | u
   return { ...worst, state: stateOf(worst.share, c.sla.warn_at), paused: onUser && !((r.awaitingSince ?? 0) > 0) };
 }
 
-/** Whether a resolved request kept its promised first-response and resolution times. */
+/**
+ * A request with a deadline of its own (a person's request about their data: the law counts
+ * calendar time, config/privacy.yaml `deadlines`): one clock, from its filing to that moment.
+ */
+function deadlineClock(r: RequestRecord, dueAt: number, c: Config, now: number): SlaClock {
+  const target = Math.max(1, Math.round((dueAt - r.createdAt) / 60_000));
+  const elapsed = Math.max(0, Math.round((now - r.createdAt) / 60_000));
+  const share = elapsed / target;
+  return { phase: "deadline", elapsed, target, share, state: stateOf(share, c.sla.warn_at), paused: false };
+}
+
+/** Whether a resolved request kept its promised first-response and resolution times (or its deadline). */
 export function slaMet(r: RequestRecord, c: Config): boolean | undefined {
+  if (r.status === "resolved" && r.resolvedAt && r.dueAt !== undefined) return r.resolvedAt <= r.dueAt;
   if (!r.handoff || r.status !== "resolved" || !r.resolvedAt) return undefined;
   const s = scheduleOf(c);
   const target = c.sla.targets[r.priority];

@@ -18,8 +18,8 @@ export interface SweepDeps {
 }
 
 const PHASE_WORDS = {
-  vi: { first_response: "phản hồi đầu", next_response: "phản hồi tiếp", resolution: "xử lý" },
-  en: { first_response: "first response", next_response: "next response", resolution: "resolution" },
+  vi: { first_response: "phản hồi đầu", next_response: "phản hồi tiếp", resolution: "xử lý", deadline: "hạn theo luật" },
+  en: { first_response: "first response", next_response: "next response", resolution: "resolution", deadline: "legal deadline" },
 } as const;
 
 /**

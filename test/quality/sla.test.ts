@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Content } from "../../src/content/types.js";
-import { businessMinutes, scheduleOf, slaClock } from "../../src/quality/sla.js";
+import type { RequestRecord } from "../../src/ports/requests.js";
+import { businessMinutes, scheduleOf, slaClock, slaMet } from "../../src/quality/sla.js";
 import { sweep } from "../../src/quality/sweep.js";
 import { operatorApi } from "../../src/server/operator-api.js";
 import { shippedContent } from "../helpers/content.js";
@@ -30,6 +31,34 @@ describe("business minutes", () => {
     expect(businessMinutes(hanoi("2026-01-01T08:00:00"), hanoi("2026-01-01T20:00:00"), s)).toBe(0);
     const split = { ...s, weekly: { ...s.weekly, tue: ["08:00-12:00", "13:30-17:30"] } };
     expect(businessMinutes(hanoi("2026-11-24T11:00:00"), hanoi("2026-11-24T14:00:00"), split)).toBe(90);
+  });
+});
+
+describe("a request with a legal deadline (a person's request about their data)", () => {
+  it("runs one clock in calendar time to its deadline, whatever the opening hours", () => {
+    const config = shippedContent().config;
+    const filed = hanoi("2026-11-28T16:00:00"); // Saturday afternoon: closed on Sunday
+    const r: RequestRecord = {
+      id: "HT-000900",
+      conv: "zalo:1",
+      channel: "zalo",
+      userId: "1",
+      intent: "privacy.erase",
+      title: "Xóa dữ liệu",
+      priority: "high",
+      status: "open",
+      fields: {},
+      handoff: false,
+      createdAt: filed,
+      updatedAt: filed,
+      dueAt: filed + 72 * 60 * MIN,
+    };
+    // Sunday counts: 24 of 72 hours gone, green; 60 hours, amber; 73, red.
+    expect(slaClock(r, config, filed + 24 * 60 * MIN)).toMatchObject({ phase: "deadline", state: "green" });
+    expect(slaClock(r, config, filed + 60 * 60 * MIN)).toMatchObject({ phase: "deadline", state: "amber" });
+    expect(slaClock(r, config, filed + 73 * 60 * MIN)).toMatchObject({ phase: "deadline", state: "red" });
+    expect(slaMet({ ...r, status: "resolved", resolvedAt: filed + 71 * 60 * MIN }, config)).toBe(true);
+    expect(slaMet({ ...r, status: "resolved", resolvedAt: filed + 73 * 60 * MIN }, config)).toBe(false);
   });
 });
 
