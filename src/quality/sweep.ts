@@ -18,8 +18,18 @@ export interface SweepDeps {
 }
 
 const PHASE_WORDS = {
-  vi: { first_response: "phản hồi đầu", next_response: "phản hồi tiếp", resolution: "xử lý", deadline: "hạn theo luật" },
-  en: { first_response: "first response", next_response: "next response", resolution: "resolution", deadline: "legal deadline" },
+  vi: {
+    first_response: "phản hồi đầu",
+    next_response: "phản hồi tiếp",
+    resolution: "xử lý",
+    deadline: "hạn theo luật",
+  },
+  en: {
+    first_response: "first response",
+    next_response: "next response",
+    resolution: "resolution",
+    deadline: "legal deadline",
+  },
 } as const;
 
 /**
