@@ -1,8 +1,6 @@
 import type { Bus } from "../ports/backend.js";
+import { DESK_TOPIC } from "../ports/desk.js";
 import type { RequestRecord, RequestStore, TranscriptEntry } from "../ports/requests.js";
-
-/** The bus topic the consoles of every process listen on. */
-export const DESK_TOPIC = "desk";
 
 /** What the consoles are told as it happens (then they fetch what they show). */
 export type LiveEvent =

@@ -1,4 +1,5 @@
 import type { Weekly } from "../content/schema.js";
+import type { Config } from "../content/types.js";
 
 /**
  * Opening hours in the deployment's time zone (Asia/Ho_Chi_Minh by default: peers that
@@ -123,4 +124,38 @@ export function formatWeekly(weekly: Weekly, weekdayNames: string[], closedWord:
     }
   }
   return lines;
+}
+
+const DAY_MS = 86_400_000;
+
+/** The opening hours a config names, as the clocks count them (src/quality/sla.ts, complaint.waiting). */
+export function scheduleOf(c: Config): Schedule {
+  return { weekly: c.support_hours, timeZone: c.timezone, holidays: c.holidays };
+}
+
+/**
+ * Business minutes between two instants: the parts of `[from, to)` inside the opening hours
+ * (split shifts included), holidays left out. Arithmetic on local days rather than a walk in
+ * small steps, so a month-long range costs a few dozen operations. The zone's offset is read
+ * once at `from`: exact for zones without daylight saving time (Asia/Ho_Chi_Minh).
+ */
+export function businessMinutes(from: number, to: number, s: Schedule): number {
+  if (!(to > from)) return 0;
+  const start = Math.floor(from / 60_000) * 60_000;
+  const t = localTime(new Date(start), s.timeZone);
+  const [y, m, d] = t.date.split("-").map(Number) as [number, number, number];
+  const offset = Date.UTC(y, m - 1, d) + t.minutes * 60_000 - start;
+  const lf = from + offset;
+  const lt = Math.min(to, from + 400 * DAY_MS) + offset;
+  let total = 0;
+  for (let day = Math.floor(lf / DAY_MS) * DAY_MS; day < lt; day += DAY_MS) {
+    const date = new Date(day);
+    if (s.holidays.includes(date.toISOString().slice(0, 10))) continue;
+    const name = DAYS[(date.getUTCDay() + 6) % 7] ?? "mon";
+    for (const [a, b] of spans(s.weekly, name)) {
+      const overlap = Math.min(day + b * 60_000, lt) - Math.max(day + a * 60_000, lf);
+      if (overlap > 0) total += overlap;
+    }
+  }
+  return total / 60_000;
 }

@@ -1,9 +1,9 @@
 import type { OutboundMessage, QuickReply } from "../ports/message.js";
 import type { RequestRef } from "../ports/session.js";
-import { businessMinutes, scheduleOf } from "../quality/sla.js";
 import { emails, handles, namedRequests, normalizePhone, normalizeUrl, phones, urls } from "../text/entities.js";
 import { fold } from "../text/normalize.js";
 import { type Escalation, maxPriority } from "./escalation.js";
+import { businessMinutes, scheduleOf } from "./hours.js";
 import { dataRequest, withdrawConsent } from "./privacy.js";
 import {
   aboutRequest,

@@ -70,3 +70,6 @@ export interface DeskStatus {
 export interface DeskAvailability {
   status(): Promise<DeskStatus>;
 }
+
+/** The bus topic the consoles of every process listen on. */
+export const DESK_TOPIC = "desk";

@@ -1,7 +1,7 @@
 import type { Content } from "../content/types.js";
-import { DESK_TOPIC } from "../desk/live.js";
 import { Texts } from "../engine/template.js";
 import type { Bus } from "../ports/backend.js";
+import { DESK_TOPIC } from "../ports/desk.js";
 import type { ChannelId } from "../ports/message.js";
 import type { QualityStore } from "../ports/quality.js";
 import type { Outbox } from "../ports/queue.js";

@@ -1,39 +1,6 @@
 import type { Config } from "../content/types.js";
-import { DAYS, localTime, type Schedule, spans } from "../engine/hours.js";
+import { businessMinutes, scheduleOf } from "../engine/hours.js";
 import type { RequestRecord } from "../ports/requests.js";
-
-const DAY = 86_400_000;
-
-export function scheduleOf(c: Config): Schedule {
-  return { weekly: c.support_hours, timeZone: c.timezone, holidays: c.holidays };
-}
-
-/**
- * Business minutes between two instants: the parts of `[from, to)` inside the opening hours
- * (split shifts included), holidays left out. Arithmetic on local days rather than a walk in
- * small steps, so a month-long range costs a few dozen operations. The zone's offset is read
- * once at `from`: exact for zones without daylight saving time (Asia/Ho_Chi_Minh).
- */
-export function businessMinutes(from: number, to: number, s: Schedule): number {
-  if (!(to > from)) return 0;
-  const start = Math.floor(from / 60_000) * 60_000;
-  const t = localTime(new Date(start), s.timeZone);
-  const [y, m, d] = t.date.split("-").map(Number) as [number, number, number];
-  const offset = Date.UTC(y, m - 1, d) + t.minutes * 60_000 - start;
-  const lf = from + offset;
-  const lt = Math.min(to, from + 400 * DAY) + offset;
-  let total = 0;
-  for (let day = Math.floor(lf / DAY) * DAY; day < lt; day += DAY) {
-    const date = new Date(day);
-    if (s.holidays.includes(date.toISOString().slice(0, 10))) continue;
-    const name = DAYS[(date.getUTCDay() + 6) % 7] ?? "mon";
-    for (const [a, b] of spans(s.weekly, name)) {
-      const overlap = Math.min(day + b * 60_000, lt) - Math.max(day + a * 60_000, lf);
-      if (overlap > 0) total += overlap;
-    }
-  }
-  return total / 60_000;
-}
 
 export type SlaPhase = "first_response" | "next_response" | "resolution" | "deadline";
 export type SlaState = "green" | "amber" | "red";

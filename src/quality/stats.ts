@@ -1,9 +1,9 @@
 import type { Config } from "../content/types.js";
-import { localTime } from "../engine/hours.js";
+import { businessMinutes, localTime, scheduleOf } from "../engine/hours.js";
 import type { QualityEvent } from "../ports/quality.js";
 import type { RequestRecord } from "../ports/requests.js";
 import { type GapDecision, groupGaps } from "./gaps.js";
-import { businessMinutes, scheduleOf, slaMet } from "./sla.js";
+import { slaMet } from "./sla.js";
 
 /**
  * The desk's figures (README "Quality: definitions"), computed by this one function from

@@ -10,7 +10,7 @@ import {
   withRequestId,
 } from "../engine/actions.js";
 import { type EngineResult, handle, handleControl } from "../engine/engine.js";
-import { localTime } from "../engine/hours.js";
+import { businessMinutes, localTime, scheduleOf } from "../engine/hours.js";
 import { sessionMayKeep } from "../engine/privacy.js";
 import { Texts } from "../engine/template.js";
 import type { EngineContext, EngineDeps } from "../engine/turn.js";
@@ -33,7 +33,6 @@ import type { RequestPatch, RequestStore, TranscriptEntry } from "../ports/reque
 import type { Session, StoredSession } from "../ports/session.js";
 import { gapOf } from "../quality/gaps.js";
 import type { LeadNotices } from "../quality/notices.js";
-import { businessMinutes, scheduleOf } from "../quality/sla.js";
 import { render } from "../render/render.js";
 import { isBlank } from "../text/blank.js";
 import { maskSecrets } from "../text/secrets.js";

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Content } from "../../src/content/types.js";
+import { businessMinutes, scheduleOf } from "../../src/engine/hours.js";
 import type { RequestRecord } from "../../src/ports/requests.js";
-import { businessMinutes, scheduleOf, slaClock, slaMet } from "../../src/quality/sla.js";
+import { slaClock, slaMet } from "../../src/quality/sla.js";
 import { sweep } from "../../src/quality/sweep.js";
 import { operatorApi } from "../../src/server/operator-api.js";
 import { shippedContent } from "../helpers/content.js";

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { DESK_TOPIC, type LiveEvent } from "../../desk/live.js";
+import type { LiveEvent } from "../../desk/live.js";
 import type { Online } from "../../desk/presence.js";
+import { DESK_TOPIC } from "../../ports/desk.js";
 import type { AppDeps } from "../app.js";
 import type { OperatorIdentity } from "./auth.js";
 
