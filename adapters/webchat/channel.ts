@@ -254,15 +254,7 @@ export class WebchatChannel implements ChannelAdapter {
 
   /** CORS: true when the request may go on (with the headers set); false when answered 403. */
   private cors(req: FastifyRequest, reply: FastifyReply): boolean {
-    const origin = req.headers.origin;
-    const verdict = this.origins.check(origin, req.headers.host);
-    reply.header("vary", "Origin");
-    if (verdict === "refused") {
-      void reply.code(403).send({ error: "origin not allowed" });
-      return false;
-    }
-    if (origin && verdict !== "absent") reply.header("access-control-allow-origin", origin);
-    return true;
+    return this.origins.answer(req, reply);
   }
 
   // ------------------------------------------------------------------ sockets

@@ -31,17 +31,7 @@ export function uploadRoute(app: FastifyInstance, d: UploadDeps): void {
     scope.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: d.maxBytes }, (_req, body, done) =>
       done(null, body),
     );
-    const cors = (req: FastifyRequest, reply: FastifyReply): boolean => {
-      const origin = req.headers.origin;
-      const verdict = d.origins.check(origin, req.headers.host);
-      reply.header("vary", "Origin");
-      if (verdict === "refused") {
-        void reply.code(403).send({ error: "origin not allowed" });
-        return false;
-      }
-      if (origin && verdict !== "absent") reply.header("access-control-allow-origin", origin);
-      return true;
-    };
+    const cors = (req: FastifyRequest, reply: FastifyReply): boolean => d.origins.answer(req, reply);
     scope.options("/webchat/upload", async (req, reply) => {
       if (!cors(req, reply)) return;
       return reply

@@ -1,3 +1,4 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
 import { EnvError } from "../../src/config/env.js";
 
 /** An origin as browsers send it: scheme, host and port, nothing else. */
@@ -52,6 +53,19 @@ export class OriginPolicy {
     if (!o) return "refused"; // "null" (sandboxed frames, file://) and garbage
     if (host && new URL(o).host === host.toLowerCase()) return "same";
     return this.allowed.has(o) ? "listed" : "refused";
+  }
+
+  /** CORS for one request: true when it may go on (headers set); false when answered 403. */
+  answer(req: FastifyRequest, reply: FastifyReply): boolean {
+    const origin = req.headers.origin;
+    const verdict = this.check(origin, req.headers.host);
+    reply.header("vary", "Origin");
+    if (verdict === "refused") {
+      void reply.code(403).send({ error: "origin not allowed" });
+      return false;
+    }
+    if (origin && verdict !== "absent") reply.header("access-control-allow-origin", origin);
+    return true;
   }
 }
 
