@@ -1,6 +1,7 @@
 import type { ControlEvent } from "../ports/control.js";
 import type { QuickReply } from "../ports/message.js";
 import type { RequestRef } from "../ports/session.js";
+import type { Action } from "./actions.js";
 import { commandOf } from "./commands.js";
 import type { Turn } from "./turn.js";
 
@@ -26,26 +27,14 @@ export function askRating(
   const hours = t.ctx.replyWindowHours;
   const last = t.session.lastUserAt;
   if (hours !== undefined && (last === undefined || t.now - last > hours * 3_600_000)) {
-    t.actions.push({
-      type: "quality",
-      key: `csat:${ref.id}`,
-      kind: "csat",
-      requestId: ref.id,
-      data: { outcome: "skipped_window" },
-    });
+    t.actions.push(askedFact(ref.id, "skipped_window"));
     return undefined;
   }
   // Stars where the channel draws them (the live chat), else the digits a user can also type.
   const label = (n: number) => (t.ctx.ratingStars ? "★".repeat(n) : String(n));
   const scores: QuickReply[] = [1, 2, 3, 4, 5].map((n) => ({ label: label(n), payload: `csat:${n}` }));
   t.session.rating = { requestId: ref.id, stage: "score", at: t.now };
-  t.actions.push({
-    type: "quality",
-    key: `csat:${ref.id}`,
-    kind: "csat",
-    requestId: ref.id,
-    data: { outcome: "asked" },
-  });
+  t.actions.push(askedFact(ref.id, "asked"));
   return {
     text: t.texts.msg("csat_prompt", { request_id: ref.id }),
     quickReplies: [...scores, { label: t.texts.msg("csat_skip_button"), payload: "csat:skip" }],
@@ -110,4 +99,9 @@ export function ratingTurn(t: Turn, text: string, payload: string | undefined): 
   record("comment", { outcome: "comment", comment: text.slice(0, 1000), score: r.score });
   t.say(t.texts.msg("csat_thanks"));
   return true;
+}
+
+/** Whether the rating was asked, or skipped outside the window: once per request (its key). */
+function askedFact(requestId: string, outcome: "asked" | "skipped_window"): Action {
+  return { type: "quality", key: `csat:${requestId}`, kind: "csat", requestId, data: { outcome } };
 }
